@@ -1,0 +1,9 @@
+"""Chats, groups and activity comments."""
+
+from __future__ import annotations
+
+from intervals_icu._async.resources._base import AsyncResource
+
+
+class AsyncChats(AsyncResource):
+    pass

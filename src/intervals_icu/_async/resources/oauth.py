@@ -1,0 +1,9 @@
+"""OAuth housekeeping: disconnect this app."""
+
+from __future__ import annotations
+
+from intervals_icu._async.resources._base import AsyncResource
+
+
+class AsyncOAuth(AsyncResource):
+    pass

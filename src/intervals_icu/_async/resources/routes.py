@@ -1,0 +1,9 @@
+"""Routes and their similarity."""
+
+from __future__ import annotations
+
+from intervals_icu._async.resources._base import AsyncResource
+
+
+class AsyncRoutes(AsyncResource):
+    pass

@@ -1,0 +1,9 @@
+"""Weather forecast configuration and forecasts."""
+
+from __future__ import annotations
+
+from intervals_icu._async.resources._base import AsyncResource
+
+
+class AsyncWeather(AsyncResource):
+    pass

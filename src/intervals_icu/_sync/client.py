@@ -1,0 +1,256 @@
+# Generated from src/intervals_icu/_async/client.py by scripts/unasync.py.
+# DO NOT EDIT: change the async source and regenerate.
+"""The sync client. This file is the source of ``_sync/client.py`` (scripts/unasync.py)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+
+from intervals_icu import errors
+from intervals_icu._sync.resources import (
+    Activities,
+    Athletes,
+    Chats,
+    CustomItems,
+    Events,
+    Gear,
+    Library,
+    OAuth,
+    Routes,
+    SharedEvents,
+    SportSettings,
+    Weather,
+    Wellness,
+)
+from intervals_icu._http import (
+    DEFAULT_TIMEOUT,
+    SyncHTTP,
+    HTTPConfig,
+    RateLimit,
+    RequestSpec,
+    RetryPolicy,
+    TokenBucket,
+    clone_config,
+)
+from intervals_icu._responses import Destination, Download, FileSink, parse_response
+from intervals_icu.auth import (
+    DEFAULT_BASE_URL,
+    ENV_ATHLETE_ID,
+    ENV_BASE_URL,
+    Credentials,
+    credentials_from_env,
+)
+
+__all__ = ["Client"]
+
+M = TypeVar("M")
+
+
+class Client:
+    """Typed access to every operation of the Intervals.icu API.
+
+    ``credentials`` defaults to ``INTERVALS_API_KEY`` (or ``INTERVALS_ACCESS_TOKEN``);
+    ``athlete_id`` to ``INTERVALS_ATHLETE_ID`` or ``"0"`` (the caller); ``base_url`` to
+    ``INTERVALS_BASE_URL`` or https://intervals.icu. Pass ``http_client`` to bring your own
+    configured ``httpx`` client (proxies, event hooks, a sandbox transport).
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials | None = None,
+        *,
+        athlete_id: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.Client | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        rate_limit: RateLimit | None = None,
+        retry: RetryPolicy | None = None,
+        strict: bool = False,
+    ) -> None:
+        credentials = credentials if credentials is not None else credentials_from_env()
+        if credentials is None:
+            raise errors.ConfigurationError(
+                "no credentials: pass ApiKey('<key>') (or BearerToken for OAuth apps), or set "
+                "INTERVALS_API_KEY. The key is at https://intervals.icu/settings, Developer "
+                "Settings."
+            )
+        resolved_base = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        if not resolved_base.startswith(("http://", "https://")):
+            raise errors.ConfigurationError(
+                f"base_url must start with http:// or https://, got {resolved_base!r}"
+            )
+        self.athlete_id = str(athlete_id or os.environ.get(ENV_ATHLETE_ID) or "0")
+        config = HTTPConfig(
+            base_url=resolved_base,
+            credentials=credentials,
+            retry=retry or RetryPolicy(),
+            bucket=TokenBucket(rate_limit or RateLimit()),
+            timeout=_timeout(timeout),
+            caller_athlete_id=None if self.athlete_id == "0" else self.athlete_id,
+        )
+        self._http = SyncHTTP(config, http_client)
+        self.strict = strict
+        self._timezone: ZoneInfo | None = None
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        self.athletes = Athletes(self)
+        self.activities = Activities(self)
+        self.wellness = Wellness(self)
+        self.events = Events(self)
+        self.library = Library(self)
+        self.gear = Gear(self)
+        self.sport_settings = SportSettings(self)
+        self.chats = Chats(self)
+        self.custom_items = CustomItems(self)
+        self.routes = Routes(self)
+        self.weather = Weather(self)
+        self.shared_events = SharedEvents(self)
+        self.oauth = OAuth(self)
+
+    # -- derived clients --------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._http.config.base_url
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return self._http.config.credentials
+
+    def for_athlete(self, athlete_id: str) -> Client:
+        """The same client (connection pool, pacing) acting on another athlete's data.
+
+        For coaches: the athlete must follow you or be coached by you.
+        """
+        return self._derive(athlete_id=str(athlete_id))
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        strict: bool | None = None,
+    ) -> Client:
+        """A copy with other per-request options; connections and pacing stay shared."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = _timeout(timeout)
+        if retry is not None:
+            changes["retry"] = retry
+        return self._derive(config_changes=changes, strict=strict)
+
+    def _derive(
+        self,
+        *,
+        athlete_id: str | None = None,
+        config_changes: dict[str, Any] | None = None,
+        strict: bool | None = None,
+    ) -> Client:
+        clone = object.__new__(type(self))
+        clone.athlete_id = athlete_id if athlete_id is not None else self.athlete_id
+        clone.strict = self.strict if strict is None else strict
+        clone._timezone = self._timezone if athlete_id is None else None
+        clone._http = SyncHTTP.__new__(SyncHTTP)
+        clone._http.config = clone_config(self._http.config, **(config_changes or {}))
+        clone._http.client = self._http.client
+        clone._http._owns_client = False  # the parent closes the shared pool
+        clone._attach_resources()
+        return clone
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.credentials!r}, athlete_id={self.athlete_id!r}, "
+            f"base_url={self.base_url!r})"
+        )
+
+    # -- the athlete's local calendar -----------------------------------------------------------
+
+    def timezone(self) -> ZoneInfo:
+        """The athlete's time zone (from their profile; fetched once)."""
+        if self._timezone is None:
+            response = self._http.request(
+                RequestSpec("GET", self.athlete_path(), operation_id="getAthlete")
+            )
+            name = response.json().get("timezone") or "UTC"
+            try:
+                self._timezone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._timezone = ZoneInfo("UTC")
+        return self._timezone
+
+    def today(self) -> date:
+        """Today in the athlete's time zone, which is what the API's local dates mean."""
+        return datetime.now(self.timezone()).date()
+
+    # -- plumbing used by the resources ---------------------------------------------------------
+
+    def athlete_path(self, suffix: str = "") -> str:
+        return f"/api/v1/athlete/{self.athlete_id}{suffix}"
+
+    def _request_json(self, spec: RequestSpec) -> Any:
+        response = self._http.request(spec)
+        if not response.content:
+            return None
+        return response.json()
+
+    def _request_model(self, spec: RequestSpec, tp: type[M]) -> M:
+        response = self._http.request(spec)
+        data = response.json() if response.content else None
+        return parse_response(tp, data, strict=self.strict, request=_info(spec))  # type: ignore[no-any-return]
+
+    def _request_list(self, spec: RequestSpec, tp: type[M]) -> list[M]:
+        response = self._http.request(spec)
+        data = response.json() if response.content else []
+        return parse_response(list[tp], data or [], strict=self.strict, request=_info(spec))  # type: ignore[no-any-return,valid-type]
+
+    def _request_text(self, spec: RequestSpec) -> str:
+        response = self._http.request(spec)
+        return response.text
+
+    def _request_bytes(self, spec: RequestSpec) -> bytes:
+        response = self._http.request(spec)
+        return response.content
+
+    def _request_status(self, spec: RequestSpec) -> tuple[int, Any]:
+        response = self._http.request(spec)
+        return response.status_code, (response.json() if response.content else None)
+
+    def _download(self, spec: RequestSpec, dest: Destination, default_name: str) -> Download:
+        with self._http.stream(spec) as response:
+            sink = FileSink(dest, headers=response.headers, default_name=default_name)
+            try:
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+            except BaseException:
+                sink.abort()
+                raise
+            return sink.finish()
+
+
+def _timeout(value: httpx.Timeout | float | None) -> httpx.Timeout:
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    return httpx.Timeout(value)
+
+
+def _info(spec: RequestSpec) -> errors.RequestInfo:
+    return errors.RequestInfo(spec.method, spec.path)

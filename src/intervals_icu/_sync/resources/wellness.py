@@ -1,0 +1,185 @@
+# Generated from src/intervals_icu/_async/resources/wellness.py by scripts/unasync.py.
+# DO NOT EDIT: change the async source and regenerate.
+"""Wellness: one record per local day (id = ``YYYY-MM-DD``), partial updates, and locks."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from typing_extensions import Unpack
+
+from intervals_icu import errors
+from intervals_icu._sync.resources._base import Resource
+from intervals_icu._http import RequestSpec
+from intervals_icu.dates import LocalDate, to_local_date
+from intervals_icu.models import Wellness
+from intervals_icu.models._fields import WellnessFields
+from intervals_icu.operation import operation
+from intervals_icu.updates import build_partial_body
+from intervals_icu.uploads import FileInput, file_part
+from intervals_icu.wellness_lock import unapplied_fields
+
+
+class Wellness(Resource):
+    @operation("getRecord")
+    def get(self, day: LocalDate) -> Wellness:
+        """The record for a local day."""
+        return self._client._request_model(
+            RequestSpec(
+                "GET", self._athlete_path(f"/wellness/{to_local_date(day)}"),
+                operation_id="getRecord",
+            ),
+            Wellness,
+        )
+
+    @operation("listWellnessRecords")
+    def list(
+        self,
+        oldest: LocalDate | None = None,
+        newest: LocalDate | None = None,
+        *,
+        fields: builtins.list[str] | None = None,
+    ) -> builtins.list[Wellness]:
+        """Records from ``oldest`` to ``newest`` (local dates, both inclusive).
+
+        ``fields`` limits the keys returned (and, like the platform, drops nulls).
+        """
+        return self._client._request_list(
+            RequestSpec(
+                "GET", self._athlete_path("/wellness.json"), operation_id="listWellnessRecords",
+                params={"oldest": _opt_date(oldest), "newest": _opt_date(newest),
+                        "fields": fields},
+            ),
+            Wellness,
+        )
+
+    @operation("listWellnessRecords")
+    def list_csv(
+        self,
+        oldest: LocalDate | None = None,
+        newest: LocalDate | None = None,
+        *,
+        cols: builtins.list[str] | None = None,
+    ) -> str:
+        """The same records as CSV text; ``cols`` picks the columns."""
+        return self._client._request_text(
+            RequestSpec(
+                "GET", self._athlete_path("/wellness.csv"), operation_id="listWellnessRecords",
+                params={"oldest": _opt_date(oldest), "newest": _opt_date(newest), "cols": cols},
+            )
+        )
+
+    @operation("updateWellness")
+    def update(
+        self,
+        day: LocalDate,
+        *,
+        unlock: bool = False,
+        update_current: bool = False,
+        **fields: Unpack[WellnessFields],
+    ) -> Wellness:
+        """Create or change the record of ``day``, sending only the given fields.
+
+        ``CLEAR`` unsets a numeric field. Custom wellness fields go by their code as extra
+        keywords. If the record is locked the write is not applied and
+        :class:`~intervals_icu.errors.RecordLockedError` is raised, unless ``unlock=True``:
+        then the record is unlocked, edited and locked again. ``update_current=True`` also
+        updates the athlete's current weight/resting HR when ``day`` is today.
+        """
+        day_text = to_local_date(day)
+        body = build_partial_body(Wellness, fields, allow_extra=True, what="Wellness")
+        body.pop("id", None)
+        params = {"localDate": day_text} if update_current else None
+        record = self._put(day_text, body, params)
+        if "locked" in body or not record.locked or not unapplied_fields(body, record):
+            return record
+        if not unlock:
+            raise errors.RecordLockedError(
+                f"wellness {day_text} is locked, so the write was not applied. Pass unlock=True "
+                "to unlock, edit and re-lock it in one call, or run "
+                f"client.wellness.unlock({day_text!r}, {day_text!r}) first.",
+                record_id=day_text,
+            )
+        self._put(day_text, {**body, "locked": False}, params)
+        return self._put(day_text, {"locked": True}, None)
+
+    def _put(self, day_text: str, body: dict[str, Any],
+                   params: dict[str, Any] | None) -> Wellness:
+        try:
+            return self._client._request_model(
+                RequestSpec(
+                    "PUT", self._athlete_path(f"/wellness/{day_text}"),
+                    operation_id="updateWellness", json=body, params=params,
+                ),
+                Wellness,
+            )
+        except errors.Unprocessable as exc:
+            if "lock" in (exc.server_error or "").lower():
+                # The platform may refuse instead of ignoring (the sandbox's "reject" mode).
+                return self.get(day_text)
+            raise
+
+    @operation("updateWellness_1")
+    def put_record(self, record: Wellness | dict[str, Any]) -> Wellness:
+        """Write one record whose ``id`` is its day (only the fields present change)."""
+        body = _record_body(record)
+        return self._client._request_model(
+            RequestSpec("PUT", self._athlete_path("/wellness"), operation_id="updateWellness_1",
+                        json=body),
+            Wellness,
+        )
+
+    @operation("updateWellnessBulk")
+    def update_many(self, records: builtins.list[Wellness | dict[str, Any]]) -> None:
+        """Write several records at once (each with its ``id`` = day). Locked records are not
+        changed by the platform unless the record itself carries ``locked: false``."""
+        body = [_record_body(r) for r in records]
+        if not body:
+            return
+        self._client._request_json(
+            RequestSpec("PUT", self._athlete_path("/wellness-bulk"),
+                        operation_id="updateWellnessBulk", json=body)
+        )
+
+    def unlock(self, oldest: LocalDate, newest: LocalDate) -> builtins.list[str]:
+        """Unlock every locked record between two local dates; returns the days unlocked."""
+        return self._set_locked(oldest, newest, False)
+
+    def lock(self, oldest: LocalDate, newest: LocalDate) -> builtins.list[str]:
+        """Lock every existing record between two local dates; returns the days locked."""
+        return self._set_locked(oldest, newest, True)
+
+    def _set_locked(self, oldest: LocalDate, newest: LocalDate,
+                          locked: bool) -> builtins.list[str]:
+        records = self.list(oldest, newest, fields=["id", "locked"])
+        days = [r.id for r in records if r.id and bool(r.locked) != locked]
+        self.update_many([{"id": d, "locked": locked} for d in days])
+        return days
+
+    @operation("uploadWellness")
+    def upload_csv(self, file: FileInput, *, ignore_missing_fields: bool = False) -> Any:
+        """Upload wellness records as CSV (a path, bytes or a binary file object)."""
+        return self._client._request_json(
+            RequestSpec(
+                "POST", self._athlete_path("/wellness"), operation_id="uploadWellness",
+                params={"ignoreMissingFields": ignore_missing_fields},
+                files={"file": file_part(file, default_name="wellness.csv",
+                                         content_type="text/csv")},
+            )
+        )
+
+
+def _opt_date(value: LocalDate | None) -> str | None:
+    return None if value is None else to_local_date(value)
+
+
+def _record_body(record: Wellness | dict[str, Any]) -> dict[str, Any]:
+    fields = record.to_api() if isinstance(record, Wellness) else dict(record)
+    if not fields.get("id"):
+        raise errors.InvalidRequestError(
+            "each wellness record needs its 'id': the local day, e.g. '2025-03-01'"
+        )
+    fields["id"] = to_local_date(fields["id"])
+    return build_partial_body(Wellness, fields, allow_extra=True, what="Wellness")
+
