@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from intervals_icu.spec import operations  # noqa: E402
+from intervals_icu.spec import operations
 
 
 def schema_text(schema: dict) -> str:

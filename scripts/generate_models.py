@@ -121,7 +121,7 @@ def generate_fields() -> str:
     ]
     for name in sorted(bodies):
         lines += ["", f"class {name}Fields(TypedDict, total=False):"]
-        lines.append(f'    """Writable fields of ``{name}`` (all optional: send only what changes)."""')
+        lines.append(f'    """Writable fields of ``{name}`` (all optional; send what changes)."""')
         lines.append("")
         for prop, prop_schema in schemas[name].get("properties", {}).items():
             if not prop.isidentifier() or keyword.iskeyword(prop):

@@ -114,8 +114,8 @@ def retry_delay(
         if retry_after > policy.max_retry_after:
             return None
         return max(0.0, retry_after)
-    delay = min(policy.backoff_max, policy.backoff_base * (2 ** (attempt - 1)))
-    return delay * (1.0 + policy.jitter * rand())
+    delay = min(policy.backoff_max, policy.backoff_base * (2.0 ** (attempt - 1)))
+    return float(delay * (1.0 + policy.jitter * rand()))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -220,10 +220,12 @@ def _encode_value(value: Any) -> str:
     return str(value)
 
 
-def encode_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def encode_query(
+    params: Mapping[str, Any] | None,
+) -> list[tuple[str, str | int | float | bool | None]]:
     """Query pairs: None dropped, bools lower-case, dates ISO, lists comma-joined (the
     platform's Spring backend reads ``a,b``; it does not read ``a[0]=``, API-NOTES §2.5)."""
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in (params or {}).items():
         if value is None:
             continue
@@ -237,7 +239,7 @@ def encode_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def redact_query(pairs: Sequence[tuple[str, str]]) -> str:
+def redact_query(pairs: Sequence[tuple[str, Any]]) -> str:
     return "&".join(
         f"{k}={'***' if k.lower() in _SECRET_QUERY_KEYS else v}" for k, v in pairs
     )

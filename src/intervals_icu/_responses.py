@@ -16,7 +16,7 @@ from typing import IO, Any
 from intervals_icu import errors
 from intervals_icu.models import parse_model, strict_check
 
-__all__ = ["Download", "Destination", "FileSink", "parse_response"]
+__all__ = ["Destination", "Download", "FileSink", "parse_response"]
 
 Destination = str | os.PathLike[str] | IO[bytes]
 """Where a download goes: a file path, a directory (the server's file name is used), or an
@@ -92,11 +92,11 @@ class FileSink:
         self.path: Path | None = None
         self._tmp: Path | None = None
         self._handle: IO[bytes]
-        if hasattr(dest, "write"):
-            self._handle = dest  # type: ignore[assignment]
+        if not isinstance(dest, (str, os.PathLike)):
+            self._handle = dest
             self._owns = False
             return
-        target = Path(dest)  # type: ignore[arg-type]
+        target = Path(dest)
         if target.is_dir():
             target = target / (self.filename or default_name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,8 @@ class FileSink:
     def finish(self) -> Download:
         if self._owns:
             self._handle.close()
-            assert self._tmp is not None and self.path is not None
+            assert self._tmp is not None
+            assert self.path is not None
             os.replace(self._tmp, self.path)
         return Download(self.path, self.bytes_written, self.filename, self.content_type)
 

@@ -258,14 +258,14 @@ def diagnose_auth_failure(
         )
     if isinstance(credentials, BearerToken):
         needed = required_scope(operation_id) if operation_id else None
-        if needed is not None and credentials.scopes is not None:
-            if not needed.satisfied_by(credentials.scopes):
-                granted = format_scopes(credentials.scopes) or "none"
-                return (
-                    f"403: this call needs the OAuth scope {needed} but the token has "
-                    f"{granted}{said}. Ask the athlete to authorize again with {needed} "
-                    "(they may untick scopes on the consent screen)."
-                )
+        if (needed is not None and credentials.scopes is not None
+                and not needed.satisfied_by(credentials.scopes)):
+            granted = format_scopes(credentials.scopes) or "none"
+            return (
+                f"403: this call needs the OAuth scope {needed} but the token has "
+                f"{granted}{said}. Ask the athlete to authorize again with {needed} "
+                "(they may untick scopes on the consent screen)."
+            )
         if _looks_like_personal_key(credentials):
             return (
                 f"403: a Bearer token was sent{said}. If this is your personal API key, use "

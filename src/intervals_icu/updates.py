@@ -118,7 +118,9 @@ def build_partial_body(
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
-        raise InvalidRequestError(f"invalid {label} fields: {problems}. Nothing was sent.") from None
+        raise InvalidRequestError(
+            f"invalid {label} fields: {problems}. Nothing was sent."
+        ) from None
     body = instance.model_dump(mode="json", by_alias=True, exclude_unset=True)
     for name in cleared:
         body[model.model_fields[name].alias or name] = CLEAR_VALUE

@@ -36,18 +36,19 @@ def file_part(
     is streamed and rewound on retry (it must be seekable to be retried).
     """
     if isinstance(file, bytes):
-        name, content = default_name, file
-    elif isinstance(file, (str, os.PathLike)):
+        return default_name, file, content_type or _guess(default_name)
+    if isinstance(file, (str, os.PathLike)):
         path = Path(file)
         if not path.is_file():
             raise InvalidRequestError(f"no such file: {path}")
-        name, content = path.name, path.read_bytes()
-    elif hasattr(file, "read"):
+        return path.name, path.read_bytes(), content_type or _guess(path.name)
+    if hasattr(file, "read"):
         name = os.path.basename(str(getattr(file, "name", "") or default_name))
-        content = file
-    else:
-        raise InvalidRequestError(
-            f"cannot upload a {type(file).__name__}: pass a path, bytes or a binary file"
-        )
-    suffix = Path(name).suffix.lower()
-    return name, content, content_type or _CONTENT_TYPES.get(suffix, "application/octet-stream")
+        return name, file, content_type or _guess(name)
+    raise InvalidRequestError(
+        f"cannot upload a {type(file).__name__}: pass a path, bytes or a binary file"
+    )
+
+
+def _guess(name: str) -> str:
+    return _CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")

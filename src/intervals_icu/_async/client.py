@@ -11,19 +11,19 @@ import httpx
 
 from intervals_icu import errors
 from intervals_icu._async.resources import (
-    AsyncActivities,
-    AsyncAthletes,
-    AsyncChats,
-    AsyncCustomItems,
-    AsyncEvents,
-    AsyncGear,
-    AsyncLibrary,
-    AsyncOAuth,
-    AsyncRoutes,
-    AsyncSharedEvents,
-    AsyncSportSettings,
-    AsyncWeather,
-    AsyncWellness,
+    AsyncActivitiesResource,
+    AsyncAthletesResource,
+    AsyncChatsResource,
+    AsyncCustomItemsResource,
+    AsyncEventsResource,
+    AsyncGearResource,
+    AsyncLibraryResource,
+    AsyncOAuthResource,
+    AsyncRoutesResource,
+    AsyncSharedEventsResource,
+    AsyncSportSettingsResource,
+    AsyncWeatherResource,
+    AsyncWellnessResource,
 )
 from intervals_icu._http import (
     DEFAULT_TIMEOUT,
@@ -97,19 +97,19 @@ class AsyncClient:
         self._attach_resources()
 
     def _attach_resources(self) -> None:
-        self.athletes = AsyncAthletes(self)
-        self.activities = AsyncActivities(self)
-        self.wellness = AsyncWellness(self)
-        self.events = AsyncEvents(self)
-        self.library = AsyncLibrary(self)
-        self.gear = AsyncGear(self)
-        self.sport_settings = AsyncSportSettings(self)
-        self.chats = AsyncChats(self)
-        self.custom_items = AsyncCustomItems(self)
-        self.routes = AsyncRoutes(self)
-        self.weather = AsyncWeather(self)
-        self.shared_events = AsyncSharedEvents(self)
-        self.oauth = AsyncOAuth(self)
+        self.athletes = AsyncAthletesResource(self)
+        self.activities = AsyncActivitiesResource(self)
+        self.wellness = AsyncWellnessResource(self)
+        self.events = AsyncEventsResource(self)
+        self.library = AsyncLibraryResource(self)
+        self.gear = AsyncGearResource(self)
+        self.sport_settings = AsyncSportSettingsResource(self)
+        self.chats = AsyncChatsResource(self)
+        self.custom_items = AsyncCustomItemsResource(self)
+        self.routes = AsyncRoutesResource(self)
+        self.weather = AsyncWeatherResource(self)
+        self.shared_events = AsyncSharedEventsResource(self)
+        self.oauth = AsyncOAuthResource(self)
 
     # -- derived clients --------------------------------------------------------------------
 

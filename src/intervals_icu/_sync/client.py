@@ -13,19 +13,19 @@ import httpx
 
 from intervals_icu import errors
 from intervals_icu._sync.resources import (
-    Activities,
-    Athletes,
-    Chats,
-    CustomItems,
-    Events,
-    Gear,
-    Library,
-    OAuth,
-    Routes,
-    SharedEvents,
-    SportSettings,
-    Weather,
-    Wellness,
+    ActivitiesResource,
+    AthletesResource,
+    ChatsResource,
+    CustomItemsResource,
+    EventsResource,
+    GearResource,
+    LibraryResource,
+    OAuthResource,
+    RoutesResource,
+    SharedEventsResource,
+    SportSettingsResource,
+    WeatherResource,
+    WellnessResource,
 )
 from intervals_icu._http import (
     DEFAULT_TIMEOUT,
@@ -99,19 +99,19 @@ class Client:
         self._attach_resources()
 
     def _attach_resources(self) -> None:
-        self.athletes = Athletes(self)
-        self.activities = Activities(self)
-        self.wellness = Wellness(self)
-        self.events = Events(self)
-        self.library = Library(self)
-        self.gear = Gear(self)
-        self.sport_settings = SportSettings(self)
-        self.chats = Chats(self)
-        self.custom_items = CustomItems(self)
-        self.routes = Routes(self)
-        self.weather = Weather(self)
-        self.shared_events = SharedEvents(self)
-        self.oauth = OAuth(self)
+        self.athletes = AthletesResource(self)
+        self.activities = ActivitiesResource(self)
+        self.wellness = WellnessResource(self)
+        self.events = EventsResource(self)
+        self.library = LibraryResource(self)
+        self.gear = GearResource(self)
+        self.sport_settings = SportSettingsResource(self)
+        self.chats = ChatsResource(self)
+        self.custom_items = CustomItemsResource(self)
+        self.routes = RoutesResource(self)
+        self.weather = WeatherResource(self)
+        self.shared_events = SharedEventsResource(self)
+        self.oauth = OAuthResource(self)
 
     # -- derived clients --------------------------------------------------------------------
 

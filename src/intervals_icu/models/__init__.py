@@ -11,15 +11,15 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from intervals_icu.models import _generated
 from intervals_icu.models._base import IcuDateTime, IcuModel, TolerantStrEnum, strict_check
 from intervals_icu.models._generated import *  # noqa: F403
 from intervals_icu.models._generated import Activity as _SpecActivity
 from intervals_icu.models._generated import ActivityWithIntervals as _SpecActivityWithIntervals
 from intervals_icu.models._generated import Hidden
+from intervals_icu.models._generated import __all__ as _generated_names
 
 __all__ = [
-    *_generated.__all__,
+    *_generated_names,
     "ActivityOrStub",
     "IcuDateTime",
     "IcuModel",
@@ -34,13 +34,13 @@ __all__ = [
 STRAVA_NOTE = "STRAVA activities are not available via the API"
 
 
-class Activity(_SpecActivity):
+class Activity(_SpecActivity):  # type: ignore[no-redef]
     """An activity (all fields optional; the platform omits nulls when ``fields`` is used)."""
 
     is_strava_stub: ClassVar[bool] = False
 
 
-class ActivityWithIntervals(_SpecActivityWithIntervals):
+class ActivityWithIntervals(_SpecActivityWithIntervals):  # type: ignore[no-redef]
     """An activity with ``icu_intervals`` and ``icu_groups`` (``intervals=True``)."""
 
     is_strava_stub: ClassVar[bool] = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from intervals_icu.updates import build_partial_body
 DeviceClass = Literal["phone", "tablet", "desktop"]
 
 
-class AsyncAthletes(AsyncResource):
+class AsyncAthletesResource(AsyncResource):
     @operation("getAthlete")
     async def get(self) -> WithSportSettings:
         """The athlete with ``sportSettings`` and ``custom_items`` (OAuth: SETTINGS:READ)."""
@@ -64,11 +65,12 @@ class AsyncAthletes(AsyncResource):
     @operation("getSettings")
     async def device_settings(self, device_class: DeviceClass) -> dict[str, Any]:
         """The athlete's UI settings for ``phone``, ``tablet`` or ``desktop``."""
-        return await self._client._request_json(
+        settings: dict[str, Any] = await self._client._request_json(
             RequestSpec(
                 "GET", self._athlete_path(f"/settings/{device_class}"), operation_id="getSettings"
             )
         )
+        return settings
 
     @operation("getAthleteTrainingPlan")
     async def training_plan(self) -> AthleteTrainingPlan:
@@ -94,7 +96,7 @@ class AsyncAthletes(AsyncResource):
 
     @operation("updateAthletePlans")
     async def update_training_plans(
-        self, plans: list[AthleteTrainingPlanUpdate | dict[str, Any]]
+        self, plans: builtins.list[AthleteTrainingPlanUpdate | dict[str, Any]]
     ) -> Any:
         """Coach: change the training plan of several athletes at once."""
         body = [
@@ -112,7 +114,7 @@ class AsyncAthletes(AsyncResource):
     # -- coach views ---------------------------------------------------------------------------
 
     @operation("listAthletes")
-    async def list(self, *, ext_id_prefix: str | None = None) -> list[AthleteWithTags]:
+    async def list(self, *, ext_id_prefix: str | None = None) -> builtins.list[AthleteWithTags]:
         """Every athlete you follow or coach, including yourself (personal API key only)."""
         return await self._client._request_list(
             RequestSpec(
@@ -128,8 +130,8 @@ class AsyncAthletes(AsyncResource):
         *,
         start: date | datetime | None = None,
         end: date | datetime | None = None,
-        tags: list[str] | None = None,
-    ) -> list[SummaryWithCats]:
+        tags: builtins.list[str] | None = None,
+    ) -> builtins.list[SummaryWithCats]:
         """Weekly summary rows for you and every athlete you follow or coach.
 
         ``start`` defaults to 6 days ago and ``end`` to today (the athlete's local dates).
@@ -150,7 +152,7 @@ class AsyncAthletes(AsyncResource):
         *,
         start: date | datetime | None = None,
         end: date | datetime | None = None,
-        tags: list[str] | None = None,
+        tags: builtins.list[str] | None = None,
     ) -> str:
         """The athlete summary as CSV text."""
         return await self._client._request_text(

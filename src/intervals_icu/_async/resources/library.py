@@ -5,5 +5,5 @@ from __future__ import annotations
 from intervals_icu._async.resources._base import AsyncResource
 
 
-class AsyncLibrary(AsyncResource):
+class AsyncLibraryResource(AsyncResource):
     pass

@@ -7,5 +7,5 @@ from __future__ import annotations
 from intervals_icu._sync.resources._base import Resource
 
 
-class Activities(Resource):
+class ActivitiesResource(Resource):
     pass

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from intervals_icu.updates import build_partial_body
 DeviceClass = Literal["phone", "tablet", "desktop"]
 
 
-class Athletes(Resource):
+class AthletesResource(Resource):
     @operation("getAthlete")
     def get(self) -> WithSportSettings:
         """The athlete with ``sportSettings`` and ``custom_items`` (OAuth: SETTINGS:READ)."""
@@ -66,11 +67,12 @@ class Athletes(Resource):
     @operation("getSettings")
     def device_settings(self, device_class: DeviceClass) -> dict[str, Any]:
         """The athlete's UI settings for ``phone``, ``tablet`` or ``desktop``."""
-        return self._client._request_json(
+        settings: dict[str, Any] = self._client._request_json(
             RequestSpec(
                 "GET", self._athlete_path(f"/settings/{device_class}"), operation_id="getSettings"
             )
         )
+        return settings
 
     @operation("getAthleteTrainingPlan")
     def training_plan(self) -> AthleteTrainingPlan:
@@ -96,7 +98,7 @@ class Athletes(Resource):
 
     @operation("updateAthletePlans")
     def update_training_plans(
-        self, plans: list[AthleteTrainingPlanUpdate | dict[str, Any]]
+        self, plans: builtins.list[AthleteTrainingPlanUpdate | dict[str, Any]]
     ) -> Any:
         """Coach: change the training plan of several athletes at once."""
         body = [
@@ -114,7 +116,7 @@ class Athletes(Resource):
     # -- coach views ---------------------------------------------------------------------------
 
     @operation("listAthletes")
-    def list(self, *, ext_id_prefix: str | None = None) -> list[AthleteWithTags]:
+    def list(self, *, ext_id_prefix: str | None = None) -> builtins.list[AthleteWithTags]:
         """Every athlete you follow or coach, including yourself (personal API key only)."""
         return self._client._request_list(
             RequestSpec(
@@ -130,8 +132,8 @@ class Athletes(Resource):
         *,
         start: date | datetime | None = None,
         end: date | datetime | None = None,
-        tags: list[str] | None = None,
-    ) -> list[SummaryWithCats]:
+        tags: builtins.list[str] | None = None,
+    ) -> builtins.list[SummaryWithCats]:
         """Weekly summary rows for you and every athlete you follow or coach.
 
         ``start`` defaults to 6 days ago and ``end`` to today (the athlete's local dates).
@@ -152,7 +154,7 @@ class Athletes(Resource):
         *,
         start: date | datetime | None = None,
         end: date | datetime | None = None,
-        tags: list[str] | None = None,
+        tags: builtins.list[str] | None = None,
     ) -> str:
         """The athlete summary as CSV text."""
         return self._client._request_text(

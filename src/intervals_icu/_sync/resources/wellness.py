@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from typing import Any
 
 from typing_extensions import Unpack
@@ -16,12 +17,12 @@ from intervals_icu.dates import LocalDate, to_local_date
 from intervals_icu.models import Wellness
 from intervals_icu.models._fields import WellnessFields
 from intervals_icu.operation import operation
-from intervals_icu.updates import build_partial_body
+from intervals_icu.updates import CLEAR, CLEAR_VALUE, build_partial_body
 from intervals_icu.uploads import FileInput, file_part
 from intervals_icu.wellness_lock import unapplied_fields
 
 
-class Wellness(Resource):
+class WellnessResource(Resource):
     @operation("getRecord")
     def get(self, day: LocalDate) -> Wellness:
         """The record for a local day."""
@@ -77,19 +78,23 @@ class Wellness(Resource):
         *,
         unlock: bool = False,
         update_current: bool = False,
+        custom_fields: Mapping[str, Any] | None = None,
         **fields: Unpack[WellnessFields],
     ) -> Wellness:
         """Create or change the record of ``day``, sending only the given fields.
 
-        ``CLEAR`` unsets a numeric field. Custom wellness fields go by their code as extra
-        keywords. If the record is locked the write is not applied and
+        ``CLEAR`` unsets a numeric field. Custom wellness fields (defined by the athlete) go
+        in ``custom_fields`` by their code, e.g. ``{"SleepingHRrange": "55 - 72"}``.
+
+        If the record is locked the write is not applied and
         :class:`~intervals_icu.errors.RecordLockedError` is raised, unless ``unlock=True``:
         then the record is unlocked, edited and locked again. ``update_current=True`` also
         updates the athlete's current weight/resting HR when ``day`` is today.
         """
         day_text = to_local_date(day)
-        body = build_partial_body(Wellness, fields, allow_extra=True, what="Wellness")
+        body = build_partial_body(Wellness, fields, what="Wellness")
         body.pop("id", None)
+        body.update(_custom(custom_fields))
         params = {"localDate": day_text} if update_current else None
         record = self._put(day_text, body, params)
         if "locked" in body or not record.locked or not unapplied_fields(body, record):
@@ -168,6 +173,10 @@ class Wellness(Resource):
                                          content_type="text/csv")},
             )
         )
+
+
+def _custom(custom_fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: (CLEAR_VALUE if v is CLEAR else v) for k, v in (custom_fields or {}).items()}
 
 
 def _opt_date(value: LocalDate | None) -> str | None:

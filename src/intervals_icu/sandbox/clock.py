@@ -1,0 +1,60 @@
+"""The sandbox's clock: real time by default; frozen and advanced by hand in tests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["Clock"]
+
+
+class Clock:
+    """``now()`` is real UTC time plus an offset; ``freeze()`` stops it; ``advance()`` moves it.
+
+    Webhook retry schedules, OAuth code expiry and ``updated`` stamps all read this clock, so
+    a test can jump past a 2-minute code lifetime without sleeping.
+    """
+
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
+        self._lock = threading.Lock()
+        self._offset = timedelta(0)
+        self._frozen_at: datetime | None = None
+        if start is not None:
+            self._offset = start.astimezone(UTC) - datetime.now(UTC)
+        if frozen:
+            self.freeze()
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._frozen_at is not None:
+                return self._frozen_at
+            return datetime.now(UTC) + self._offset
+
+    def freeze(self) -> None:
+        with self._lock:
+            if self._frozen_at is None:
+                self._frozen_at = datetime.now(UTC) + self._offset
+
+    def unfreeze(self) -> None:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - datetime.now(UTC)
+                self._frozen_at = None
+
+    def advance(self, seconds: float) -> datetime:
+        with self._lock:
+            delta = timedelta(seconds=seconds)
+            if self._frozen_at is not None:
+                self._frozen_at += delta
+                return self._frozen_at
+            self._offset += delta
+            return datetime.now(UTC) + self._offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+
+def stamp(moment: datetime) -> str:
+    """The platform's timestamp shape: millis and a +00:00 offset (API-NOTES §2.3)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,56 @@
+"""Per-client-address rate limiting, like the platform's 10 requests/s with a short burst."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from intervals_icu.sandbox.options import SandboxOptions
+
+__all__ = ["RateLimiter"]
+
+
+class RateLimiter:
+    def __init__(self, options: Callable[[], SandboxOptions],
+                 monotonic: Callable[[], float]) -> None:
+        self._options = options
+        self._monotonic = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+        self.rejected = 0
+        """How many requests were answered 429 (the control API shows it)."""
+        self._forced: list[int] = []
+        """Pending forced 429s (a fault: "the next N requests get 429")."""
+
+    def force(self, count: int) -> None:
+        with self._lock:
+            self._forced.append(count)
+
+    def check(self, client: str) -> float | None:
+        """None if the request may go on; otherwise the seconds until a token is free."""
+        opts = self._options()
+        with self._lock:
+            if self._forced:
+                self._forced[0] -= 1
+                if self._forced[0] <= 0:
+                    self._forced.pop(0)
+                self.rejected += 1
+                return 1.0 / max(opts.rate_limit_per_second, 1e-9)
+            if not opts.rate_limit_enabled:
+                return None
+            now = self._monotonic()
+            tokens, updated = self._buckets.get(client, (float(opts.rate_limit_burst), now))
+            tokens = min(float(opts.rate_limit_burst),
+                         tokens + (now - updated) * opts.rate_limit_per_second)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                return None
+            self._buckets[client] = (tokens, now)
+            self.rejected += 1
+            return (1.0 - tokens) / opts.rate_limit_per_second
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+            self._forced.clear()
+            self.rejected = 0
