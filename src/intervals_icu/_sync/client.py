@@ -38,6 +38,7 @@ from intervals_icu._http import (
     clone_config,
 )
 from intervals_icu._responses import Destination, Download, FileSink, parse_response
+from intervals_icu.journal import WriteJournal
 from intervals_icu.auth import (
     DEFAULT_BASE_URL,
     ENV_ATHLETE_ID,
@@ -71,6 +72,7 @@ class Client:
         rate_limit: RateLimit | None = None,
         retry: RetryPolicy | None = None,
         strict: bool = False,
+        journal: WriteJournal | None = None,
     ) -> None:
         credentials = credentials if credentials is not None else credentials_from_env()
         if credentials is None:
@@ -95,6 +97,7 @@ class Client:
         )
         self._http = SyncHTTP(config, http_client)
         self.strict = strict
+        self.journal = journal
         self._timezone: ZoneInfo | None = None
         self._attach_resources()
 
@@ -155,6 +158,7 @@ class Client:
         clone = object.__new__(type(self))
         clone.athlete_id = athlete_id if athlete_id is not None else self.athlete_id
         clone.strict = self.strict if strict is None else strict
+        clone.journal = self.journal
         clone._timezone = self._timezone if athlete_id is None else None
         clone._http = SyncHTTP.__new__(SyncHTTP)
         clone._http.config = clone_config(self._http.config, **(config_changes or {}))
@@ -204,32 +208,48 @@ class Client:
     def athlete_path(self, suffix: str = "") -> str:
         return f"/api/v1/athlete/{self.athlete_id}{suffix}"
 
-    def _request_json(self, spec: RequestSpec) -> Any:
+    def _send(self, spec: RequestSpec) -> httpx.Response:
+        """Send one request; with a journal, record writes with the record before and after."""
+        journal = self.journal
+        if journal is None or spec.method == "GET":
+            return self._http.request(spec)
+        before_spec = journal.before_request(spec)
+        before: Any = None
+        if before_spec is not None:
+            try:
+                before = (self._http.request(before_spec)).json()
+            except errors.NotFound:
+                before = None
         response = self._http.request(spec)
+        journal.record(spec, before=before, response=response, athlete_id=self.athlete_id)
+        return response
+
+    def _request_json(self, spec: RequestSpec) -> Any:
+        response = self._send(spec)
         if not response.content:
             return None
         return response.json()
 
     def _request_model(self, spec: RequestSpec, tp: type[M]) -> M:
-        response = self._http.request(spec)
+        response = self._send(spec)
         data = response.json() if response.content else None
         return parse_response(tp, data, strict=self.strict, request=_info(spec))  # type: ignore[no-any-return]
 
     def _request_list(self, spec: RequestSpec, tp: type[M]) -> list[M]:
-        response = self._http.request(spec)
+        response = self._send(spec)
         data = response.json() if response.content else []
         return parse_response(list[tp], data or [], strict=self.strict, request=_info(spec))  # type: ignore[no-any-return,valid-type]
 
     def _request_text(self, spec: RequestSpec) -> str:
-        response = self._http.request(spec)
+        response = self._send(spec)
         return response.text
 
     def _request_bytes(self, spec: RequestSpec) -> bytes:
-        response = self._http.request(spec)
+        response = self._send(spec)
         return response.content
 
     def _request_status(self, spec: RequestSpec) -> tuple[int, Any]:
-        response = self._http.request(spec)
+        response = self._send(spec)
         return response.status_code, (response.json() if response.content else None)
 
     def _download(self, spec: RequestSpec, dest: Destination, default_name: str) -> Download:
