@@ -17,6 +17,7 @@ from intervals_icu.models._generated import Activity as _SpecActivity
 from intervals_icu.models._generated import ActivityWithIntervals as _SpecActivityWithIntervals
 from intervals_icu.models._generated import Hidden
 from intervals_icu.models._generated import __all__ as _generated_names
+from intervals_icu.models.uploads import UploadResult
 
 __all__ = [
     *_generated_names,
@@ -25,6 +26,7 @@ __all__ = [
     "IcuModel",
     "StravaActivityStub",
     "TolerantStrEnum",
+    "UploadResult",
     "is_strava_stub",
     "parse_activity",
     "parse_model",
