@@ -50,9 +50,24 @@ class Clock:
             self._offset += delta
             return datetime.now(UTC) + self._offset
 
+    def set(self, moment: datetime) -> datetime:
+        """Jump to ``moment`` (an aware datetime); a frozen clock stays frozen there."""
+        if moment.tzinfo is None:
+            raise ValueError("Clock.set needs an aware datetime, e.g. 2026-05-01T06:00:00+00:00")
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at = moment.astimezone(UTC)
+            else:
+                self._offset = moment.astimezone(UTC) - datetime.now(UTC)
+            return moment.astimezone(UTC)
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None
+
+    def describe(self) -> dict[str, object]:
+        """What the control API shows: the time now and whether it is frozen."""
+        return {"now": stamp(self.now()), "frozen": self.frozen}
 
 
 def stamp(moment: datetime) -> str:

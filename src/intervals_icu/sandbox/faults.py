@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import random
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FaultInjector", "FaultPlan", "FaultRule"]
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "FaultInjector",
+    "FaultPlan",
+    "FaultRule",
+    "drop_connections",
+    "dropped_connection_handler",
+]
 
 
 @dataclass
@@ -23,6 +34,25 @@ class FaultRule:
     """Close the connection without an answer (the client sees a transport error)."""
     remaining: int | None = None
     """Apply to this many matching requests, then retire (None: until cleared)."""
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"fault {name} must be a probability from 0 to 1, not {value!r}")
+        if not isinstance(self.latency_ms, (int, float)) or self.latency_ms < 0:
+            raise ValueError(f"fault latency_ms must be >= 0, not {self.latency_ms!r}")
+        if not isinstance(self.error_status, int) or not 400 <= self.error_status <= 599:
+            raise ValueError(
+                f"fault error_status must be an HTTP error status (400-599), not "
+                f"{self.error_status!r}"
+            )
+        if self.remaining is not None and (
+            not isinstance(self.remaining, int) or self.remaining < 1
+        ):
+            raise ValueError(f"fault count must be a whole number >= 1, not {self.remaining!r}")
+        if not isinstance(self.route, str) or not self.route:
+            raise ValueError("fault route must be a glob like 'GET /api/v1/athlete/*' or '*'")
 
     def matches(self, key: str) -> bool:
         return fnmatch.fnmatchcase(key, self.route)
@@ -79,3 +109,54 @@ class FaultInjector:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(vars(rule)) for rule in self.rules]
+
+
+# -- dropped connections on a real socket -------------------------------------------------------
+#
+# A dropped connection must look like one to the client: no status line at all. In-process,
+# the transport turns the app's DroppedConnection into httpx.RemoteProtocolError. Under
+# uvicorn an exception would become a 500, so the live server wraps the app: the exception
+# handler marks the request as dropped and the wrapper aborts the socket instead of sending.
+
+_SERVED_LIVE = "icu.served_live"
+_DROPPED = "icu.dropped"
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def drop_connections(app: ASGIApp) -> ASGIApp:
+    """Wrap the sandbox app for a real server so injected drops close the socket."""
+
+    async def served(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await app(scope, receive, send)
+            return
+        scope[_SERVED_LIVE] = True
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            if scope.get(_DROPPED):
+                _abort(send)
+                # Let the event loop deliver connection_lost, so the server does not try to
+                # answer on the aborted socket.
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
+                return
+            await send(message)
+
+        await app(scope, receive, guarded_send)
+
+    return served
+
+
+async def dropped_connection_handler(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler for DroppedConnection (see drop_connections)."""
+    if not request.scope.get(_SERVED_LIVE):
+        raise exc  # in-process: the transport turns it into a transport error
+    request.scope[_DROPPED] = True
+    return Response(b"", status_code=500)
+
+
+def _abort(send: Any) -> None:
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and not transport.is_closing():
+        transport.abort()

@@ -1,12 +1,23 @@
 """Switchable behaviours: where the platform is UNCERTAIN (API-NOTES), the sandbox picks one
-behaviour, documents it in docs/sandbox.md, and lets tests switch it here."""
+behaviour, documents it in docs/sandbox.md, and lets tests switch it here.
+
+``SandboxOptions`` is immutable; ``Sandbox.configure(**changes)`` (or ``PATCH
+/_sandbox/options``) swaps in a validated copy. Values are checked against the field types,
+so a typo or a wrong type fails loudly instead of silently changing nothing.
+"""
 
 from __future__ import annotations
 
+import functools
+import typing
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-__all__ = ["SandboxOptions"]
+__all__ = ["InvalidOptionError", "SandboxOptions"]
+
+
+class InvalidOptionError(ValueError):
+    """An unknown option name, or a value of the wrong type or range."""
 
 
 @dataclass(frozen=True)
@@ -32,29 +43,82 @@ class SandboxOptions:
     webhook_204_is_failure: bool = False
     """Reproduce the old platform bug: a 204 answer was retried as if it failed."""
     webhook_retry_schedule: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
-    """Seconds to wait before each retry; after the last one the delivery is given up."""
+    """Seconds (sandbox clock) to wait before each retry; after the last one the delivery is
+    given up. The platform's real schedule is undocumented ("re-fired for a while with
+    exponential backoff")."""
     webhook_timeout: float = 10.0
+    """Seconds to wait for the receiver's answer; a timeout counts as a failed attempt."""
     webhook_batch_window: float = 0.05
-    """Events of one app queued within this many seconds go in one POST (batched envelope)."""
+    """Events of one app queued within this many (real) seconds go in one POST."""
     calendar_payload_events: bool = True
     """CALENDAR_UPDATED carries ``events`` and ``deleted_events`` lists besides ``records: []``
     (conflicting reports, API-NOTES §5.3)."""
 
     # OAuth (API-NOTES §3.2).
     oauth_code_ttl: float = 120.0
+    """Seconds (sandbox clock) a code from the consent redirect may be exchanged."""
     oauth_single_token_per_app: bool = False
-    """False (newer reports): older tokens stay valid after re-authorization."""
+    """False (newer reports): older tokens stay valid after re-authorization; True (older
+    reports): a new token revokes the athlete's previous tokens for the same app."""
 
     gzip_responses: bool = True
+    """Gzip responses over 1000 bytes (read when the Sandbox is built; switching it later has
+    no effect)."""
 
     def with_changes(self, **changes: Any) -> SandboxOptions:
-        known = {f.name for f in fields(self)}
-        unknown = set(changes) - known
+        """A copy with ``changes`` applied; raises InvalidOptionError for unknown names and
+        values of the wrong type (lists are accepted for tuples, ints for floats)."""
+        hints = _field_types()
+        unknown = set(changes) - set(hints)
         if unknown:
-            raise ValueError(f"unknown sandbox option(s): {', '.join(sorted(unknown))}")
-        return replace(self, **changes)
+            raise InvalidOptionError(
+                f"unknown sandbox option(s): {', '.join(sorted(unknown))}; known options: "
+                f"{', '.join(sorted(hints))}"
+            )
+        checked = {name: _check(name, hints[name], value) for name, value in changes.items()}
+        return replace(self, **checked)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def as_json(self) -> dict[str, Any]:
+        """``as_dict`` with tuples as lists (what the control API sends)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.as_dict().items()}
 
+
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(SandboxOptions)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check(name: str, kind: Any, value: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise InvalidOptionError(f"option {name} must be true or false, not {value!r}")
+        return value
+    if kind is float or kind is int:
+        if not _is_number(value) or value < 0 or (kind is int and int(value) != value):
+            wanted = "a whole number" if kind is int else "a number"
+            raise InvalidOptionError(f"option {name} must be {wanted} >= 0, not {value!r}")
+        return kind(value)
+    if origin is Literal:
+        choices = typing.get_args(kind)
+        if value not in choices:
+            raise InvalidOptionError(
+                f"option {name} must be one of {', '.join(map(repr, choices))}, not {value!r}"
+            )
+        return value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or not all(
+            _is_number(v) and v >= 0 for v in value
+        ):
+            raise InvalidOptionError(
+                f"option {name} must be a list of numbers >= 0 (seconds), not {value!r}"
+            )
+        return tuple(float(v) for v in value)
+    return value  # pragma: no cover - every field type is handled above

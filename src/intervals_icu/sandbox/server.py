@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,14 +15,26 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from intervals_icu.auth import ApiKey, OAuthApp
+from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.clock import Clock
-from intervals_icu.sandbox.faults import FaultInjector, FaultRule
+from intervals_icu.sandbox.faults import (
+    FaultInjector,
+    FaultRule,
+    drop_connections,
+    dropped_connection_handler,
+)
 from intervals_icu.sandbox.options import SandboxOptions
 from intervals_icu.sandbox.ratelimit import RateLimiter
 from intervals_icu.sandbox.seed import SeedResult, seed_world
-from intervals_icu.sandbox.state import SandboxState
-from intervals_icu.sandbox.webhooks import WebhookDispatcher
+from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
+from intervals_icu.sandbox.webhooks import (
+    EVENT_TYPES,
+    DeliveryFault,
+    FaultKind,
+    WebhookDispatcher,
+    check_event_types,
+)
+from intervals_icu.scopes import Scope, parse_scopes
 from intervals_icu.secret import Secret
 
 __all__ = ["Sandbox"]
@@ -59,9 +74,10 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._transports: list[Any] = []
         self._build_state()
-        from intervals_icu.sandbox.app import build_app
+        from intervals_icu.sandbox.app import DroppedConnection, build_app
 
         self.app = build_app(self)
+        self.app.add_exception_handler(DroppedConnection, dropped_connection_handler)
 
     def _build_state(self) -> None:
         self.state = SandboxState(self._options, self.clock, seed=self.seed)
@@ -124,8 +140,8 @@ class Sandbox:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off",
-                                access_log=False)
+        config = uvicorn.Config(drop_connections(self.app), log_level="warning",
+                                lifespan="off", access_log=False)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                   name=f"icu-sandbox-{self.port}", daemon=True)
@@ -229,11 +245,25 @@ class Sandbox:
         return self.clock.advance(seconds)
 
     def reset(self) -> None:
-        """Back to the freshly seeded state (same seed, same data, faults cleared)."""
+        """Back to the freshly seeded state (same seed, same data, options as constructed,
+        faults, apps registered later, tokens and webhook deliveries all gone)."""
         self.state.webhooks.stop()
         self._build_state()
         if self._server is not None:
             self.state.webhooks.start()
+
+    def reseed(self, seed: int | None = None, *, athletes: int | None = None,
+               years: float | None = None) -> None:
+        """Start over with another seed and/or world size (then like :meth:`reset`)."""
+        if seed is not None:
+            self.seed = _whole(seed, "seed", minimum=0)
+        if athletes is not None:
+            self._seed_args["athletes"] = _whole(athletes, "athletes", minimum=1)
+        if years is not None:
+            if isinstance(years, bool) or not isinstance(years, (int, float)) or years < 0:
+                raise ValueError(f"years must be a number >= 0, not {years!r}")
+            self._seed_args["years"] = float(years)
+        self.reset()
 
     def info(self) -> dict[str, Any]:
         return {
@@ -245,10 +275,288 @@ class Sandbox:
             "stranger_id": self.stranger_id,
             "oauth_client_id": self.seeded.app_client_id,
             "now": self.state.now_stamp(),
-            "options": self.state.options.as_dict(),
+            "clock": self.clock.describe(),
+            "options": self.state.options.as_json(),
             "faults": self.state.faults.describe(),
             "rate_limited": self.rate_limiter.rejected,
+            "webhooks": self.state.webhooks.summary(),
         }
+
+    def credentials(self) -> dict[str, Any]:
+        """Every seeded key and app secret (it is a sandbox; the control API serves this)."""
+        roles = {self.coach_id: "coach", self.stranger_id: "stranger"}
+        athletes = [
+            {"id": account.id, "name": account.name, "api_key": account.api_key,
+             "role": roles.get(account.id, "athlete")}
+            for account in self.state.accounts.values()
+        ]
+        apps = [
+            {**app.public(), "client_secret": app.client_secret,
+             "webhook_secret": app.webhook_secret}
+            for app in self.state.apps.values()
+        ]
+        return {"base_url": self.base_url, "athletes": athletes, "apps": apps}
+
+    # -- OAuth apps -----------------------------------------------------------------------------
+
+    def register_app(
+        self,
+        name: str,
+        redirect_uris: Iterable[str],
+        *,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_types: Iterable[str] | None = None,
+        webhook_authorization: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        owner_id: str | None = None,
+        webhook_transport: httpx.BaseTransport | None = None,
+    ) -> OAuthAppRecord:
+        """Register an OAuth app (on the platform: "Request OAuth access", then "Manage App").
+
+        ``webhook_types`` defaults to every type when a ``webhook_url`` is given. Pass
+        ``webhook_transport`` (e.g. ``httpx.ASGITransport`` wrapped for sync use) to deliver
+        to an in-process receiver instead of a socket. The returned record holds the client
+        and webhook secrets (they are not shown again by ``apps()``).
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("an app needs a name")
+        uris = [redirect_uris] if isinstance(redirect_uris, str) else list(redirect_uris)
+        if not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in uris):
+            raise ValueError("redirect_uris must be http(s) URLs, e.g. ['http://localhost/callback']")
+        _check_url(webhook_url)
+        types = check_event_types(
+            webhook_types if webhook_types is not None
+            else (list(EVENT_TYPES) if webhook_url else []))
+        with self.state.lock:
+            if client_id is None:
+                client_id = str(self.state.next_id("oauth_app", 1000))
+                while client_id in self.state.apps:
+                    client_id = str(self.state.next_id("oauth_app", 1000))
+            elif str(client_id) in self.state.apps:
+                raise ValueError(f"an app with client_id {client_id} already exists")
+            app = OAuthAppRecord(
+                client_id=str(client_id),
+                client_secret=client_secret or secrets.token_hex(16),
+                name=name.strip(),
+                redirect_uris=uris,
+                webhook_url=webhook_url,
+                webhook_secret=webhook_secret or secrets.token_hex(16),
+                webhook_authorization=webhook_authorization,
+                webhook_types=types,
+                owner_id=owner_id or self.coach_id,
+            )
+            self.state.apps[app.client_id] = app
+        if webhook_transport is not None:
+            self.state.webhooks.set_transport(app.client_id, webhook_transport)
+        return app
+
+    def update_app(self, client_id: str, *, webhook_transport: httpx.BaseTransport | None = None,
+                   **changes: Any) -> OAuthAppRecord:
+        """Change an app's settings: ``name``, ``redirect_uris``, ``webhook_url``,
+        ``webhook_secret``, ``webhook_types``, ``webhook_authorization``."""
+        allowed = {"name", "redirect_uris", "webhook_url", "webhook_secret", "webhook_types",
+                   "webhook_authorization"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))}; changeable: "
+                             f"{', '.join(sorted(allowed))}")
+        app = self._app(client_id)
+        if "webhook_url" in changes:
+            _check_url(changes["webhook_url"])
+        if "webhook_types" in changes:
+            changes["webhook_types"] = check_event_types(changes["webhook_types"] or [])
+        if "redirect_uris" in changes:
+            uris = changes["redirect_uris"]
+            changes["redirect_uris"] = [uris] if isinstance(uris, str) else list(uris)
+        with self.state.lock:
+            for key, value in changes.items():
+                setattr(app, key, value)
+        if webhook_transport is not None:
+            self.state.webhooks.set_transport(app.client_id, webhook_transport)
+        return app
+
+    def apps(self) -> list[dict[str, Any]]:
+        """Registered apps, without their secrets."""
+        return [app.public() for app in self.state.apps.values()]
+
+    def _app(self, client_id: str | None) -> OAuthAppRecord:
+        key = str(client_id) if client_id is not None else self.seeded.app_client_id
+        app = self.state.apps.get(key)
+        if app is None:
+            raise KeyError(f"no OAuth app with client_id {key}; known: "
+                           f"{', '.join(self.state.apps)}")
+        return app
+
+    def oauth_app_for(self, client_id: str | None = None, *,
+                      redirect_uri: str | None = None) -> OAuthApp:
+        """The client-side ``OAuthApp`` helper for a registered app (the seeded one by
+        default), pointing at this sandbox."""
+        record = self._app(client_id)
+        return OAuthApp(client_id=record.client_id, client_secret=Secret(record.client_secret),
+                        redirect_uri=redirect_uri or record.redirect_uris[0],
+                        base_url=self.base_url)
+
+    def authorize(
+        self,
+        athlete_id: str | None = None,
+        scopes: str | Iterable[str | Scope] = "ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE",
+        *,
+        state: str | None = None,
+        client_id: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> str:
+        """Approve the consent screen as ``athlete_id`` (the main athlete by default) and
+        return the code the redirect would carry; exchange it with ``OAuthApp.exchange_code``
+        within ``options.oauth_code_ttl`` seconds of the sandbox clock."""
+        return self.authorize_redirect(athlete_id, scopes, state=state, client_id=client_id,
+                                       redirect_uri=redirect_uri)[0]
+
+    def authorize_redirect(
+        self,
+        athlete_id: str | None = None,
+        scopes: str | Iterable[str | Scope] = "ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE",
+        *,
+        state: str | None = None,
+        client_id: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> tuple[str, str]:
+        """Like :meth:`authorize`; returns ``(code, redirect URL with code and state)``."""
+        from intervals_icu.sandbox.oauth import approve, check_client, redirect_url
+
+        app = self._app(client_id)
+        uri = redirect_uri or app.redirect_uris[0]
+        check_client(self.state, app.client_id, uri)
+        granted = parse_scopes(scopes if isinstance(scopes, str) else [str(s) for s in scopes])
+        record = approve(self.state, app, athlete_id or self.athlete_id, granted, uri)
+        return record.code, redirect_url(uri, code=record.code, state=state)
+
+    def oauth_token(
+        self,
+        athlete_id: str | None = None,
+        scopes: str | Iterable[str | Scope] = "ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE",
+        *,
+        client_id: str | None = None,
+    ) -> OAuthToken:
+        """Authorize and exchange in one step (no HTTP): a token for tests of bearer calls."""
+        from intervals_icu.sandbox.oauth import exchange_code
+
+        app = self._app(client_id)
+        code = self.authorize(athlete_id, scopes, client_id=app.client_id)
+        body = exchange_code(self.state, app.client_id, app.client_secret, code)
+        return OAuthToken.from_response(body)
+
+    # -- simulated devices ----------------------------------------------------------------------
+
+    def device_import(
+        self,
+        athlete_id: str | None = None,
+        *,
+        sport: str = "Ride",
+        when: datetime | None = None,
+        source: str = "GARMIN_CONNECT",
+    ) -> dict[str, Any]:
+        """A new activity arrives from a device (Garmin by default): generated, stored,
+        fitness recomputed, then ACTIVITY_UPLOADED, FITNESS_UPDATED and WELLNESS_UPDATED
+        are emitted in that order (API-NOTES §5.3). ``when`` is the athlete's local start
+        time (default: now). ``source="STRAVA"`` makes a Strava activity (no activity
+        webhooks are sent for those)."""
+        from intervals_icu.sandbox import generate
+
+        state = self.state
+        athlete_id = self._athlete(athlete_id)
+        generate_activity = getattr(generate, "generate_activity", None)
+        if generate_activity is None:
+            raise RuntimeError("device_import needs intervals_icu.sandbox.generate."
+                               "generate_activity, which this build does not have")
+        with state.lock:
+            local = _local(state, athlete_id, when)
+            activity, detail = generate_activity(
+                state, athlete_id, rng_seed=state.seed * 1_000_003 + state.next_id("device"),
+                when=local, sport=sport, source=source)
+            activity_id = str(activity["id"])
+            store = state.store(athlete_id)
+            store.activities[activity_id] = activity
+            store.details[activity_id] = detail
+            state.index_activity(athlete_id, activity_id)
+            state.emit(athlete_id, "ACTIVITY_UPLOADED", activity=activity)
+            self._after_new_activity(athlete_id, local.date())
+            return dict(activity)
+
+    def _after_new_activity(self, athlete_id: str, day: date) -> None:
+        """Recompute fitness (when the sandbox has a fitness model) and announce it."""
+        try:
+            from intervals_icu.sandbox.fitness import recompute_fitness
+        except ImportError:
+            return
+        params = inspect.signature(recompute_fitness).parameters
+        extra = {name: day for name in ("since", "start", "day", "from_day") if name in params}
+        recompute_fitness(self.state, athlete_id, **extra)
+        wellness = self.state.store(athlete_id).wellness
+        changed = [record for key, record in sorted(wellness.items()) if key >= day.isoformat()]
+        if not changed:
+            return
+        fitness_keys = ("id", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo",
+                        "updated")
+        self.state.emit(athlete_id, "FITNESS_UPDATED",
+                        records=[{k: r[k] for k in fitness_keys if k in r} for r in changed])
+        if day.isoformat() in wellness:
+            self.state.emit(athlete_id, "WELLNESS_UPDATED",
+                            records=[dict(wellness[day.isoformat()])])
+
+    def device_wellness(self, athlete_id: str | None, day: date | str,
+                        **fields: Any) -> dict[str, Any]:
+        """A device (scale, watch) writes wellness for ``day``: changes are announced with
+        WELLNESS_UPDATED; a locked record is left untouched (API-NOTES §4.9)."""
+        from intervals_icu.sandbox.handlers.wellness import write_wellness
+
+        athlete_id = self._athlete(athlete_id)
+        day_text = day.isoformat() if isinstance(day, date) else date.fromisoformat(
+            str(day)[:10]).isoformat()
+        from intervals_icu.sandbox.records import validate_patch
+
+        validate_patch("Wellness", fields)
+        with self.state.lock:
+            return dict(write_wellness(self.state, athlete_id, day_text, fields,
+                                       source="device"))
+
+    def _athlete(self, athlete_id: str | None) -> str:
+        athlete_id = athlete_id or self.athlete_id
+        if athlete_id not in self.state.accounts:
+            raise KeyError(f"no athlete {athlete_id} in this sandbox; athletes: "
+                           f"{', '.join(self.state.accounts)}")
+        return athlete_id
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    def deliver_webhooks(self) -> list[dict[str, Any]]:
+        """Send now, in this thread, every queued webhook event (ignoring the batch window)
+        and every retry due on the sandbox clock; returns the attempts made (delivery log
+        entries). With a frozen clock, ``advance()`` first to make retries due."""
+        result: list[dict[str, Any]] = self.state.webhooks.flush()
+        return result
+
+    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until nothing is queued, held or waiting for a retry (live sandbox)."""
+        done: bool = self.state.webhooks.wait_idle(timeout)
+        return done
+
+    def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]:
+        """The delivery log: one entry per attempt (see docs/sandbox.md)."""
+        result: list[dict[str, Any]] = self.state.webhooks.deliveries(client_id)
+        return result
+
+    def webhook_fault(self, kind: FaultKind, *, count: int = 1, seconds: float = 0.0,
+                      client_id: str | None = None) -> DeliveryFault:
+        """Disturb the next ``count`` deliveries: ``duplicate``, ``reorder``, ``delay``
+        (``seconds``) or ``drop`` (the first ``count`` attempts are not sent)."""
+        fault: DeliveryFault = self.state.webhooks.add_fault(
+            kind, count=count, seconds=seconds, client_id=client_id)
+        return fault
+
+    def clear_webhook_faults(self) -> None:
+        self.state.webhooks.clear_faults()
 
     def spec_bytes(self) -> bytes:
         from importlib import resources
@@ -265,3 +573,24 @@ class Sandbox:
         from intervals_icu.sandbox.oauth import handle_oauth
 
         return await handle_oauth(self, request)
+
+
+def _whole(value: Any, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+    return value
+
+
+def _check_url(url: Any) -> None:
+    if url is not None and (not isinstance(url, str)
+                            or not url.startswith(("http://", "https://"))):
+        raise ValueError(f"webhook_url must be an http(s) URL, not {url!r}")
+
+
+def _local(state: SandboxState, athlete_id: str, when: datetime | None) -> datetime:
+    """The athlete's local wall-clock time (naive), from ``when`` or the sandbox clock."""
+    if when is None:
+        return state.local_now(athlete_id)
+    if when.tzinfo is not None:
+        return when.astimezone(state.accounts[athlete_id].timezone).replace(tzinfo=None)
+    return when
