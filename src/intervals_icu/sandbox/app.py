@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intervals_icu.sandbox import handlers as _handlers  # noqa: F401  (registers handlers)
+from intervals_icu.sandbox import oauth as _oauth  # noqa: F401  (registers disconnectApp)
 from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.routing import Match, Router
@@ -144,16 +145,17 @@ def build_app(sandbox: Sandbox) -> Starlette:
     state = sandbox.state
 
     async def endpoint(request: Request) -> Response:
+        state = sandbox.state  # looked up per request: Sandbox.reset() replaces the state
         path = request.url.path
         method = request.method
         client = request.client.host if request.client else "local"
+        if path.startswith("/_sandbox"):
+            return await sandbox.control(request)  # never faulted: it must clear faults
         plan = state.faults.plan(method, path) if state.faults else None
         if plan is not None and plan.latency:
             await asyncio.sleep(plan.latency)
         if plan is not None and plan.drop:
             raise DroppedConnection(f"fault injection dropped {method} {path}")
-        if path.startswith("/_sandbox"):
-            return await sandbox.control(request)
         wait = sandbox.rate_limiter.check(client)
         if wait is not None:
             headers = {}
@@ -175,6 +177,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
             return error_response(exc)
 
     async def _api(request: Request, path: str, method: str) -> Response:
+        state = sandbox.state
         found = router.match(method, path)
         if found is None:
             return JSONResponse(spring_not_found(path, state.now()), status_code=404)
@@ -211,7 +214,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
         return to_response(result)
 
     def _run(handler: Callable[[Ctx], Any], ctx: Ctx) -> Any:
-        with state.lock:
+        with ctx.state.lock:
             try:
                 return handler(ctx)
             except ApiError:

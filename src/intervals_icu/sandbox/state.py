@@ -61,12 +61,12 @@ class Account:
 @dataclass
 class OAuthAppRecord:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     name: str
     redirect_uris: list[str]
     webhook_url: str | None = None
-    webhook_secret: str | None = None
-    webhook_authorization: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_authorization: str | None = field(default=None, repr=False)
     webhook_types: set[str] = field(default_factory=set)
     owner_id: str | None = None
 
@@ -83,7 +83,7 @@ class OAuthAppRecord:
 
 @dataclass
 class TokenRecord:
-    token: str
+    token: str = field(repr=False)
     athlete_id: str
     client_id: str
     scopes: frozenset[Scope]
@@ -93,7 +93,7 @@ class TokenRecord:
 
 @dataclass
 class CodeRecord:
-    code: str
+    code: str = field(repr=False)
     client_id: str
     athlete_id: str
     scopes: frozenset[Scope]
