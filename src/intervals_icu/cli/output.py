@@ -1,0 +1,256 @@
+"""Rendering (rich tables by default, ``--json`` / ``--csv`` for scripts), the options every
+command shares, and the exit codes (documented in docs/cli.md).
+
+Only typer and the standard library are imported at module level: ``icu --help`` imports this.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import typer
+
+__all__ = [
+    "AthleteOpt",
+    "CsvOpt",
+    "DryRunOpt",
+    "ExitCode",
+    "JsonOpt",
+    "Out",
+    "YesOpt",
+    "exit_code_for",
+]
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    """Anything not listed below (an API error without a code of its own, a bug)."""
+    BAD_INPUT = 2
+    """The command line or a file given to it is wrong; nothing was sent."""
+    AUTH = 3
+    """No credentials, or the server refused them (401/403)."""
+    NOT_FOUND = 4
+    RATE_LIMITED = 5
+    """429 after every retry."""
+    NETWORK = 6
+    """No answer: connection refused, DNS, timeout."""
+    SERVER = 7
+    """The server failed (5xx)."""
+    CHECK_FAILED = 8
+    """``icu doctor`` found a problem, ``icu undo`` found conflicts, ``icu demo`` missed a change."""
+    ABORTED = 9
+    """A confirmation was declined."""
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code for an error raised by the library."""
+    from intervals_icu import errors
+
+    if isinstance(exc, (errors.AuthenticationError, errors.PermissionDenied)):
+        return ExitCode.AUTH
+    if isinstance(exc, errors.ConfigurationError):
+        return ExitCode.AUTH
+    if isinstance(exc, errors.NotFound):
+        return ExitCode.NOT_FOUND
+    if isinstance(exc, errors.RateLimited):
+        return ExitCode.RATE_LIMITED
+    if isinstance(exc, errors.TransportError):
+        return ExitCode.NETWORK
+    if isinstance(exc, errors.ServerError):
+        return ExitCode.SERVER
+    if isinstance(exc, (errors.InvalidRequestError, errors.BadRequest, errors.Unprocessable)):
+        return ExitCode.BAD_INPUT
+    return ExitCode.ERROR
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared options
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV (for spreadsheets and scripts).")]
+AthleteOpt = Annotated[
+    str | None,
+    typer.Option("--athlete", "-a", metavar="ID",
+                 help="Act on this athlete (coaches). Default: INTERVALS_ATHLETE_ID or yourself."),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Show the exact changes as a diff; send nothing.")
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask before writing more than 20 records.")
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", hidden=True, envvar="INTERVALS_BASE_URL",
+                 help="API base URL (e.g. a sandbox)."),
+]
+
+CONFIRM_ABOVE = 20
+"""A write touching more records than this asks for confirmation unless --yes."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str | None = None
+    justify: str = "left"
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def cell(value: Any) -> str:
+    """How a value reads in a table or a CSV cell."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+class Out:
+    """Where a command writes: a rich table, JSON or CSV on stdout; messages on stderr."""
+
+    def __init__(self, *, as_json: bool = False, as_csv: bool = False) -> None:
+        if as_json and as_csv:
+            raise typer.BadParameter("choose one of --json and --csv")
+        self.as_json = as_json
+        self.as_csv = as_csv
+        self._console: Any = None
+        self._err: Any = None
+
+    @property
+    def machine(self) -> bool:
+        return self.as_json or self.as_csv
+
+    @property
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+        return self._console
+
+    @property
+    def err(self) -> Any:
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(file=sys.stderr, highlight=False)
+        return self._err
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def json(self, value: Any) -> None:
+        sys.stdout.write(json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str))
+        sys.stdout.write("\n")
+
+    def rows(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        columns: Sequence[Column | str],
+        *,
+        title: str | None = None,
+        empty: str = "nothing to show",
+    ) -> None:
+        """A list of records: a table, a JSON array (whole records) or CSV (the columns)."""
+        cols = [c if isinstance(c, Column) else Column(c) for c in columns]
+        if self.as_json:
+            self.json(list(rows))
+            return
+        if self.as_csv:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow([c.key for c in cols])
+            for row in rows:
+                writer.writerow([cell(row.get(c.key)) for c in cols])
+            sys.stdout.write(buffer.getvalue())
+            return
+        if not rows:
+            self.note(empty)
+            return
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold", title_justify="left")
+        for col in cols:
+            table.add_column(col.title, justify=col.justify)  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(cell(row.get(c.key)) for c in cols))
+        self.console.print(table)
+
+    def record(self, record: Mapping[str, Any], *, title: str | None = None) -> None:
+        """One record: a two-column table of its non-empty fields, or JSON."""
+        if self.as_json:
+            self.json(record)
+            return
+        plain = _plain(record)
+        items = [(k, v) for k, v in plain.items() if v not in (None, [], {})]
+        if self.as_csv:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow([k for k, _ in items])
+            writer.writerow([cell(v) for _, v in items])
+            sys.stdout.write(buffer.getvalue())
+            return
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False, title_justify="left", box=None)
+        table.add_column(style="bold")
+        table.add_column()
+        for key, value in items:
+            table.add_row(key, cell(value))
+        self.console.print(table)
+
+    # -- messages (stderr, so stdout stays parseable) ------------------------------------------
+
+    def note(self, text: str) -> None:
+        self.err.print(text)
+
+    def success(self, text: str) -> None:
+        self.err.print(f"[green]✓[/green] {text}")
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"[yellow]![/yellow] {text}")
+
+    def error(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.err.print(f"[bold red]error:[/bold red] {escape(text)}")
+
+
+def emit_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        sys.stdout.write(line + "\n")
