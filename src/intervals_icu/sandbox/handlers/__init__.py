@@ -1,3 +1,15 @@
 """Route handlers, one module per API area. Importing this package registers them all."""
 
-from intervals_icu.sandbox.handlers import athletes, wellness  # noqa: F401
+from intervals_icu.sandbox.handlers import (  # noqa: F401
+    athletes,
+    chats,
+    custom_items,
+    events,
+    gear,
+    library,
+    routes,
+    shared_events,
+    sport_settings,
+    weather,
+    wellness,
+)
