@@ -1,0 +1,818 @@
+"""The sync engine: reads the API with the public client, writes through the store.
+
+Fetching is separate from saving: coroutines read pages and details concurrently (bounded by
+``MirrorSettings.concurrency`` and, above all, by the client's pacing), and one writer thread
+applies each page or activity's details as a transaction that also moves the saved position.
+Any failure leaves the database at the last committed page, from which the next run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import hashlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from intervals_icu import errors
+from intervals_icu.dates import LocalDate, parse_local_date
+from intervals_icu.mirror.fingerprint import detail_fingerprint, fingerprint
+from intervals_icu.mirror.planner import (
+    EPOCH,
+    MirrorSettings,
+    Pass,
+    merge_coverage,
+    plan_passes,
+)
+from intervals_icu.mirror.records import (
+    SECRET_ATHLETE_FIELDS,
+    activity_row,
+    athlete_row,
+    event_row,
+    gear_row,
+    parse_local_datetime,
+    sport_settings_row,
+    to_record,
+    wellness_row,
+)
+from intervals_icu.mirror.report import (
+    AthleteReport,
+    Progress,
+    ProgressCallback,
+    StreamReport,
+    SyncReport,
+)
+from intervals_icu.mirror.store import (
+    DetailWrite,
+    RecordWrite,
+    StateUpdate,
+    Store,
+    WriteCounts,
+)
+
+__all__ = ["Mirror"]
+
+T = TypeVar("T")
+
+_current_stream: contextvars.ContextVar[StreamReport | None] = contextvars.ContextVar(
+    "icu_mirror_stream", default=None
+)
+_DETAIL_KEYS = ("icu_intervals", "icu_groups")
+
+
+class Mirror:
+    """A database kept equal to what Intervals.icu holds, for one athlete or a coach's roster.
+
+    ``client`` is an :class:`~intervals_icu.AsyncClient` (used as given) or a
+    :class:`~intervals_icu.Client`, from which an ``AsyncClient`` with the same credentials,
+    base URL, athlete, pacing and retry policy is built for each run (a ``Client`` built on a
+    custom ``http_client``, e.g. an in-process transport, cannot be copied: pass an
+    ``AsyncClient`` instead). ``database`` is a SQLAlchemy URL or a :class:`Store`; the
+    default is ``mirror.db`` in the user's data directory.
+
+    ``mirror.sync()`` runs a sync to completion; inside a running event loop use
+    ``await mirror.sync_async()``. The ``refresh_*`` coroutines apply single changes (what a
+    webhook delivery names), re-reading the API: a delivery is a hint, the API is the truth.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        database: str | Store | None = None,
+        *,
+        schema: str | None = None,
+        settings: MirrorSettings | None = None,
+        files_dir: str | Path | None = None,
+    ) -> None:
+        from intervals_icu import AsyncClient, Client
+
+        if not isinstance(client, (AsyncClient, Client)):
+            raise errors.ConfigurationError(
+                f"Mirror needs an intervals_icu.Client or AsyncClient, got {type(client).__name__}"
+            )
+        self._client = client
+        self.store = database if isinstance(database, Store) else Store(database, schema=schema)
+        self.settings = settings or MirrorSettings()
+        self.files_dir = Path(files_dir) if files_dir is not None else None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="icu-mirror-db")
+
+    def __repr__(self) -> str:
+        return f"Mirror({self._client!r}, {self.store!r})"
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self.store.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the client --------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _async_client(self) -> AsyncIterator[Any]:
+        from intervals_icu import AsyncClient
+
+        if isinstance(self._client, AsyncClient):
+            yield self._client
+            return
+        source = self._client
+        http = getattr(source, "_http", None)
+        if http is not None and not getattr(http, "_owns_client", True):
+            raise errors.ConfigurationError(
+                "this Client was built on its own http_client (e.g. an in-process transport), "
+                "which the mirror cannot copy into an AsyncClient: pass an AsyncClient to "
+                "Mirror instead (e.g. sandbox.async_client())"
+            )
+        config = getattr(http, "config", None)
+        kwargs: dict[str, Any] = {}
+        if config is not None:  # same pacing and retry policy as the client given
+            kwargs = {"rate_limit": config.bucket.limit, "retry": config.retry,
+                      "timeout": config.timeout}
+        async with AsyncClient(source.credentials, athlete_id=source.athlete_id,
+                               base_url=source.base_url, strict=source.strict,
+                               **kwargs) as built:
+            yield built
+
+    # -- database access (one writer thread) ---------------------------------------------------
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: fn(*args, **kwargs))
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def sync(
+        self,
+        *,
+        roster: bool = False,
+        athletes: Sequence[str] | None = None,
+        intervals: bool = True,
+        streams: bool = False,
+        files: bool = False,
+        deep: bool = False,
+        since: LocalDate | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> SyncReport:
+        """Bring the database up to date and report what changed and what it cost.
+
+        ``roster``: every athlete the credentials can see (a coach's athletes); ``athletes``:
+        these ids only. ``intervals``/``streams``/``files``: which details to mirror
+        (``files`` needs ``files_dir``). ``deep``: re-read every summary of the whole
+        history (finds every edit and deletion). ``since``: where wellness and events
+        history starts (default: the first activity).
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise errors.ConfigurationError(
+                "Mirror.sync() cannot run inside a running event loop: use "
+                "`await mirror.sync_async(...)`"
+            )
+        return asyncio.run(self.sync_async(
+            roster=roster, athletes=athletes, intervals=intervals, streams=streams, files=files,
+            deep=deep, since=since, on_progress=on_progress,
+        ))
+
+    async def sync_async(
+        self,
+        *,
+        roster: bool = False,
+        athletes: Sequence[str] | None = None,
+        intervals: bool = True,
+        streams: bool = False,
+        files: bool = False,
+        deep: bool = False,
+        since: LocalDate | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> SyncReport:
+        """The coroutine behind :meth:`sync` (same arguments)."""
+        if files and self.files_dir is None:
+            raise errors.ConfigurationError(
+                "files=True needs somewhere to put them: Mirror(..., files_dir='icu-files')"
+            )
+        since_date = parse_local_date(since) if since is not None else None
+        options = {"roster": roster, "athletes": list(athletes or []), "intervals": intervals,
+                   "streams": streams, "files": files, "deep": deep,
+                   "since": since_date.isoformat() if since_date else None,
+                   "settings": asdict(self.settings)}
+        run_id = await self._db(self.store.begin_run, options)
+        report = SyncReport(run_id=run_id, options=options)
+        started = time.perf_counter()
+        async with self._async_client() as client:
+            with _counting(client, report):
+                run = _Run(self, client, report, on_progress, intervals=intervals,
+                           streams=streams, files=files, deep=deep, since=since_date)
+                try:
+                    await run.all(roster=roster, athletes=athletes)
+                finally:
+                    report.wall_seconds = time.perf_counter() - started
+                    await self._db(self.store.finish_run, run_id, status=report.status,
+                                   requests=report.requests, summary=report.as_dict())
+        return report
+
+    # -- single changes (for the webhook worker) -----------------------------------------------
+
+    async def refresh_activity(self, athlete_id: str, activity_id: str, *,
+                               streams: bool | None = None) -> WriteCounts:
+        """Re-read one activity and apply it: upsert (details too, if they changed) or, when
+        the API no longer has it, mark it deleted. ``streams`` defaults to whether this
+        athlete's streams are mirrored."""
+        async with self._async_client() as client:
+            ac = client.for_athlete(athlete_id)
+            want_streams = (await self._db(self.store.stream_preference, athlete_id)
+                            if streams is None else streams)
+            try:
+                activity = await ac.activities.get(activity_id, intervals=True)
+            except errors.NotFound:
+                return await self._db(self.store.apply_activity_tombstones, athlete_id,
+                                      [activity_id], run_id=None)
+            raw = to_record(activity)
+            summary = _activity_write(raw, bool(getattr(activity, "is_strava_stub", False)))
+            counts = await self._db(self.store.apply_records, "activities", athlete_id,
+                                    [summary])
+            if summary.columns["is_strava_stub"]:
+                return counts
+            detail = DetailWrite(athlete_id, activity_id, marks={
+                "intervals_fingerprint": summary.extra["detail_fingerprint"]},
+                intervals=list(raw.get("icu_intervals") or []),
+                groups=list(raw.get("icu_groups") or []))
+            if want_streams:
+                data = await ac.activities.streams(activity_id, types=raw.get("stream_types"))
+                detail.streams = [to_record(s) for s in data]
+                detail.marks["streams_fingerprint"] = summary.extra["detail_fingerprint"]
+            counts.add(await self._db(self.store.apply_details, detail))
+            return counts
+
+    async def refresh_events(self, athlete_id: str, oldest: LocalDate,
+                             newest: LocalDate | None = None) -> WriteCounts:
+        """Re-read the athlete's calendar between two local dates and apply it (events gone
+        from the range and not found by id are marked deleted)."""
+        start = parse_local_date(oldest)
+        end = parse_local_date(newest) if newest is not None else start
+        async with self._async_client() as client:
+            ac = client.for_athlete(athlete_id)
+            report = StreamReport("events")
+            return await _read_events_window(self, ac, athlete_id, start, end, report, None,
+                                             None)
+
+    async def refresh_wellness(self, athlete_id: str, days: Iterable[LocalDate]) -> WriteCounts:
+        """Re-read the wellness records of ``days`` (one request for their whole range)."""
+        wanted = sorted({parse_local_date(d) for d in days})
+        if not wanted:
+            return WriteCounts()
+        async with self._async_client() as client:
+            ac = client.for_athlete(athlete_id)
+            report = StreamReport("wellness")
+            return await _read_wellness_window(self, ac, athlete_id, wanted[0], wanted[-1],
+                                               report, None, None)
+
+    async def refresh_sport_settings(self, athlete_id: str) -> WriteCounts:
+        """Re-read the athlete (profile and sport settings) and apply it."""
+        async with self._async_client() as client:
+            ac = client.for_athlete(athlete_id)
+            profile = await ac.athletes.get()
+            return await _apply_profile(self, athlete_id, to_record(profile), None,
+                                        is_self=None)
+
+    def forget_athlete(self, athlete_id: str, *, purge: bool = False) -> None:
+        """The athlete deauthorized you (or left your roster): mark all their rows deleted,
+        or with ``purge=True`` remove them from the database altogether."""
+        self.store.forget_athlete(athlete_id, purge=purge)
+
+
+# ---------------------------------------------------------------------------------------------
+# one run
+
+
+class _Run:
+    def __init__(self, mirror: Mirror, client: Any, report: SyncReport,
+                 on_progress: ProgressCallback | None, *, intervals: bool, streams: bool,
+                 files: bool, deep: bool, since: date | None) -> None:
+        self.mirror = mirror
+        self.store = mirror.store
+        self.settings = mirror.settings
+        self.client = client
+        self.report = report
+        self.on_progress = on_progress
+        self.intervals = intervals
+        self.streams = streams
+        self.files = files
+        self.deep = deep
+        self.since = since
+        self.detail_slots = asyncio.Semaphore(self.settings.concurrency)
+        self.self_id: str | None = None
+
+    async def all(self, *, roster: bool, athletes: Sequence[str] | None) -> None:
+        targets: list[tuple[str, dict[str, Any] | None]]
+        if athletes:
+            targets = [(str(a), None) for a in athletes]
+        elif roster:
+            targets = await self._roster()
+        else:
+            targets = [(self.client.athlete_id, None)]
+        slots = asyncio.Semaphore(self.settings.athlete_concurrency)
+
+        async def one(athlete_id: str, listed: dict[str, Any] | None) -> None:
+            async with slots:
+                await self.athlete(athlete_id, listed)
+
+        async with asyncio.TaskGroup() as group:
+            for athlete_id, listed in targets:
+                group.create_task(one(athlete_id, listed))
+
+    async def _roster(self) -> list[tuple[str, dict[str, Any] | None]]:
+        from intervals_icu.auth import BearerToken
+
+        if isinstance(self.client.credentials, BearerToken):
+            # A bearer token acts for one athlete; athlete-summary lists only them.
+            rows = await self.client.athletes.summary()
+            ids = list(dict.fromkeys(str(r.athlete_id) for r in rows if r.athlete_id))
+            return [(i, None) for i in ids] or [(self.client.athlete_id, None)]
+        listed = await self.client.athletes.list()
+        self.self_id = str((await self.client.athletes.get()).id or "")
+        return [(str(a.id), to_record(a)) for a in listed if a.id]
+
+    # -- one athlete --------------------------------------------------------------------------
+
+    async def athlete(self, requested_id: str, listed: dict[str, Any] | None) -> None:
+        athlete = AthleteReport(athlete_id=requested_id)
+        self.report.athletes.append(athlete)
+        ac = self.client.for_athlete(requested_id) if requested_id != "0" else self.client
+        profile_stream = athlete.stream("sport_settings")
+        token = _current_stream.set(profile_stream)
+        try:
+            profile = to_record(await ac.athletes.get())
+        except (errors.APIError, errors.TransportError) as exc:
+            athlete.error = _describe(exc)
+            return
+        finally:
+            _current_stream.reset(token)
+        athlete_id = str(profile.get("id") or requested_id)
+        athlete.athlete_id = athlete_id
+        athlete.name = profile.get("name")
+        if requested_id == "0":
+            ac = self.client.for_athlete(athlete_id)
+        today = _today(profile.get("timezone"))
+        merged = {**(listed or {}), **profile}
+        is_self = athlete_id in (self.self_id, self.client.athlete_id) or (
+            self.self_id is None and self.client.athlete_id == "0")
+        counts = await _apply_profile(self.mirror, athlete_id, merged, self.report.run_id,
+                                      is_self=is_self)
+        _count(profile_stream, counts, read=len(profile.get("sportSettings") or []))
+        self._progress(athlete_id, profile_stream, finished=True)
+
+        await self._guard(athlete, "activities", self.activities(ac, athlete_id, today,
+                                                                 athlete))
+        floor = self.since or await self._db_oldest_activity(athlete_id) or (
+            today - timedelta(days=365))
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._guard(athlete, "wellness", self.dated(
+                ac, athlete_id, "wellness", today, floor, today + timedelta(days=1), athlete)))
+            events_ahead = (self.settings.deep_events_ahead_days if self.deep
+                            else self.settings.events_ahead_days)
+            group.create_task(self._guard(athlete, "events", self.dated(
+                ac, athlete_id, "events", today, floor, today + timedelta(days=events_ahead),
+                athlete)))
+            group.create_task(self._guard(athlete, "gear", self.gear(ac, athlete_id,
+                                                                     athlete)))
+            if self.intervals:
+                group.create_task(self._guard(athlete, "intervals", self.interval_details(
+                    ac, athlete_id, athlete)))
+            if self.streams:
+                group.create_task(self._guard(athlete, "streams", self.stream_details(
+                    ac, athlete_id, athlete)))
+            if self.files:
+                group.create_task(self._guard(athlete, "files", self.file_details(
+                    ac, athlete_id, athlete)))
+        athlete.strava_stubs = await self.mirror._db(
+            self.store.count_live, "activities", athlete_id, is_strava_stub=True)
+
+    async def _db_oldest_activity(self, athlete_id: str) -> date | None:
+        return await self.mirror._db(self.store.oldest_date, "activities", athlete_id,
+                                     "local_date")
+
+    async def _guard(self, athlete: AthleteReport, stream: str, work: Any) -> None:
+        """Run one stream; an API error is recorded for it (and in its saved state), and the
+        other streams and athletes go on."""
+        report = athlete.stream(stream)
+        token = _current_stream.set(report)
+        try:
+            await work
+        except errors.IntervalsError as exc:
+            report.error = _describe(exc)
+            await self.mirror._db(self.store.save_state, athlete.athlete_id,
+                                  StateUpdate(stream, error=report.error), self.report.run_id)
+        finally:
+            _current_stream.reset(token)
+        self._progress(athlete.athlete_id, report, finished=True)
+
+    def _progress(self, athlete_id: str, stream: StreamReport, *, total: int | None = None,
+                  finished: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        self.on_progress(Progress(athlete_id, stream.stream, stream.read, total, stream.changed,
+                                  stream.requests, finished))
+
+    # -- activities -----------------------------------------------------------------------
+
+    async def activities(self, ac: Any, athlete_id: str, today: date,
+                         athlete: AthleteReport) -> None:
+        report = athlete.stream("activities")
+        position = await self.mirror._db(self.store.position, athlete_id, "activities")
+        top = today + timedelta(days=self.settings.activities_ahead_days)
+        passes = plan_passes(covered_from=position.covered_from,
+                             covered_to=position.covered_to, floor=EPOCH, top=top, today=today,
+                             lookback_days=self.settings.lookback_days, deep=self.deep)
+        coverage = (position.covered_from, position.covered_to)
+        for read_pass in passes:
+            coverage = await self._activity_pass(ac, athlete_id, read_pass, today, coverage,
+                                                 report)
+        await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
+            "activities", success=True, deep_checked=self.deep), self.report.run_id)
+
+    async def _activity_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
+                             coverage: tuple[date | None, date | None],
+                             report: StreamReport) -> tuple[date | None, date | None]:
+        page_size = self.settings.page_size
+        newest = read_pass.newest
+        while newest >= read_pass.oldest:
+            page = await ac.activities.list(read_pass.oldest, _end_of(newest), limit=page_size)
+            writes = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+                      for a in page]
+            if len(page) < page_size:
+                lowest, next_newest = read_pass.oldest, None
+            else:
+                page_oldest = min((w.columns["local_date"] for w in writes
+                                   if w.columns["local_date"]), default=newest)
+                if page_oldest >= newest:
+                    # a whole page on one day: read that day without a limit
+                    day = await ac.activities.list(newest, _end_of(newest))
+                    writes = [_activity_write(to_record(a),
+                                              bool(getattr(a, "is_strava_stub", False)))
+                              for a in day]
+                    lowest, next_newest = newest, newest - timedelta(days=1)
+                else:
+                    lowest, next_newest = page_oldest + timedelta(days=1), page_oldest
+            report.read += len(writes)
+            tombstones, moved = await self._vanished(ac, athlete_id, writes, lowest, newest)
+            writes.extend(moved)
+            state: StateUpdate | None = None
+            if read_pass.role in ("backfill", "deep"):
+                cf, ct = merge_coverage(coverage[0], coverage[1], lowest, read_pass.newest,
+                                        today)
+                coverage = (cf, ct)
+                state = StateUpdate("activities", covered_from=cf, covered_to=ct,
+                                    history_complete=cf <= EPOCH)
+            elif next_newest is None or next_newest < read_pass.oldest:
+                cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
+                                        read_pass.newest, today)
+                coverage = (cf, ct)
+                state = StateUpdate("activities", covered_from=cf, covered_to=ct)
+            counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
+                                           writes, tombstones=tombstones, state=state,
+                                           run_id=self.report.run_id)
+            _count(report, counts)
+            self._progress(athlete_id, report)
+            if next_newest is None:
+                break
+            newest = next_newest
+        return coverage
+
+    async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
+                        oldest: date, newest: date) -> tuple[list[str], list[RecordWrite]]:
+        """Activities the mirror has in a range just read completely but the API did not
+        list: deleted, or moved to another date. One ``get_many`` tells which."""
+        live = await self.mirror._db(self.store.live_keys, "activities", athlete_id,
+                                     date_column="local_date", oldest=oldest, newest=newest)
+        missing = sorted(live - {w.key for w in writes})
+        if not missing:
+            return [], []
+        found = await ac.activities.get_many(missing)
+        moved = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+                 for a in found]
+        still = {w.key for w in moved}
+        return [k for k in missing if k not in still], moved
+
+    # -- wellness and events ----------------------------------------------------------------
+
+    async def dated(self, ac: Any, athlete_id: str, stream: str, today: date, floor: date,
+                    top: date, athlete: AthleteReport) -> None:
+        report = athlete.stream(stream)
+        position = await self.mirror._db(self.store.position, athlete_id, stream)
+        passes = plan_passes(covered_from=position.covered_from,
+                             covered_to=position.covered_to, floor=floor, top=top, today=today,
+                             lookback_days=self.settings.lookback_days, deep=self.deep)
+        coverage = (position.covered_from, position.covered_to)
+        reader = _read_wellness_window if stream == "wellness" else _read_events_window
+        for read_pass in passes:
+            windows = _windows(read_pass.oldest, read_pass.newest, self.settings.window_days)
+            for index, (lo, hi) in enumerate(windows):
+                last = index == len(windows) - 1
+                state: StateUpdate | None = None
+                if read_pass.role in ("backfill", "deep"):
+                    cf, ct = merge_coverage(coverage[0], coverage[1], lo, read_pass.newest,
+                                            today)
+                    coverage = (cf, ct)
+                    state = StateUpdate(stream, covered_from=cf, covered_to=ct,
+                                        history_complete=cf <= floor)
+                elif last:
+                    cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
+                                            read_pass.newest, today)
+                    coverage = (cf, ct)
+                    state = StateUpdate(stream, covered_from=cf, covered_to=ct)
+                await reader(self.mirror, ac, athlete_id, lo, hi, report, state,
+                             self.report.run_id)
+                self._progress(athlete_id, report)
+        await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
+            stream, success=True, deep_checked=self.deep), self.report.run_id)
+
+    async def gear(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
+        report = athlete.stream("gear")
+        items = [to_record(g) for g in await ac.gear.list()]
+        writes = [RecordWrite(str(g["id"]), g, gear_row(g), fingerprint(g))
+                  for g in items if g.get("id") is not None]
+        live = await self.mirror._db(self.store.live_keys, "gear", athlete_id)
+        report.read += len(writes)
+        counts = await self.mirror._db(
+            self.store.apply_records, "gear", athlete_id, writes,
+            tombstones=live - {w.key for w in writes},
+            state=StateUpdate("gear", success=True), run_id=self.report.run_id)
+        _count(report, counts)
+
+    # -- details ------------------------------------------------------------------------------
+
+    async def interval_details(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
+        report = athlete.stream("intervals")
+        pending = await self.mirror._db(self.store.activities_needing, athlete_id,
+                                        "intervals_fingerprint")
+        batches = [pending[i:i + self.settings.details_batch]
+                   for i in range(0, len(pending), self.settings.details_batch)]
+        failures: list[str] = []
+
+        async def one(batch: list[tuple[str, str, list[str]]]) -> None:
+            async with self.detail_slots:
+                try:
+                    found = await ac.activities.get_many([b[0] for b in batch], intervals=True)
+                except (errors.APIError, errors.TransportError) as exc:
+                    failures.append(_describe(exc))
+                    return
+            by_id = {str(a.id): to_record(a) for a in found if getattr(a, "id", None)}
+            gone = [activity_id for activity_id, _fp, _t in batch if activity_id not in by_id]
+            for activity_id, planned, _types in batch:
+                raw = by_id.get(activity_id)
+                if raw is None:
+                    continue
+                counts = await self.mirror._db(self.store.apply_details, DetailWrite(
+                    athlete_id, activity_id, marks={"intervals_fingerprint": planned},
+                    intervals=list(raw.get("icu_intervals") or []),
+                    groups=list(raw.get("icu_groups") or [])), run_id=self.report.run_id)
+                report.read += 1
+                _count(report, counts)
+            if gone:
+                await self.mirror._db(self.store.apply_activity_tombstones, athlete_id, gone,
+                                      run_id=self.report.run_id)
+            self._progress(athlete_id, report, total=len(pending))
+
+        await _run_all(one(b) for b in batches)
+        if failures:
+            raise _DetailFailure(failures, len(pending))
+
+    async def stream_details(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
+        report = athlete.stream("streams")
+        pending = await self.mirror._db(self.store.activities_needing, athlete_id,
+                                        "streams_fingerprint")
+        failures: list[str] = []
+
+        async def one(activity_id: str, planned: str, types: list[str]) -> None:
+            async with self.detail_slots:
+                try:
+                    data = await ac.activities.streams(activity_id, types=types or None)
+                except errors.NotFound:
+                    await self.mirror._db(self.store.apply_activity_tombstones, athlete_id,
+                                          [activity_id], run_id=self.report.run_id)
+                    return
+                except (errors.APIError, errors.TransportError) as exc:
+                    failures.append(_describe(exc))
+                    return
+            counts = await self.mirror._db(self.store.apply_details, DetailWrite(
+                athlete_id, activity_id, marks={"streams_fingerprint": planned},
+                streams=[to_record(s) for s in data]), run_id=self.report.run_id)
+            report.read += 1
+            _count(report, counts)
+            self._progress(athlete_id, report, total=len(pending))
+
+        await _run_all(one(*p) for p in pending)
+        if failures:
+            raise _DetailFailure(failures, len(pending))
+
+    async def file_details(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
+        report = athlete.stream("files")
+        assert self.mirror.files_dir is not None
+        folder = self.mirror.files_dir / athlete_id
+        folder.mkdir(parents=True, exist_ok=True)
+        pending = await self.mirror._db(self.store.activities_needing, athlete_id,
+                                        "files_fingerprint")
+        failures: list[str] = []
+
+        async def one(activity_id: str, planned: str, _types: list[str]) -> None:
+            target = folder / f"{activity_id}.original"
+            async with self.detail_slots:
+                try:
+                    download = await ac.activities.download_file(activity_id, target)
+                except errors.NotFound:
+                    # no original file (manual activity): nothing to keep, but done
+                    await self.mirror._db(self.store.apply_details, DetailWrite(
+                        athlete_id, activity_id, marks={"files_fingerprint": planned}),
+                        run_id=self.report.run_id)
+                    return
+                except (errors.APIError, errors.TransportError) as exc:
+                    failures.append(_describe(exc))
+                    return
+            path = Path(download.path or target)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            await self.mirror._db(self.store.apply_details, DetailWrite(
+                athlete_id, activity_id, marks={"files_fingerprint": planned},
+                file={"kind": "original", "path": str(path), "size": path.stat().st_size,
+                      "sha256": digest, "fingerprint": planned}), run_id=self.report.run_id)
+            report.read += 1
+            report.created += 1
+            self._progress(athlete_id, report, total=len(pending))
+
+        await _run_all(one(*p) for p in pending)
+        if failures:
+            raise _DetailFailure(failures, len(pending))
+
+
+class _DetailFailure(errors.IntervalsError):
+    """Some activities' details could not be read; they are retried on the next run."""
+
+    def __init__(self, failures: list[str], total: int) -> None:
+        super().__init__(
+            f"{len(failures)} of {total} detail requests failed (retried next run); first: "
+            f"{failures[0]}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# shared by the run and the refresh_* methods
+
+
+async def _apply_profile(mirror: Mirror, athlete_id: str, profile: dict[str, Any],
+                         run_id: int | None, *, is_self: bool | None) -> WriteCounts:
+    settings = [dict(s) for s in profile.get("sportSettings") or []]
+    record = {k: v for k, v in profile.items()
+              if k not in SECRET_ATHLETE_FIELDS and k != "sportSettings"}
+    extra = {"is_self": is_self} if is_self is not None else {}
+    athlete = RecordWrite(athlete_id, record, athlete_row(record), fingerprint(record),
+                          extra=extra)
+    await mirror._db(mirror.store.apply_records, "athletes", athlete_id, [athlete],
+                     run_id=run_id)
+    writes = [RecordWrite(int(s["id"]), s, sport_settings_row(s), fingerprint(s))
+              for s in settings if s.get("id") is not None]
+    live = await mirror._db(mirror.store.live_keys, "sport_settings", athlete_id)
+    return await mirror._db(mirror.store.apply_records, "sport_settings", athlete_id, writes,
+                            tombstones=live - {w.key for w in writes},
+                            state=StateUpdate("sport_settings", success=True), run_id=run_id)
+
+
+async def _read_wellness_window(mirror: Mirror, ac: Any, athlete_id: str, oldest: date,
+                                newest: date, report: StreamReport, state: StateUpdate | None,
+                                run_id: int | None) -> WriteCounts:
+    records = [to_record(w) for w in await ac.wellness.list(oldest, newest)]
+    writes = []
+    for record in records:
+        day = _date(record.get("id"))
+        if day is None:
+            continue
+        writes.append(RecordWrite(day, record, wellness_row(record), _updated_fp(record)))
+    live = await mirror._db(mirror.store.live_keys, "wellness", athlete_id, date_column="day",
+                            oldest=oldest, newest=newest)
+    report.read += len(writes)
+    counts = await mirror._db(mirror.store.apply_records, "wellness", athlete_id, writes,
+                              tombstones=live - {w.key for w in writes}, state=state,
+                              run_id=run_id)
+    _count(report, counts)
+    return counts
+
+
+async def _read_events_window(mirror: Mirror, ac: Any, athlete_id: str, oldest: date,
+                              newest: date, report: StreamReport, state: StateUpdate | None,
+                              run_id: int | None) -> WriteCounts:
+    records = [to_record(e) for e in await ac.events.list(oldest, newest)]
+    writes = [_event_write(r) for r in records if r.get("id") is not None]
+    live = await mirror._db(mirror.store.live_keys, "events", athlete_id,
+                            date_column="local_date", oldest=oldest, newest=newest)
+    missing = sorted(live - {w.key for w in writes})
+    tombstones = []
+    for event_id in missing:  # deleted, or moved out of the range? ask by id
+        try:
+            moved = to_record(await ac.events.get(event_id))
+        except errors.NotFound:
+            tombstones.append(event_id)
+        else:
+            writes.append(_event_write(moved))
+    report.read += len(writes)
+    counts = await mirror._db(mirror.store.apply_records, "events", athlete_id, writes,
+                              tombstones=tombstones, state=state, run_id=run_id)
+    _count(report, counts)
+    return counts
+
+
+def _activity_write(record: dict[str, Any], is_stub: bool) -> RecordWrite:
+    summary = {k: v for k, v in record.items() if k not in _DETAIL_KEYS}
+    return RecordWrite(
+        str(summary["id"]), summary, activity_row(summary, is_strava_stub=is_stub),
+        fingerprint(summary), extra={"detail_fingerprint": detail_fingerprint(summary)},
+    )
+
+
+def _event_write(record: dict[str, Any]) -> RecordWrite:
+    return RecordWrite(int(record["id"]), record, event_row(record), _updated_fp(record))
+
+
+def _updated_fp(record: dict[str, Any]) -> str:
+    """Records with ``updated`` change when it moves; the hash also catches computed fields
+    that change without it (e.g. fitness recomputed)."""
+    return fingerprint(record)
+
+
+def _windows(oldest: date, newest: date, days: int) -> list[tuple[date, date]]:
+    if newest < oldest:
+        return []
+    from intervals_icu.dates import date_windows
+
+    return list(date_windows(oldest, newest, days=days, newest_first=True))
+
+
+def _end_of(day: date) -> datetime:
+    """The last second of a local day: ``newest`` as a date-time is unambiguous."""
+    return datetime.combine(day, dtime(23, 59, 59))
+
+
+def _date(value: Any) -> date | None:
+    moment = parse_local_datetime(value)
+    return moment.date() if moment else None
+
+
+def _today(timezone: str | None) -> date:
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()
+
+
+def _count(report: StreamReport, counts: WriteCounts, *, read: int = 0) -> None:
+    report.read += read
+    report.created += counts.created
+    report.updated += counts.updated
+    report.deleted += counts.deleted
+    report.restored += counts.restored
+    report.unchanged += counts.unchanged
+
+
+def _describe(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+async def _run_all(coroutines: Iterable[Any]) -> None:
+    async with asyncio.TaskGroup() as group:
+        for coroutine in coroutines:
+            group.create_task(coroutine)
+
+
+@contextlib.contextmanager
+def _counting(client: Any, report: SyncReport) -> Any:
+    """Count every HTTP response of this run, and attribute it to the stream being read."""
+    hooks = getattr(getattr(getattr(client, "_http", None), "config", None), "on_response",
+                    None)
+
+    def hook(_info: Any, _status: int, _elapsed: float, attempt: int) -> None:
+        report.requests += 1
+        if attempt > 1:
+            report.retries += 1
+        stream = _current_stream.get()
+        if stream is not None:
+            stream.requests += 1
+
+    if hooks is None:
+        yield
+        return
+    hooks.append(hook)
+    try:
+        yield
+    finally:
+        hooks.remove(hook)

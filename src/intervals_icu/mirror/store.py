@@ -1,0 +1,739 @@
+"""The mirror's database: opening it (migrations included) and the transactional write paths.
+
+Every write is one transaction that carries the rows *and* the saved position that says they
+were read (the dlt/Singer habit), so a run killed at any instant leaves either both or
+neither. Writes are idempotent upserts keyed by the API's ids: applying the same batch twice
+changes nothing the second time. Rows are never deleted by a sync; a record that vanished
+gets ``deleted_at``, and comes back (``restored``) if it reappears.
+
+The store is synchronous (SQLAlchemy Core); the async engine calls it from one writer thread.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from intervals_icu.errors import ConfigurationError
+from intervals_icu.mirror import schema
+from intervals_icu.mirror.fingerprint import canonical_json, changed_fields, fingerprint
+
+__all__ = [
+    "KEY_COLUMNS",
+    "DetailWrite",
+    "RecordWrite",
+    "StateUpdate",
+    "Store",
+    "SyncPosition",
+    "WriteCounts",
+    "decode_stream",
+    "default_database_url",
+    "encode_stream",
+]
+
+KEY_COLUMNS: dict[str, str] = {
+    "athletes": "athlete_id",
+    "activities": "activity_id",
+    "wellness": "day",
+    "events": "event_id",
+    "gear": "gear_id",
+    "sport_settings": "settings_id",
+}
+"""The column holding each table's record id (with ``athlete_id``, the primary key)."""
+
+_CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
+
+
+def default_database_url() -> str:
+    """``sqlite:///<user data dir>/intervals-icu/mirror.db`` (the directory is created)."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir("intervals-icu", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mirror.db'}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a transaction writes
+
+
+@dataclass
+class RecordWrite:
+    """One record as read from the API, ready to upsert."""
+
+    key: Any
+    record: dict[str, Any]
+    columns: dict[str, Any]
+    fingerprint: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    """More columns written with the record (e.g. an activity's detail fingerprint)."""
+
+
+@dataclass
+class StateUpdate:
+    """A change to a stream's saved position, written in the same transaction as its rows."""
+
+    stream: str
+    covered_from: date | None = None
+    covered_to: date | None = None
+    history_complete: bool | None = None
+    deep_checked: bool = False
+    success: bool = False
+    error: str | None = None
+    clear_error: bool = False
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    restored: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    changed_keys: list[Any] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.restored += other.restored
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+        self.changed_keys.extend(other.changed_keys)
+
+
+@dataclass
+class DetailWrite:
+    """An activity's details, read together; each part is optional.
+
+    ``intervals``/``groups`` (lists of interval dicts) replace the stored set; ``streams``
+    (list of stream dicts) replaces the stored streams; ``file`` records a downloaded file.
+    ``marks`` sets the activity's ``*_fingerprint`` columns (which details are up to date).
+    """
+
+    athlete_id: str
+    activity_id: str
+    marks: dict[str, str]
+    intervals: list[dict[str, Any]] | None = None
+    groups: list[dict[str, Any]] | None = None
+    streams: list[dict[str, Any]] | None = None
+    file: dict[str, Any] | None = None
+    summary: RecordWrite | None = None
+    """A fresher summary read along with the details (upserted too)."""
+
+
+@dataclass(frozen=True)
+class SyncPosition:
+    athlete_id: str
+    stream: str
+    covered_from: date | None = None
+    covered_to: date | None = None
+    history_complete: bool = False
+    deep_checked_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Streams: compact storage
+
+
+def encode_stream(values: Any) -> bytes:
+    """A stream's values as zlib-compressed JSON (compact, portable, readable anywhere)."""
+    return zlib.compress(json.dumps(values, separators=(",", ":")).encode(), 6)
+
+
+def decode_stream(blob: bytes | None) -> Any:
+    if blob is None:
+        return None
+    return json.loads(zlib.decompress(blob))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Store:
+    """A mirror database. ``url`` is any SQLAlchemy URL (``sqlite:///icu.db``,
+    ``postgresql+psycopg://user@host/db``); ``schema`` puts every table in that PostgreSQL
+    schema (created if missing), e.g. one per test run."""
+
+    def __init__(self, url: str | None = None, *, schema: str | None = None,
+                 migrate: bool = True) -> None:
+        self.url = url or default_database_url()
+        self.schema = schema
+        self.engine = _make_engine(self.url, schema)
+        if migrate:
+            self.migrate()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the database to the newest schema (alembic ``upgrade head``)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as conn:
+            if self.schema and conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            config.attributes["connection"] = conn
+            config.attributes["schema"] = self.schema
+            command.upgrade(config, "head")
+
+    def drop_schema(self) -> None:
+        """Remove the PostgreSQL schema given at construction, with everything in it."""
+        if not self.schema:
+            raise ConfigurationError("drop_schema() needs the Store to have been given a schema")
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def connect(self) -> Any:
+        return self.engine.connect()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def begin_run(self, options: Mapping[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.insert(schema.sync_runs).values(
+                    started_at=utcnow(), status="running", options=dict(options)
+                ).returning(schema.sync_runs.c.run_id)
+            )
+            return int(result.scalar_one())
+
+    def finish_run(self, run_id: int, *, status: str, requests: int,
+                   summary: Mapping[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(schema.sync_runs).where(schema.sync_runs.c.run_id == run_id).values(
+                    finished_at=utcnow(), status=status, requests=requests,
+                    summary=json.loads(canonical_json(summary)),
+                )
+            )
+
+    # -- positions ----------------------------------------------------------------------------
+
+    def position(self, athlete_id: str, stream: str) -> SyncPosition:
+        t = schema.sync_state
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t).where(t.c.athlete_id == athlete_id, t.c.stream == stream)
+            ).mappings().first()
+        if row is None:
+            return SyncPosition(athlete_id, stream)
+        return SyncPosition(
+            athlete_id, stream, row["covered_from"], row["covered_to"],
+            bool(row["history_complete"]), row["deep_checked_at"], row["last_success_at"],
+            row["last_error"],
+        )
+
+    def positions(self, athlete_id: str | None = None) -> list[SyncPosition]:
+        t = schema.sync_state
+        query = sa.select(t.c.athlete_id, t.c.stream)
+        if athlete_id is not None:
+            query = query.where(t.c.athlete_id == athlete_id)
+        with self.engine.connect() as conn:
+            keys = conn.execute(query.order_by(t.c.athlete_id, t.c.stream)).all()
+        return [self.position(a, s) for a, s in keys]
+
+    def _write_state(self, conn: Connection, athlete_id: str, update: StateUpdate,
+                     run_id: int | None, now: datetime) -> None:
+        t = schema.sync_state
+        values: dict[str, Any] = {"updated_at": now, "run_id": run_id}
+        if update.covered_from is not None:
+            values["covered_from"] = update.covered_from
+        if update.covered_to is not None:
+            values["covered_to"] = update.covered_to
+        if update.history_complete is not None:
+            values["history_complete"] = update.history_complete
+        if update.deep_checked:
+            values["deep_checked_at"] = now
+        if update.success:
+            values["last_success_at"] = now
+            values["last_error"] = None
+        if update.clear_error:
+            values["last_error"] = None
+        if update.error is not None:
+            values["last_error"] = update.error[:2000]
+        where = (t.c.athlete_id == athlete_id, t.c.stream == update.stream)
+        done = conn.execute(sa.update(t).where(*where).values(**values)).rowcount
+        if not done:
+            values.setdefault("history_complete", False)
+            _upsert(conn, t, {"athlete_id": athlete_id, "stream": update.stream, **values},
+                    ["athlete_id", "stream"], values)
+
+    def save_state(self, athlete_id: str, update: StateUpdate, run_id: int | None) -> None:
+        with self.engine.begin() as conn:
+            self._write_state(conn, athlete_id, update, run_id, utcnow())
+
+    # -- reading what the mirror has ----------------------------------------------------------
+
+    def live_keys(self, table_name: str, athlete_id: str, *, date_column: str | None = None,
+                  oldest: date | None = None, newest: date | None = None) -> set[Any]:
+        """Ids of the records not marked deleted, optionally within local dates (inclusive)."""
+        t = schema.DATA_TABLES[table_name]
+        key = t.c[KEY_COLUMNS[table_name]]
+        query = sa.select(key).where(t.c.deleted_at.is_(None))
+        if table_name != "athletes":
+            query = query.where(t.c.athlete_id == athlete_id)
+        if date_column is not None:
+            column = t.c[date_column]
+            if oldest is not None:
+                query = query.where(column >= oldest)
+            if newest is not None:
+                query = query.where(column <= newest)
+        with self.engine.connect() as conn:
+            return {row[0] for row in conn.execute(query)}
+
+    def oldest_date(self, table_name: str, athlete_id: str, date_column: str) -> date | None:
+        t = schema.DATA_TABLES[table_name]
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.min(t.c[date_column])).where(t.c.athlete_id == athlete_id)
+            ).scalar()
+        if isinstance(value, str):  # SQLite aggregates lose the column type
+            return date.fromisoformat(value[:10])
+        return value  # type: ignore[no-any-return]
+
+    def activities_needing(self, athlete_id: str, mark: str) -> list[tuple[str, str, list[str]]]:
+        """``(activity_id, detail_fingerprint, stream_types)`` of live, non-stub activities
+        whose ``mark`` (``intervals_fingerprint``...) differs from their detail fingerprint,
+        newest first."""
+        t = schema.activities
+        query = (
+            sa.select(t.c.activity_id, t.c.detail_fingerprint, t.c.record)
+            .where(
+                t.c.athlete_id == athlete_id,
+                t.c.deleted_at.is_(None),
+                t.c.is_strava_stub.is_(False),
+                sa.or_(t.c[mark].is_(None), t.c[mark] != t.c.detail_fingerprint),
+            )
+            .order_by(t.c.start_date_local.desc())
+        )
+        with self.engine.connect() as conn:
+            return [
+                (row[0], row[1], list((row[2] or {}).get("stream_types") or []))
+                for row in conn.execute(query)
+            ]
+
+    def count_live(self, table_name: str, athlete_id: str, **where: Any) -> int:
+        t = schema.DATA_TABLES[table_name]
+        query = sa.select(sa.func.count()).select_from(t).where(
+            t.c.athlete_id == athlete_id, t.c.deleted_at.is_(None)
+        )
+        for name, value in where.items():
+            query = query.where(t.c[name] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def athlete_ids(self, *, include_forgotten: bool = False) -> list[str]:
+        t = schema.athletes
+        query = sa.select(t.c.athlete_id).order_by(t.c.athlete_id)
+        if not include_forgotten:
+            query = query.where(t.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    def stream_preference(self, athlete_id: str) -> bool:
+        """Whether this athlete's streams are mirrored (some were stored before)."""
+        t = schema.streams
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(t.c.activity_id).where(t.c.athlete_id == athlete_id).limit(1)
+            ).first() is not None
+
+    # -- writing records ----------------------------------------------------------------------
+
+    def apply_records(
+        self,
+        table_name: str,
+        athlete_id: str,
+        writes: Sequence[RecordWrite],
+        *,
+        tombstones: Iterable[Any] = (),
+        state: StateUpdate | None = None,
+        run_id: int | None = None,
+    ) -> WriteCounts:
+        """Upsert ``writes``, mark ``tombstones`` deleted and move the saved position, in one
+        transaction. Returns what changed."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            counts = self._apply(conn, table_name, athlete_id, writes, tombstones, run_id, now)
+            if state is not None:
+                self._write_state(conn, athlete_id, state, run_id, now)
+        return counts
+
+    def _apply(self, conn: Connection, table_name: str, athlete_id: str,
+               writes: Sequence[RecordWrite], tombstones: Iterable[Any], run_id: int | None,
+               now: datetime) -> WriteCounts:
+        t = schema.DATA_TABLES[table_name]
+        key_name = KEY_COLUMNS[table_name]
+        key_col = t.c[key_name]
+        scoped = table_name != "athletes"
+        counts = WriteCounts()
+        latest: dict[Any, RecordWrite] = {}
+        for write in writes:
+            latest[write.key] = write  # a page may repeat a record at its edge: last one wins
+        existing = self._existing(conn, t, key_col, athlete_id if scoped else None,
+                                  list(latest))
+        log: list[dict[str, Any]] = []
+        unchanged: list[Any] = []
+        for key, write in latest.items():
+            old = existing.get(key)
+            values = {**write.columns, **write.extra, "record": write.record,
+                      "fingerprint": write.fingerprint, "checked_at": now, "deleted_at": None,
+                      "run_id": run_id}
+            if old is None:
+                row = {key_name: key, **values, "first_seen_at": now, "changed_at": now}
+                if scoped:
+                    row["athlete_id"] = athlete_id
+                _upsert(conn, t, row, _pk(t), {k: v for k, v in row.items()
+                                               if k not in ("first_seen_at",)})
+                counts.created += 1
+                counts.changed_keys.append(key)
+                log.append(_change(run_id, athlete_id, table_name, key, "created", now))
+                continue
+            old_fp, old_deleted, old_record = old
+            if old_fp == write.fingerprint and old_deleted is None:
+                unchanged.append(key)
+                continue
+            values["changed_at"] = now
+            conn.execute(sa.update(t).where(*_where(t, key_col, athlete_id, scoped, key))
+                         .values(**values))
+            counts.changed_keys.append(key)
+            if old_deleted is not None:
+                counts.restored += 1
+                log.append(_change(run_id, athlete_id, table_name, key, "restored", now))
+            if old_fp != write.fingerprint:
+                fields = changed_fields(old_record or {}, write.record)
+                if old_deleted is None:
+                    counts.updated += 1
+                log.append(_change(
+                    run_id, athlete_id, table_name, key, "updated", now, fields=fields,
+                    before={f: (old_record or {}).get(f) for f in fields},
+                    after={f: write.record.get(f) for f in fields},
+                ))
+        counts.unchanged += len(unchanged)
+        for chunk in _chunks(unchanged):
+            conn.execute(sa.update(t).where(
+                *((t.c.athlete_id == athlete_id,) if scoped else ()), key_col.in_(chunk)
+            ).values(checked_at=now, run_id=run_id))
+        doomed = [k for k in tombstones if k not in latest]
+        for chunk in _chunks(doomed):
+            where = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
+            if scoped:
+                where.append(t.c.athlete_id == athlete_id)
+            gone = [row[0] for row in conn.execute(sa.select(key_col).where(*where))]
+            if not gone:
+                continue
+            values: dict[str, Any] = {"deleted_at": now, "run_id": run_id}
+            if table_name == "activities":
+                # its details go with it; if it ever comes back they are read again
+                values.update(intervals_fingerprint=None, streams_fingerprint=None,
+                              files_fingerprint=None)
+                self.tombstone_activity_details(conn, athlete_id, gone, now)
+            conn.execute(sa.update(t).where(*where).values(**values))
+            counts.deleted += len(gone)
+            counts.changed_keys.extend(gone)
+            log.extend(_change(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
+        if log:
+            conn.execute(sa.insert(schema.changes), log)
+        return counts
+
+    @staticmethod
+    def _existing(conn: Connection, t: sa.Table, key_col: sa.Column[Any],
+                  athlete_id: str | None, keys: list[Any]) -> dict[Any, tuple[str, Any, Any]]:
+        found: dict[Any, tuple[str, Any, Any]] = {}
+        for chunk in _chunks(keys):
+            query = sa.select(key_col, t.c.fingerprint, t.c.deleted_at, t.c.record).where(
+                key_col.in_(chunk)
+            )
+            if athlete_id is not None:
+                query = query.where(t.c.athlete_id == athlete_id)
+            for row in conn.execute(query):
+                found[row[0]] = (row[1], row[2], row[3])
+        return found
+
+    # -- writing details ----------------------------------------------------------------------
+
+    def apply_details(self, detail: DetailWrite, *, run_id: int | None = None) -> WriteCounts:
+        """Replace an activity's intervals and/or streams and mark them current, atomically."""
+        now = utcnow()
+        counts = WriteCounts()
+        with self.engine.begin() as conn:
+            if detail.summary is not None:
+                counts.add(self._apply(conn, "activities", detail.athlete_id, [detail.summary],
+                                       (), run_id, now))
+            if detail.intervals is not None or detail.groups is not None:
+                counts.add(self._replace_intervals(conn, detail, run_id, now))
+            if detail.streams is not None:
+                counts.add(self._replace_streams(conn, detail, run_id, now))
+            if detail.file is not None:
+                self._record_file(conn, detail, run_id, now)
+            if detail.marks:
+                t = schema.activities
+                conn.execute(sa.update(t).where(
+                    t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id
+                ).values(**detail.marks))
+        return counts
+
+    def _replace_intervals(self, conn: Connection, detail: DetailWrite, run_id: int | None,
+                           now: datetime) -> WriteCounts:
+        from intervals_icu.mirror.records import interval_rows
+
+        t = schema.intervals
+        counts = WriteCounts()
+        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
+        stored = {
+            (row[0], row[1]): (row[2], row[3])
+            for row in conn.execute(
+                sa.select(t.c.kind, t.c.interval_id, t.c.fingerprint, t.c.deleted_at).where(*base)
+            )
+        }
+        seen: set[tuple[str, str]] = set()
+        for kind, interval_id, columns, record in interval_rows(detail.intervals or [],
+                                                                detail.groups or []):
+            key = (kind, interval_id)
+            seen.add(key)
+            fp = fingerprint(record)
+            old = stored.get(key)
+            if old is not None and old[0] == fp and old[1] is None:
+                counts.unchanged += 1
+                continue
+            row = {"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
+                   "kind": kind, "interval_id": interval_id, **columns, "record": record,
+                   "fingerprint": fp, "changed_at": now, "checked_at": now, "deleted_at": None,
+                   "run_id": run_id}
+            if old is None:
+                counts.created += 1
+                _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
+            else:
+                counts.updated += 1
+                conn.execute(sa.update(t).where(*base, t.c.kind == kind,
+                                                t.c.interval_id == interval_id).values(**row))
+        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
+        for kind, interval_id in gone:
+            conn.execute(sa.update(t).where(*base, t.c.kind == kind,
+                                            t.c.interval_id == interval_id)
+                         .values(deleted_at=now, run_id=run_id))
+        counts.deleted += len(gone)
+        return counts
+
+    def _replace_streams(self, conn: Connection, detail: DetailWrite, run_id: int | None,
+                         now: datetime) -> WriteCounts:
+        t = schema.streams
+        counts = WriteCounts()
+        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
+        stored = {
+            row[0]: (row[1], row[2])
+            for row in conn.execute(
+                sa.select(t.c.stream_type, t.c.fingerprint, t.c.deleted_at).where(*base)
+            )
+        }
+        seen: set[str] = set()
+        for stream in detail.streams or []:
+            stream_type = str(stream.get("type") or "")
+            if not stream_type or stream_type in seen:
+                continue
+            seen.add(stream_type)
+            fp = fingerprint(stream)
+            old = stored.get(stream_type)
+            if old is not None and old[0] == fp and old[1] is None:
+                counts.unchanged += 1
+                continue
+            data = stream.get("data")
+            data2 = stream.get("data2")
+            row = {
+                "athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
+                "stream_type": stream_type, "name": stream.get("name"),
+                "length": len(data) if isinstance(data, list) else 0, "encoding": "json+zlib",
+                "data": encode_stream(data), "data2": None if data2 is None else encode_stream(
+                    data2),
+                "fingerprint": fp,
+                "meta": {k: v for k, v in stream.items() if k not in ("data", "data2")},
+                "changed_at": now, "checked_at": now, "deleted_at": None, "run_id": run_id,
+            }
+            if old is None:
+                counts.created += 1
+                _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
+            else:
+                counts.updated += 1
+                conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
+                             .values(**row))
+        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
+        for stream_type in gone:
+            conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
+                         .values(deleted_at=now, run_id=run_id))
+        counts.deleted += len(gone)
+        return counts
+
+    def _record_file(self, conn: Connection, detail: DetailWrite, run_id: int | None,
+                     now: datetime) -> None:
+        t = schema.activity_files
+        info = dict(detail.file or {})
+        row = {"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
+               "kind": info.get("kind", "original"), "path": info["path"],
+               "size": info["size"], "sha256": info["sha256"],
+               "fingerprint": info["fingerprint"], "changed_at": now, "checked_at": now,
+               "deleted_at": None, "run_id": run_id}
+        _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
+
+    def tombstone_activity_details(self, conn: Connection, athlete_id: str,
+                                   activity_ids: Sequence[str], now: datetime) -> None:
+        for table in (schema.intervals, schema.streams, schema.activity_files):
+            for chunk in _chunks(list(activity_ids)):
+                conn.execute(sa.update(table).where(
+                    table.c.athlete_id == athlete_id, table.c.activity_id.in_(chunk),
+                    table.c.deleted_at.is_(None),
+                ).values(deleted_at=now))
+
+    def apply_activity_tombstones(self, athlete_id: str, activity_ids: Sequence[str],
+                                  *, run_id: int | None) -> WriteCounts:
+        """Mark activities deleted, with their intervals, streams and files."""
+        with self.engine.begin() as conn:
+            return self._apply(conn, "activities", athlete_id, [], activity_ids, run_id,
+                               utcnow())
+
+    # -- forgetting ---------------------------------------------------------------------------
+
+    def forget_athlete(self, athlete_id: str, *, purge: bool, run_id: int | None = None) -> None:
+        """Stop mirroring an athlete: mark every row deleted, or with ``purge`` remove them."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            for name, table in schema.DATA_TABLES.items():
+                where = table.c.athlete_id == athlete_id
+                if purge:
+                    conn.execute(sa.delete(table).where(where))
+                else:
+                    conn.execute(sa.update(table).where(where, table.c.deleted_at.is_(None))
+                                 .values(deleted_at=now, run_id=run_id))
+                del name
+            if purge:
+                conn.execute(sa.delete(schema.sync_state).where(
+                    schema.sync_state.c.athlete_id == athlete_id))
+                conn.execute(sa.delete(schema.changes).where(
+                    schema.changes.c.athlete_id == athlete_id))
+            else:
+                conn.execute(sa.insert(schema.changes), [
+                    _change(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
+
+    # -- reading (exports, tests) -------------------------------------------------------------
+
+    def rows(self, table_name: str, athlete_id: str | None = None, *,
+             include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        t = schema.DATA_TABLES[table_name]
+        query = sa.select(t)
+        if athlete_id is not None:
+            query = query.where(t.c.athlete_id == athlete_id)
+        if not include_deleted:
+            query = query.where(t.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=500).execute(query).mappings():
+                yield dict(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _make_engine(url: str, schema_name: str | None) -> Engine:
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigurationError(
+            f"{url!r} is not a database URL: use e.g. 'sqlite:///icu.db' or "
+            "'postgresql+psycopg://user@localhost/icu'"
+        ) from exc
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif schema_name is None:
+        pass
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(
+            f"the driver for {parsed.get_backend_name()} is not installed ({exc.name}): "
+            "pip install 'intervals-icu[postgres]' for PostgreSQL"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    elif schema_name is not None:
+        engine = engine.execution_options(schema_translate_map={None: schema_name})
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (exports, the webhook worker) never block the writer; NORMAL sync is
+    # durable across a killed process (only an OS crash may lose the last commit).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _pk(t: sa.Table) -> list[str]:
+    return [c.name for c in t.primary_key.columns]
+
+
+def _where(t: sa.Table, key_col: sa.Column[Any], athlete_id: str, scoped: bool,
+           key: Any) -> list[Any]:
+    where = [key_col == key]
+    if scoped:
+        where.append(t.c.athlete_id == athlete_id)
+    return where
+
+
+def _upsert(conn: Connection, t: sa.Table, row: Mapping[str, Any], keys: list[str],
+            update: Mapping[str, Any]) -> None:
+    """INSERT, or UPDATE when the key exists (a concurrent writer may have inserted it)."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(t).values(**row)
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(t).values(**row)  # type: ignore[assignment]
+    else:  # pragma: no cover - other databases: plain insert
+        conn.execute(sa.insert(t).values(**row))
+        return
+    changes = {k: v for k, v in update.items() if k not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def _change(run_id: int | None, athlete_id: str, table_name: str, key: Any, change: str,
+            now: datetime, *, fields: list[str] | None = None, before: Any = None,
+            after: Any = None) -> dict[str, Any]:
+    return {"run_id": run_id, "athlete_id": athlete_id, "table_name": table_name,
+            "record_id": str(key), "change": change, "fields": fields,
+            "before": json.loads(canonical_json(before)) if before is not None else None,
+            "after": json.loads(canonical_json(after)) if after is not None else None,
+            "detected_at": now}
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
