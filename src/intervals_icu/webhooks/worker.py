@@ -1,0 +1,385 @@
+"""Workers: take inbox entries, update the mirror by re-reading the API, run the handlers.
+
+For each entry the steps are: ``access`` (APP_SCOPE_CHANGED only: remember the athlete's
+grant), ``mirror`` (when a mirror is configured: :func:`apply_to_mirror`), then every
+handler registered for the type, in registration order. Each step that succeeds is
+recorded in the inbox at once; a failure sends the entry back to ``pending`` with
+exponential backoff, and the retry runs only the steps not yet recorded, so a handler
+that already succeeded is not run again. When the attempts are spent the entry is
+``dead``: ``Inbox.list(status="dead")`` / ``icu webhooks inspect`` show it with its last
+error, and ``Inbox.replay`` queues it again. Nothing is dropped silently.
+
+Order: a worker claims only an athlete's earliest unfinished event, so one athlete's
+events are applied one at a time in timestamp order (different athletes in parallel).
+On PostgreSQL any number of workers, on one or several machines, share the inbox through
+``FOR UPDATE SKIP LOCKED``; on SQLite run one worker.
+
+Exactly once: a handler runs once per distinct event, except if the worker process dies
+between the handler returning and the commit that records it (milliseconds); the entry's
+lease then expires and the handler runs again. If a duplicate side effect would matter,
+key it on ``ctx.dedup_key``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from intervals_icu import AsyncClient, Client
+from intervals_icu.errors import ConfigurationError
+from intervals_icu.webhooks.apply import apply_to_mirror
+from intervals_icu.webhooks.inbox import InboxEntry
+from intervals_icu.webhooks.payloads import AppScopeChangedEvent, WebhookEvent
+
+if TYPE_CHECKING:
+    from intervals_icu.webhooks.receiver import HandlerRegistration, WebhookReceiver
+
+__all__ = ["HandlerContext", "RetrySchedule", "WorkReport", "Worker"]
+
+logger = logging.getLogger("intervals_icu.webhooks")
+
+RECONCILE_LEASE = "reconcile"
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When a failed entry is tried again: ``first_delay * factor ** (n - 1)`` seconds after
+    its n-th failure (capped at ``max_delay``, +-``jitter`` so retries spread out); after
+    ``max_attempts`` failures it is dead."""
+
+    max_attempts: int = 8
+    first_delay: float = 10.0
+    factor: float = 3.0
+    max_delay: float = 6 * 3600.0
+    jitter: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError("RetrySchedule.max_attempts must be at least 1")
+        if self.first_delay < 0 or self.factor < 1 or self.max_delay < 0:
+            raise ConfigurationError(
+                "RetrySchedule needs first_delay >= 0, factor >= 1, max_delay >= 0")
+
+    def delay(self, failures: int) -> float:
+        base = min(self.max_delay, self.first_delay * self.factor ** max(0, failures - 1))
+        return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+
+    def next_attempt(self, failures: int, now: datetime) -> datetime | None:
+        """When to try after ``failures`` failures; None when the entry is dead."""
+        if failures >= self.max_attempts:
+            return None
+        return now + timedelta(seconds=self.delay(failures))
+
+
+@dataclass
+class WorkReport:
+    """What one :meth:`Worker.run_once` did."""
+
+    claimed: int = 0
+    done: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    def add(self, other: WorkReport) -> None:
+        self.claimed += other.claimed
+        self.done += other.done
+        self.retried += other.retried
+        self.dead += other.dead
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets next to the event."""
+
+    athlete_id: str
+    entry: InboxEntry
+    """The inbox row: ``id``, ``dedup_key``, ``deliveries``, ``attempts``..."""
+    mirror: Any
+    _worker: Worker = field(repr=False)
+    _loop: asyncio.AbstractEventLoop = field(repr=False)
+    _async_client: AsyncClient | None = field(default=None, repr=False)
+    _client_error: Exception | None = field(default=None, repr=False)
+
+    @property
+    def dedup_key(self) -> str:
+        return self.entry.dedup_key
+
+    @property
+    def attempt(self) -> int:
+        """1 on the first run, 2 on the first retry..."""
+        return self.entry.attempts + 1
+
+    @property
+    def client(self) -> Client:
+        """A Client acting for the event's athlete (in sync handlers)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            future = asyncio.run_coroutine_threadsafe(
+                self._worker.receiver.clients.sync_client(self.athlete_id), self._loop)
+            return future.result()
+        raise ConfigurationError("in an async handler use ctx.async_client (an AsyncClient)")
+
+    @property
+    def async_client(self) -> AsyncClient:
+        """An AsyncClient acting for the event's athlete (in async handlers)."""
+        if self._async_client is None:
+            if self._client_error is not None:
+                raise self._client_error
+            raise ConfigurationError("in a sync handler use ctx.client (a Client)")
+        return self._async_client
+
+
+class Worker:
+    """Processes the receiver's inbox. ``await worker.run_forever()`` in production
+    (``serve()`` does it for you); ``await worker.run_until_idle()`` in tests and scripts.
+    """
+
+    def __init__(
+        self,
+        receiver: WebhookReceiver,
+        *,
+        worker_id: str | None = None,
+        batch_size: int = 16,
+        poll_interval: float = 1.0,
+        lease: timedelta = timedelta(minutes=5),
+        retry: RetrySchedule | None = None,
+        reconcile: Callable[[], Awaitable[Any]] | None = None,
+        reconcile_every: float | None = None,
+    ) -> None:
+        self.receiver = receiver
+        self.inbox = receiver.inbox
+        self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.batch_size = max(1, batch_size)
+        self.poll_interval = poll_interval
+        self.lease = lease
+        self.retry = retry or receiver.retry or RetrySchedule()
+        if reconcile is None and receiver.mirror is not None and reconcile_every:
+            sync = getattr(receiver.mirror, "sync", None)
+            if sync is None:
+                raise ConfigurationError(
+                    "reconcile_every needs reconcile= (a coroutine function) or a mirror "
+                    "with sync()")
+            reconcile = sync
+        self.reconcile = reconcile
+        self.reconcile_every = reconcile_every
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+
+    def __repr__(self) -> str:
+        return f"Worker({self.worker_id!r}, inbox={self.inbox!r})"
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def run_once(self) -> WorkReport:
+        """Claim one batch (at most one entry per athlete) and process it."""
+        claimed = await asyncio.to_thread(self.inbox.claim, self.worker_id,
+                                          limit=self.batch_size, lease=self.lease)
+        report = WorkReport(claimed=len(claimed))
+        if not claimed:
+            return report
+        pending = {entry.id for entry in claimed}
+        heartbeat = asyncio.create_task(self._heartbeat(pending))
+        try:
+            outcomes = await asyncio.gather(*(self._process(e, pending) for e in claimed))
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            if pending:  # cancelled mid-way: give the rest back untouched
+                await asyncio.shield(asyncio.to_thread(self.inbox.release, self.worker_id,
+                                                       list(pending)))
+        for outcome in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        return report
+
+    async def run_until_idle(self, *, include_delayed: bool = False) -> WorkReport:
+        """Process until nothing is due. With ``include_delayed``, also wait for entries
+        whose retry is scheduled (backoff) until they are done or dead (bound it with
+        ``asyncio.timeout``)."""
+        total = WorkReport()
+        while True:
+            report = await self.run_once()
+            total.add(report)
+            if report.claimed:
+                continue
+            if not include_delayed or not await asyncio.to_thread(self._has_unfinished):
+                return total
+            await asyncio.sleep(min(0.05, self.poll_interval))
+
+    def _has_unfinished(self) -> bool:
+        stats = self.inbox.stats()
+        return bool(stats["pending"] or stats["processing"])
+
+    async def run_forever(self, *, stop: asyncio.Event | None = None) -> None:
+        """Process entries as they come until ``stop`` is set (or the task is cancelled);
+        reconcile every ``reconcile_every`` seconds (one worker at a time, by lease)."""
+        self._wake = wake = asyncio.Event()
+        self._stopping = False
+        loop = asyncio.get_running_loop()
+
+        def notify() -> None:  # from the writer thread, after a commit
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                loop.call_soon_threadsafe(wake.set)
+
+        self.receiver.writer.add_listener(notify)
+        next_reconcile = loop.time()
+        try:
+            while not (stop is not None and stop.is_set()) and not self._stopping:
+                if self.reconcile is not None and self.reconcile_every and (
+                        loop.time() >= next_reconcile):
+                    await self.reconcile_if_leader()
+                    next_reconcile = loop.time() + self.reconcile_every
+                try:
+                    report = await self.run_once()
+                except Exception as exc:  # the database went away: wait, then try again
+                    logger.error("webhook worker %s: claiming failed: %s: %s",
+                                 self.worker_id, type(exc).__name__, exc)
+                    report = WorkReport()
+                if report.claimed:
+                    continue
+                self._wake.clear()
+                waits = [asyncio.ensure_future(self._wake.wait())]
+                if stop is not None:
+                    waits.append(asyncio.ensure_future(stop.wait()))
+                _, unfinished = await asyncio.wait(waits, timeout=self.poll_interval,
+                                                   return_when=asyncio.FIRST_COMPLETED)
+                for task in unfinished:
+                    task.cancel()
+        finally:
+            self.receiver.writer.remove_listener(notify)
+            if self.reconcile is not None:
+                await asyncio.to_thread(self.inbox.release_lease, RECONCILE_LEASE,
+                                        self.worker_id)
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to return after the current batch."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def reconcile_if_leader(self) -> bool:
+        """Run the reconciliation (the mirror's incremental sync) if this worker holds the
+        lease; it covers deliveries missed while the receiver was down."""
+        if self.reconcile is None:
+            return False
+        duration = timedelta(seconds=max(60.0, self.reconcile_every or 0.0))
+        if not await asyncio.to_thread(self.inbox.try_lease, RECONCILE_LEASE, self.worker_id,
+                                       duration):
+            return False
+        try:
+            await self.reconcile()
+        except Exception as exc:
+            logger.error("webhook reconciliation failed (next try in %ss): %s: %s",
+                         self.reconcile_every, type(exc).__name__, exc)
+            return False
+        logger.info("webhook reconciliation done by %s", self.worker_id)
+        return True
+
+    async def _heartbeat(self, pending: set[int]) -> None:
+        interval = max(0.5, self.lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(interval)
+            await asyncio.to_thread(self.inbox.renew, self.worker_id, list(pending), self.lease)
+
+    # -- one entry ----------------------------------------------------------------------------
+
+    async def _process(self, entry: InboxEntry, pending: set[int]) -> str:
+        try:
+            return await self._steps(entry)
+        finally:
+            pending.discard(entry.id)
+
+    async def _steps(self, entry: InboxEntry) -> str:
+        done = list(entry.steps_done)
+        try:
+            event = entry.event
+        except ValidationError as exc:
+            # Retrying cannot fix a payload; keep it (dead) for a human to look at.
+            problem = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+            await self._fail(entry, done, "payload",
+                             f"the payload does not match {entry.event_type}: {problem}",
+                             permanent=True)
+            return "dead"
+        for name, run in self._plan(entry, event):
+            if name in done:
+                continue
+            try:
+                await run()
+            except Exception as exc:
+                return await self._fail(entry, done, name, f"{type(exc).__name__}: {exc}")
+            done.append(name)
+            await asyncio.to_thread(self.inbox.record_steps, entry.id, self.worker_id, done)
+        await asyncio.to_thread(self.inbox.complete, entry.id, self.worker_id, done)
+        return "done"
+
+    def _plan(self, entry: InboxEntry, event: WebhookEvent) -> list[tuple[str, Callable[[],
+                                                                                 Awaitable[Any]]]]:
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        if isinstance(event, AppScopeChangedEvent):
+            steps.append(("access", functools.partial(self._record_access, entry, event)))
+        if self.receiver.mirror is not None:
+            steps.append(("mirror", functools.partial(self._apply_mirror, event)))
+        for registration in self.receiver.handlers_for(entry.event_type):
+            steps.append((registration.name,
+                          functools.partial(self._run_handler, registration, entry, event)))
+        return steps
+
+    async def _record_access(self, entry: InboxEntry, event: AppScopeChangedEvent) -> None:
+        await asyncio.to_thread(self.inbox.record_access, event.athlete_id, scope=event.scope,
+                                deauthorized=event.deauthorized, changed_at=entry.event_time)
+
+    async def _apply_mirror(self, event: WebhookEvent) -> None:
+        if not isinstance(event, AppScopeChangedEvent):
+            access = await asyncio.to_thread(self.inbox.access, event.athlete_id)
+            if access is not None and access.deauthorized:
+                # The athlete revoked the app: the API would refuse, and we stopped syncing.
+                return
+        await apply_to_mirror(self.receiver.mirror, event)
+
+    async def _run_handler(self, registration: HandlerRegistration, entry: InboxEntry,
+                           event: WebhookEvent) -> None:
+        loop = asyncio.get_running_loop()
+        ctx = HandlerContext(athlete_id=event.athlete_id, entry=entry,
+                             mirror=self.receiver.mirror, _worker=self, _loop=loop)
+        if registration.is_async:
+            if self.receiver.clients.configured:
+                try:
+                    ctx._async_client = await self.receiver.clients.async_client(
+                        event.athlete_id)
+                except Exception as exc:  # raised only if the handler asks for a client
+                    ctx._client_error = exc
+            else:
+                ctx._client_error = ConfigurationError(
+                    "no client for handlers: pass tokens= or client= to WebhookReceiver")
+            await registration.func(event, ctx)
+        else:
+            await asyncio.to_thread(registration.func, event, ctx)
+
+    async def _fail(self, entry: InboxEntry, done: list[str], step: str, error: str, *,
+                    permanent: bool = False) -> str:
+        failures = entry.attempts + 1
+        retry_at = None if permanent else self.retry.next_attempt(failures, datetime.now(UTC))
+        await asyncio.to_thread(self.inbox.fail, entry.id, self.worker_id,
+                                error=f"{step}: {error}", steps_done=done, retry_at=retry_at)
+        if retry_at is None:
+            logger.error("webhook entry %d (%s, athlete %s) is dead after %d attempt(s); "
+                         "step %s: %s", entry.id, entry.event_type, entry.athlete_id,
+                         failures, step, error)
+            return "dead"
+        logger.warning("webhook entry %d (%s, athlete %s) step %s failed (attempt %d of %d, "
+                       "retry at %s): %s", entry.id, entry.event_type, entry.athlete_id, step,
+                       failures, self.retry.max_attempts, retry_at.isoformat(), error)
+        return "retried"
