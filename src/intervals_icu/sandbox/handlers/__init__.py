@@ -1,6 +1,10 @@
 """Route handlers, one module per API area. Importing this package registers them all."""
 
 from intervals_icu.sandbox.handlers import (  # noqa: F401
+    activities,
+    activity_analytics,
+    activity_files,
+    activity_streams,
     athletes,
     chats,
     custom_items,
