@@ -6,9 +6,7 @@ Only typer and the standard library are imported at module level: ``icu --help``
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,7 +44,7 @@ class ExitCode(enum.IntEnum):
     SERVER = 7
     """The server failed (5xx)."""
     CHECK_FAILED = 8
-    """``icu doctor`` found a problem, ``icu undo`` found conflicts, ``icu demo`` missed a change."""
+    """A check failed: ``icu doctor`` (setup), ``icu undo`` (conflicts), ``icu demo`` (sync)."""
     ABORTED = 9
     """A confirmation was declined."""
 
@@ -192,6 +190,9 @@ class Out:
             self.json(list(rows))
             return
         if self.as_csv:
+            import csv
+            import io
+
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([c.key for c in cols])
@@ -219,6 +220,9 @@ class Out:
         plain = _plain(record)
         items = [(k, v) for k, v in plain.items() if v not in (None, [], {})]
         if self.as_csv:
+            import csv
+            import io
+
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([k for k, _ in items])

@@ -1,0 +1,188 @@
+"""``icu journal`` (batches of writes), ``icu journal show BATCH`` and ``icu undo BATCH``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from intervals_icu.cli.output import Column, CsvOpt, DryRunOpt, ExitCode, JsonOpt, Out, YesOpt
+
+app = typer.Typer(invoke_without_command=True)
+
+BatchArg = Annotated[str, typer.Argument(metavar="BATCH",
+                                         help="A batch number from `icu journal`, or 'last'.")]
+
+
+def _open_journal() -> Any:
+    from intervals_icu.cli.session import root_option
+    from intervals_icu.journal import SqliteJournal
+
+    return SqliteJournal(root_option("journal"))
+
+
+def _batch_id(journal: Any, text: str) -> int:
+    if text.strip().lower() == "last":
+        found = journal.last_batch_id()
+        if found is None:
+            raise typer.BadParameter("the journal is empty", param_hint="BATCH")
+        return int(found)
+    try:
+        return int(text.lstrip("#"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a batch number", param_hint="BATCH") from None
+
+
+@app.callback()
+def journal(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="How many batches (newest first).")] = 30,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """List the batches of writes icu made (newest first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    out = Out(as_json=as_json, as_csv=as_csv)
+    with _open_journal() as store:
+        batches = store.batches(limit=limit)
+        path = store.path
+    rows = [{
+        "batch": b.id, "when": b.created_at, "athlete": b.athlete_id,
+        "description": b.description, "records": b.records, "writes": b.entries,
+        "status": b.status + (f", undone by {b.undone_by}" if b.undone_by else "")
+        + (f", undoes {b.undoes}" if b.undoes else ""),
+        "server": b.base_url,
+    } for b in batches]
+    out.rows(rows, [Column("batch", justify="right"), "when", "athlete", "description",
+                    Column("records", justify="right"), "status"],
+             title=f"journal ({path})", empty=f"the journal is empty ({path})")
+
+
+@app.command("show")
+def show(batch: BatchArg, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Every write of a batch: the record, what was sent, and the value before."""
+    from intervals_icu.cli.output import cell
+
+    out = Out(as_json=as_json, as_csv=as_csv)
+    with _open_journal() as store:
+        batch_id = _batch_id(store, batch)
+        info = store.get_batch(batch_id)
+        if info is None:
+            out.error(f"there is no batch {batch_id} (see `icu journal`)")
+            raise typer.Exit(ExitCode.NOT_FOUND)
+        entries = store.entries(batch_id)
+    if as_json:
+        out.json({"batch": info.__dict__, "entries": [e.__dict__ for e in entries]})
+        return
+    rows = []
+    for e in entries:
+        sent = e.sent if isinstance(e.sent, dict) else {}
+        before = e.before if isinstance(e.before, dict) else {}
+        changed = ", ".join(
+            f"{k}: {cell(before.get(k))} -> {cell(v)}" for k, v in sent.items() if k != "id")
+        rows.append({"seq": e.seq, "record": f"{e.kind} {e.record_id or ''}".strip(),
+                     "action": e.action, "request": f"{e.method} {e.path}",
+                     "changes": changed, "status": e.status})
+    out.rows(rows, [Column("seq", justify="right"), "record", "action", "changes", "status"],
+             title=f"batch {info.id}: {info.description} ({info.created_at})")
+
+
+def _step_change(step: Any) -> Any:
+    from intervals_icu.cli.session import Change
+    from intervals_icu.journal import numeric_field
+
+    target = step.target
+    label = str(target)
+    current = dict(step.current or {})
+    if step.action == "delete":
+        return Change(label, "delete", {k: current.get(k) for k in ("name", "start_date_local",
+                                                                       "type") if current.get(k)},
+                      note="created by the batch")
+    if step.action == "recreate":
+        return Change(label, "create", {}, dict(step.patch), note="deleted by the batch")
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key, value in step.patch.items():
+        before[key] = current.get(key)
+        after[key] = None if value == -1 and numeric_field(target.kind, key) else value
+    if step.unlock_first or step.relock_after:
+        before["locked"] = bool(current.get("locked"))
+        after["locked"] = bool((step.before or {}).get("locked"))
+    return Change(label, "update", before, after,
+                  note=("changed since the batch: " + ", ".join(step.conflicts))
+                  if step.conflicts else "")
+
+
+def undo(
+    batch: BatchArg,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Restore even fields changed by someone after the batch, against "
+                        "another server, or a batch already undone.")] = False,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore every record of BATCH to its state before the batch.
+
+    Only the fields the batch wrote are restored; fields that were empty are cleared (-1 for
+    numbers); locked wellness records are unlocked first and locked again after; events the
+    batch created are deleted and events it deleted are created again. The undo is itself a
+    journaled batch (so it can be undone too).
+    """
+    from intervals_icu.cli.session import Session, confirm_or_exit, show_changes
+    from intervals_icu.journal import apply_plan, plan_undo, read_current, step_is_noop
+
+    out = Out(as_json=as_json)
+    with Session(None, journal=not dry_run) as session:
+        store = session.journal
+        batch_id = _batch_id(store, batch)
+        info = store.get_batch(batch_id)
+        if info is None:
+            out.error(f"there is no batch {batch_id} (see `icu journal`)")
+            raise typer.Exit(ExitCode.NOT_FOUND)
+        if info.undone_by and not force:
+            out.error(f"batch {batch_id} was already undone by batch {info.undone_by} "
+                      f"(undo {info.undone_by} to redo it; --force to undo again)")
+            raise typer.Exit(ExitCode.CHECK_FAILED)
+        here = session.client.base_url
+        if info.base_url and info.base_url.rstrip("/") != here.rstrip("/") and not force:
+            out.error(f"batch {batch_id} was written to {info.base_url}, but this command "
+                      f"talks to {here} (set INTERVALS_BASE_URL, or --force)")
+            raise typer.Exit(ExitCode.BAD_INPUT)
+        entries = store.entries(batch_id)
+        targets = {e.target for e in entries if e.target is not None}
+        current = read_current(session.client, targets)
+        plan = plan_undo(entries, current)
+        steps = [s for s in plan.changes if not step_is_noop(s)]
+        changes = [_step_change(s) for s in steps]
+        notes = [f"{s.target}: cannot be restored: {s.reason}" for s in plan.impossible]
+        show_changes(out, changes, dry_run=dry_run, skipped=notes)
+        conflicted = [s for s in steps if s.conflicts]
+        if conflicted and not force:
+            for s in conflicted:
+                out.warn(f"{s.target}: {', '.join(s.conflicts)} changed after batch {batch_id}")
+            out.error(f"{len(conflicted)} record(s) were changed after batch {batch_id}; "
+                      "nothing was sent (--force restores them anyway)")
+            raise typer.Exit(ExitCode.CHECK_FAILED)
+        if dry_run:
+            return
+        if not steps:
+            if as_json:
+                out.json({"batch": None, "undoes": batch_id, "restored": 0,
+                          "impossible": notes})
+            else:
+                out.note(f"nothing to restore: every record of batch {batch_id} is as it was")
+            return
+        confirm_or_exit(out, len(steps), yes=yes)
+        with session.batch(f"undo batch {batch_id}: {info.description}",
+                           undoes=batch_id) as undo_id:
+            apply_plan(session.client, plan)
+    if as_json:
+        out.json({"batch": undo_id, "undoes": batch_id, "restored": len(steps),
+                  "impossible": notes})
+    else:
+        out.success(f"restored {len(steps)} record(s) of batch {batch_id} — journal batch "
+                    f"{undo_id} (undo it with `icu undo {undo_id}`)")
+    if notes:
+        raise typer.Exit(ExitCode.CHECK_FAILED)

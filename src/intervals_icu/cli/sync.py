@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def sync() -> None:
+    """Not yet."""

@@ -1,0 +1,226 @@
+"""``icu wellness show|set|lock|unlock``: one record per local day; every write previewable
+(``--dry-run``), confirmed above 20 records, journaled and undoable (``icu undo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from intervals_icu.cli.output import (
+    AthleteOpt,
+    Column,
+    CsvOpt,
+    DryRunOpt,
+    JsonOpt,
+    Out,
+    YesOpt,
+)
+
+app = typer.Typer(no_args_is_help=True)
+
+DEFAULT_COLUMNS = ["id", "weight", "restingHR", "hrv", "sleepSecs", "sleepScore", "soreness",
+                   "fatigue", "stress", "mood", "motivation", "readiness", "steps", "comments",
+                   "ctl", "atl", "locked"]
+BULK_CHUNK = 500
+_NOT_WRITTEN = {"id", "updated", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo"}
+
+DaysArg = Annotated[str, typer.Argument(
+    metavar="DAYS",
+    help="A day (2025-03-01, today, yesterday), a range (2025-01-01..2025-03-31), a month "
+         "(2025-03), a year (2025) or the last N days (7d).")]
+
+
+def _span(client: Any, text: str) -> tuple[Any, Any]:
+    from datetime import date
+
+    from intervals_icu.cli.ranges import needs_today, parse_range
+
+    today = client.today() if needs_today(text) else date.today()
+    return parse_range(text, today)
+
+
+def _records(client: Any, span: tuple[Any, Any]) -> dict[str, dict[str, Any]]:
+    """The stored records of the range, as the API sends them, by day."""
+    rows = client.wellness.list(span[0], span[1])
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        data = row.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if data.get("id"):
+            found[str(data["id"])[:10]] = data
+    return found
+
+
+@app.command("show")
+def show(
+    days: DaysArg = "7d",
+    fields: Annotated[str | None, typer.Option(
+        "--fields", "-f", help="Comma-separated columns (default: the common ones).")] = None,
+    athlete: AthleteOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Wellness records of a day or range (only days that have a record)."""
+    from intervals_icu.cli.session import Session
+
+    out = Out(as_json=as_json, as_csv=as_csv)
+    with Session(athlete) as session:
+        span = _span(session.client, days)
+        records = list(_records(session.client, span).values())
+    if fields:
+        columns = ["id", *[f.strip() for f in fields.split(",") if f.strip() and f != "id"]]
+    else:
+        present = {k for r in records for k in r}
+        columns = [c for c in DEFAULT_COLUMNS if c in present or c in {"id", "locked"}]
+    out.rows(records, [Column(c, "date" if c == "id" else c) for c in columns],
+             title=f"wellness {span[0]} .. {span[1]}",
+             empty=f"no wellness records from {span[0]} to {span[1]}")
+
+
+def _numeric(name: str) -> bool:
+    from intervals_icu.journal import numeric_field
+
+    return numeric_field("wellness", name)
+
+
+def _plan_writes(
+    current: dict[str, dict[str, Any]],
+    days: Sequence[str],
+    patch: dict[str, Any],
+    *,
+    lock: bool | None,
+    edit_locked: bool,
+) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """(changes to show, first bulk write, re-lock write, skipped days) for a patch over days.
+
+    A locked record is changed only with ``edit_locked`` (unlocked in the write, locked again
+    after); ``lock`` True/False sets the lock of every record written.
+    """
+    from intervals_icu.cli.session import Change, field_changes
+
+    changes: list[Change] = []
+    writes: list[dict[str, Any]] = []
+    relocks: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for day in days:
+        record = current.get(day, {})
+        was_locked = bool(record.get("locked"))
+        old, new = field_changes(record, patch, _numeric)
+        want_locked = was_locked if lock is None else lock
+        if not new and want_locked == was_locked:
+            continue
+        if was_locked and new and not edit_locked:
+            skipped.append(f"wellness {day} is locked: not changed (pass --unlock to edit "
+                           "locked records; they are locked again after)")
+            continue
+        body: dict[str, Any] = {"id": day, **patch}
+        if was_locked and new:
+            body["locked"] = False
+            if want_locked:
+                relocks.append({"id": day, "locked": True})
+        elif want_locked != was_locked:
+            body["locked"] = want_locked
+        if want_locked != was_locked:
+            old["locked"], new["locked"] = was_locked, want_locked
+        writes.append(body)
+        changes.append(Change(f"wellness {day}", "update" if record else "create", old, new))
+    return changes, writes, relocks, skipped
+
+
+def _write(session: Any, out: Out, description: str, changes: list[Any],
+           writes: list[dict[str, Any]], relocks: list[dict[str, Any]], skipped: list[str],
+           *, dry_run: bool, yes: bool, as_json: bool) -> None:
+    from intervals_icu.cli.session import confirm_or_exit, show_changes
+
+    show_changes(out, changes, dry_run=dry_run, skipped=skipped)
+    if dry_run:
+        return
+    if not writes:
+        if as_json:
+            out.json({"batch": None, "changed": 0, "skipped": skipped})
+        else:
+            out.note("nothing to change")
+        return
+    confirm_or_exit(out, len(changes), yes=yes)
+    client = session.client
+    with session.batch(description) as batch_id:
+        for records in (writes, relocks):
+            for start in range(0, len(records), BULK_CHUNK):
+                client.wellness.update_many(records[start:start + BULK_CHUNK])
+    if as_json:
+        out.json({"batch": batch_id, "changed": len(changes), "skipped": skipped})
+    else:
+        out.success(f"changed {len(changes)} wellness record(s) — journal batch {batch_id}; "
+                    f"undo with `icu undo {batch_id}`")
+
+
+@app.command("set")
+def set_fields(
+    days: DaysArg,
+    assignments: Annotated[list[str], typer.Argument(
+        metavar="FIELD=VALUE...",
+        help="Fields to write, e.g. weight=70.5 restingHR=48 comments='easy day'; an empty "
+             "value (hrv=) clears the field.")],
+    locked: Annotated[bool, typer.Option(
+        "--locked", help="Lock the records after writing them.")] = False,
+    unlock: Annotated[bool, typer.Option(
+        "--unlock", help="Also edit locked records (unlocked, written, locked again).")
+    ] = False,
+    athlete: AthleteOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write fields to every day of DAYS (creating records that do not exist)."""
+    from intervals_icu import CLEAR
+    from intervals_icu.cli.fields import parse_assignments
+    from intervals_icu.cli.ranges import days_in
+    from intervals_icu.cli.session import Session
+    from intervals_icu.models import Wellness
+    from intervals_icu.updates import build_partial_body
+
+    out = Out(as_json=as_json)
+    fields = parse_assignments(assignments, clear=CLEAR)
+    if "locked" in fields:
+        raise typer.BadParameter("use --locked, `icu wellness lock` or `unlock` for the lock")
+    patch = build_partial_body(Wellness, fields, what="Wellness")
+    if not patch:
+        raise typer.BadParameter("give at least one FIELD=VALUE")
+    with Session(athlete, journal=not dry_run) as session:
+        span = _span(session.client, days)
+        current = _records(session.client, span)
+        day_list = [d.isoformat() for d in days_in(span)]
+        changes, writes, relocks, skipped = _plan_writes(
+            current, day_list, patch, lock=True if locked else None, edit_locked=unlock)
+        _write(session, out, f"wellness set {days} {' '.join(assignments)}", changes, writes,
+               relocks, skipped, dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+def _set_lock(days: str, locked: bool, athlete: str | None, dry_run: bool, yes: bool,
+              as_json: bool) -> None:
+    from intervals_icu.cli.session import Session
+
+    out = Out(as_json=as_json)
+    with Session(athlete, journal=not dry_run) as session:
+        span = _span(session.client, days)
+        current = _records(session.client, span)
+        changes, writes, relocks, skipped = _plan_writes(
+            current, sorted(current), {}, lock=locked, edit_locked=True)
+        verb = "lock" if locked else "unlock"
+        _write(session, out, f"wellness {verb} {days}", changes, writes, relocks, skipped,
+               dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+@app.command("lock")
+def lock(days: DaysArg, athlete: AthleteOpt = None, dry_run: DryRunOpt = False,
+         yes: YesOpt = False, as_json: JsonOpt = False) -> None:
+    """Lock every existing record of DAYS (device imports and API writes stop changing it)."""
+    _set_lock(days, True, athlete, dry_run, yes, as_json)
+
+
+@app.command("unlock")
+def unlock_records(days: DaysArg, athlete: AthleteOpt = None, dry_run: DryRunOpt = False,
+                   yes: YesOpt = False, as_json: JsonOpt = False) -> None:
+    """Unlock every locked record of DAYS."""
+    _set_lock(days, False, athlete, dry_run, yes, as_json)
