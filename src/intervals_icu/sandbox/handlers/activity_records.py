@@ -193,12 +193,29 @@ def update_activity(
     validate_patch("Activity", patch)
     clean = {k: v for k, v in patch.items() if k not in READ_ONLY_FIELDS and k != "updated"}
     before = activity_date(activity)
+    if "start_date_local" in clean:
+        clean["start_date_local"] = _local_text(clean["start_date_local"])
     changed = apply_patch("Activity", activity, clean, protected=READ_ONLY_FIELDS)
+    if "start_date_local" in changed:
+        zone = state.accounts[athlete_id].timezone
+        local = datetime.fromisoformat(activity["start_date_local"])
+        activity["start_date"] = utc_text(local.replace(tzinfo=zone))
     if changed:
         state.emit(athlete_id, "ACTIVITY_UPDATED", activity=copy.deepcopy(activity))
         if LOAD_FIELDS & set(changed):
             refit(state, athlete_id, [activity], also=before)
     return changed
+
+
+def _local_text(value: Any) -> str:
+    """A local date-time as stored (``2025-03-01T07:30:00``); 422 for anything else."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ApiError(422, f"Invalid value for 'start_date_local': {value}") from None
+    if moment.tzinfo is not None:
+        raise ApiError(422, "start_date_local is local time: send it without an offset")
+    return moment.isoformat(timespec="seconds")
 
 
 def delete_activity(state: SandboxState, athlete_id: str, activity: dict[str, Any]) -> (
