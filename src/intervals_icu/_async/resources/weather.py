@@ -1,9 +1,43 @@
-"""Weather forecast configuration and forecasts."""
+"""Weather: the locations the athlete gets forecasts for, and the forecast."""
 
 from __future__ import annotations
 
+from typing_extensions import Unpack
+
 from intervals_icu._async.resources._base import AsyncResource
+from intervals_icu._http import RequestSpec
+from intervals_icu.models import WeatherConfig, WeatherDTO
+from intervals_icu.models._fields import WeatherConfigFields
+from intervals_icu.operation import operation
+from intervals_icu.updates import build_partial_body
+
+__all__ = ["AsyncWeatherResource"]
 
 
 class AsyncWeatherResource(AsyncResource):
-    pass
+    @operation("getWeatherConfig")
+    async def config(self) -> WeatherConfig:
+        return await self._client._request_model(
+            RequestSpec("GET", self._athlete_path("/weather-config"),
+                        operation_id="getWeatherConfig"),
+            WeatherConfig,
+        )
+
+    @operation("updateWeatherConfig")
+    async def update_config(self, **fields: Unpack[WeatherConfigFields]) -> WeatherConfig:
+        """Replace the forecast locations: ``forecasts=[{"label": "Home", "lat": 52.37,
+        "lon": 4.89}]`` (entries keeping their ``id`` are updated)."""
+        return await self._client._request_model(
+            RequestSpec("PUT", self._athlete_path("/weather-config"),
+                        operation_id="updateWeatherConfig",
+                        json=build_partial_body(WeatherConfig, fields, what="WeatherConfig")),
+            WeatherConfig,
+        )
+
+    @operation("getForecast")
+    async def forecast(self) -> WeatherDTO:
+        return await self._client._request_model(
+            RequestSpec("GET", self._athlete_path("/weather-forecast"),
+                        operation_id="getForecast"),
+            WeatherDTO,
+        )
