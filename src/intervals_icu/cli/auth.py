@@ -123,7 +123,8 @@ def whoami(athlete: AthleteOpt = None, as_json: JsonOpt = False) -> None:
     out = Out(as_json=as_json)
     with Session(athlete) as session:
         me = _me(session.client.for_athlete("0"))
-        me["acting_on"] = session.client.athlete_id
+        acting = session.client.athlete_id
+        me["acting_on"] = me.get("id") if acting == "0" else acting
         me["credentials"] = session.resolved.key_source
         if as_json:
             out.json(me)

@@ -105,6 +105,7 @@ class Column:
     key: str
     header: str | None = None
     justify: str = "left"
+    no_wrap: bool = False
 
     @property
     def title(self) -> str:
@@ -125,15 +126,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def cell(value: Any) -> str:
-    """How a value reads in a table or a CSV cell."""
+def cell(value: Any, *, exact: bool = False) -> str:
+    """How a value reads in a table (numbers rounded to 2 decimals) or, ``exact``, in CSV."""
     value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ("true" if value else "false") if exact else ("yes" if value else "no")
     if isinstance(value, float):
-        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+        if exact:
+            return repr(value)
+        return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.0f}"
     if isinstance(value, (list, dict)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
@@ -197,7 +200,7 @@ class Out:
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([c.key for c in cols])
             for row in rows:
-                writer.writerow([cell(row.get(c.key)) for c in cols])
+                writer.writerow([cell(row.get(c.key), exact=True) for c in cols])
             sys.stdout.write(buffer.getvalue())
             return
         if not rows:
@@ -207,7 +210,8 @@ class Out:
 
         table = Table(title=title, header_style="bold", title_justify="left")
         for col in cols:
-            table.add_column(col.title, justify=col.justify)  # type: ignore[arg-type]
+            table.add_column(col.title, justify=col.justify,  # type: ignore[arg-type]
+                             no_wrap=col.no_wrap)
         for row in rows:
             table.add_row(*(cell(row.get(c.key)) for c in cols))
         self.console.print(table)
@@ -226,7 +230,7 @@ class Out:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([k for k, _ in items])
-            writer.writerow([cell(v) for _, v in items])
+            writer.writerow([cell(v, exact=True) for _, v in items])
             sys.stdout.write(buffer.getvalue())
             return
         from rich.table import Table

@@ -163,15 +163,20 @@ def show_changes(out: Out, changes: Sequence[Change], *, dry_run: bool,
         keys = list(dict.fromkeys([*change.before, *change.after]))
         for key in keys:
             if key in change.before and change.action != "create":
-                console.print(f"    [red]- {escape(key)}: {escape(cell(change.before[key]))}[/red]")
+                console.print(f"    [red]- {escape(key)}: {escape(_shown(change.before[key]))}"
+                              "[/red]")
             if key in change.after and change.action != "delete":
-                console.print(
-                    f"    [green]+ {escape(key)}: {escape(cell(change.after[key]))}[/green]")
+                console.print(f"    [green]+ {escape(key)}: {escape(_shown(change.after[key]))}"
+                              "[/green]")
     for reason in skipped:
         out.warn(reason)
     if dry_run:
         noun = "record" if len(changes) == 1 else "records"
         out.note(f"[bold]dry run:[/bold] {len(changes)} {noun} would change; nothing was sent")
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value is None or value == "" else cell(value)
 
 
 def confirm_or_exit(out: Out, count: int, *, yes: bool, what: str = "records") -> None:

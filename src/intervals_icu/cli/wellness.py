@@ -20,9 +20,8 @@ from intervals_icu.cli.output import (
 
 app = typer.Typer(no_args_is_help=True)
 
-DEFAULT_COLUMNS = ["id", "weight", "restingHR", "hrv", "sleepSecs", "sleepScore", "soreness",
-                   "fatigue", "stress", "mood", "motivation", "readiness", "steps", "comments",
-                   "ctl", "atl", "locked"]
+DEFAULT_COLUMNS = ["id", "weight", "restingHR", "hrv", "sleep_h", "readiness", "soreness",
+                   "fatigue", "mood", "steps", "ctl", "atl", "comments", "locked"]
 BULK_CHUNK = 500
 _NOT_WRITTEN = {"id", "updated", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo"}
 
@@ -71,9 +70,14 @@ def show(
     if fields:
         columns = ["id", *[f.strip() for f in fields.split(",") if f.strip() and f != "id"]]
     else:
+        if not out.machine:
+            for r in records:
+                if r.get("sleepSecs"):
+                    r["sleep_h"] = round(r["sleepSecs"] / 3600, 1)
         present = {k for r in records for k in r}
         columns = [c for c in DEFAULT_COLUMNS if c in present or c in {"id", "locked"}]
-    out.rows(records, [Column(c, "date" if c == "id" else c) for c in columns],
+    out.rows(records, [Column(c, "date" if c == "id" else c, no_wrap=c == "id")
+                       for c in columns],
              title=f"wellness {span[0]} .. {span[1]}",
              empty=f"no wellness records from {span[0]} to {span[1]}")
 
