@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -73,10 +74,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: valid JSON text, but no JSON value can hold it
+        raise ValueError("a number is out of range")
+    return value
+
+
 def parse_body(body: bytes | str) -> Any:
     """Strict JSON: UTF-8 (or the other encodings RFC 8259 allows), no NaN/Infinity."""
     try:
-        return json.loads(body, parse_constant=_refuse_constant)
+        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise WebhookPayloadError(
             f"the body is not JSON ({type(exc).__name__}); a delivery is a JSON object "

@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from intervals_icu import AsyncClient, Client
 from intervals_icu.errors import ConfigurationError
-from intervals_icu.webhooks.apply import apply_to_mirror
+from intervals_icu.webhooks.apply import apply_to_mirror, reconcile_mirror
 from intervals_icu.webhooks.inbox import InboxEntry
 from intervals_icu.webhooks.payloads import AppScopeChangedEvent, WebhookEvent
 
@@ -165,13 +165,12 @@ class Worker:
         self.poll_interval = poll_interval
         self.lease = lease
         self.retry = retry or receiver.retry or RetrySchedule()
-        if reconcile is None and receiver.mirror is not None and reconcile_every:
-            sync = getattr(receiver.mirror, "sync", None)
-            if sync is None:
+        if reconcile is None and reconcile_every:
+            if receiver.mirror is None:
                 raise ConfigurationError(
-                    "reconcile_every needs reconcile= (a coroutine function) or a mirror "
-                    "with sync()")
-            reconcile = sync
+                    "reconcile_every needs a mirror (WebhookReceiver(mirror=...)) or "
+                    "reconcile= (a coroutine function to run periodically)")
+            reconcile = self._reconcile_mirror
         self.reconcile = reconcile
         self.reconcile_every = reconcile_every
         self._wake: asyncio.Event | None = None
@@ -286,6 +285,10 @@ class Worker:
             return False
         logger.info("webhook reconciliation done by %s", self.worker_id)
         return True
+
+    async def _reconcile_mirror(self) -> Any:
+        deauthorized = await asyncio.to_thread(self.inbox.deauthorized_athletes)
+        return await reconcile_mirror(self.receiver.mirror, exclude=deauthorized)
 
     async def _heartbeat(self, pending: set[int]) -> None:
         interval = max(0.5, self.lease.total_seconds() / 3)
