@@ -91,7 +91,8 @@ class DeliveryFault:
 
     * ``duplicate``: the first attempt of a delivery is POSTed twice.
     * ``reorder``: ``count`` batches are held, then sent newest first (released early after
-      ``seconds`` on the sandbox clock if fewer arrive, or by a flush).
+      ``seconds`` (default 2) on the sandbox clock if fewer arrive, or when faults are
+      cleared).
     * ``delay``: each delivery is held ``seconds`` (sandbox clock) before its first attempt.
     * ``drop``: the attempt is not sent and counts as failed (so it is retried).
     """
@@ -309,11 +310,11 @@ class WebhookDispatcher:
                 self._release(fault)
                 self._faults.remove(fault)
 
-    def _release_expired_holds(self, *, force: bool) -> None:
+    def _release_expired_holds(self) -> None:
         now = self.state.now()
         for fault in list(self._faults):
             if fault.kind == "reorder" and fault.held and (
-                force or (fault.release_at is not None and fault.release_at <= now)
+                fault.release_at is not None and fault.release_at <= now
             ):
                 self._release(fault)
                 self._faults.remove(fault)
@@ -446,15 +447,15 @@ class WebhookDispatcher:
     # -- public driving ---------------------------------------------------------------------
 
     def flush(self, *, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Send everything queued now (ignoring the batch window, releasing reorder holds)
-        and every retry that is due on the sandbox clock, in this thread. Returns the log
-        entries of the attempts made meanwhile."""
+        """Send everything queued now (ignoring the batch window) and every retry or held
+        delivery that is due on the sandbox clock, in this thread. Returns the log entries of
+        the attempts made meanwhile."""
         limit = timeout if timeout is not None else self.state.options.webhook_timeout + 5
         with self._lock:
             start = self._log[-1]["n"] if self._log else 0
             self._lock.wait_for(lambda: not self._in_flight, timeout=limit)
             self._form_batches(force=True)
-            self._release_expired_holds(force=True)
+            self._release_expired_holds()
         while True:
             with self._lock:
                 delivery = self._next_due()
@@ -555,7 +556,7 @@ class WebhookDispatcher:
             return
         with self._lock:
             self._form_batches(force=False)
-            self._release_expired_holds(force=False)
+            self._release_expired_holds()
             started = []
             while (delivery := self._next_due()) is not None:
                 started.append(delivery)
