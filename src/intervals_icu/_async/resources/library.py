@@ -158,7 +158,7 @@ class AsyncLibraryResource(AsyncResource):
         """Create a workout in the folder from a .zwo, .mrc, .erg or .fit file (a path, bytes
         or a binary file object); ``sport`` is its type, e.g. ``"Ride"``. For bytes, give
         ``filename`` so the format is known."""
-        part = file_part(file, default_name=filename or "workout.zwo")
+        part = file_part(file, default_name=filename or "workout")
         if filename is not None:
             part = (filename, part[1], part[2])
         if PurePosixPath(part[0]).suffix.lower().lstrip(".") not in _FORMATS:

@@ -23,6 +23,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
 from intervals_icu.sandbox.errors import ApiError
+from intervals_icu.sandbox.handlers.activity_records import create_activity, new_activity_id
 from intervals_icu.sandbox.planned_workouts import (
     FILE_KEYS,
     check_name,
@@ -32,7 +33,7 @@ from intervals_icu.sandbox.planned_workouts import (
     settings_for,
 )
 from intervals_icu.sandbox.records import apply_patch, to_csv, validate_patch
-from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, Principal, SandboxState
+from intervals_icu.sandbox.state import AthleteStore, Principal, SandboxState
 from intervals_icu.sandbox.workout_files import media_type, normalize_format, write_workout_file
 
 EVENT_CSV_COLUMNS = [
@@ -471,18 +472,15 @@ def mark_done(ctx: Ctx) -> Any:
     athlete_id, store = ctx.store()
     event = _find_event(store, ctx.params["eventId"])
     state = ctx.state
-    number = state.next_id("activity", start=900_000)
-    while f"i{number}" in state.activity_index:
-        number = state.next_id("activity", start=900_000)
-    activity_id = f"i{number}"
     local = parse_local(str(event["start_date_local"]))
-    tz = state.accounts[athlete_id].timezone
+    account = state.accounts[athlete_id]
     moving = int(event.get("moving_time") or 0)
     activity = {
-        "id": activity_id,
-        "icu_athlete_id": athlete_id,
+        "id": new_activity_id(state),
         "start_date_local": local.isoformat(timespec="seconds"),
-        "start_date": local.replace(tzinfo=tz).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start_date": local.replace(tzinfo=account.timezone).astimezone(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"),
+        "timezone": account.profile.get("timezone") or "UTC",
         "type": event.get("type") or "Ride",
         "name": event.get("name") or "Workout",
         "description": event.get("description"),
@@ -493,17 +491,12 @@ def mark_done(ctx: Ctx) -> Any:
         "icu_intensity": event.get("icu_intensity"),
         "source": "MANUAL",
         "paired_event_id": event["id"],
-        "created": state.now_stamp(),
         "trainer": bool(event.get("indoor")),
         "commute": False,
         "race": False,
     }
     activity = {k: v for k, v in activity.items() if v is not None}
-    store.activities[activity_id] = activity
-    store.details.setdefault(activity_id, ActivityDetail())
-    store.activity_owner_app[activity_id] = ctx.principal.app_key
-    state.index_activity(athlete_id, activity_id)
-    state.emit(athlete_id, "ACTIVITY_UPLOADED", activity=copy.deepcopy(activity))
+    create_activity(state, athlete_id, activity, owner_app=ctx.principal.app_key)
     return copy.deepcopy(activity)
 
 
