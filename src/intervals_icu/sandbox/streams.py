@@ -426,7 +426,10 @@ def _common_moving(streams: dict[str, np.ndarray], recipe: ActivityRecipe,
     if positions and route is not None and recipe.lat is not None and recipe.lon is not None:
         x, y = route.position(distance)
         # Own generator: leaving positions out (to summarize faster) changes nothing else.
-        jitter = np.random.default_rng(recipe.seed + 1).normal(0.0, 1.5, (2, n))
+        # GPS error wanders slowly (metres over tens of seconds); white noise would add
+        # distance that was never ridden.
+        gps = np.random.default_rng(recipe.seed + 1)
+        jitter = (_smooth_noise(gps, n, 30.0, 2.0), _smooth_noise(gps, n, 30.0, 2.0))
         lat = recipe.lat + (y + jitter[0]) / _EARTH_M_PER_DEG
         lon = recipe.lon + (x + jitter[1]) / (_EARTH_M_PER_DEG * math.cos(math.radians(
             recipe.lat)))
@@ -436,7 +439,8 @@ def _common_moving(streams: dict[str, np.ndarray], recipe: ActivityRecipe,
     streams["grade_smooth"] = np.round(centered_mean(gradient * 100.0, 15), 1)
     if route is not None:
         warmup = 1.0 - np.exp(-np.arange(n) / 600.0)  # the device warms up in a pocket/mount
-        temp = recipe.temperature + 4.0 * (1.0 - warmup) + _smooth_noise(rng, n, 300.0, 0.6)
+        ambient = recipe.temperature if recipe.outdoor else 21.0
+        temp = ambient + 4.0 * (1.0 - warmup) + _smooth_noise(rng, n, 300.0, 0.6)
         streams["temp"] = np.rint(temp).astype(np.int64)
 
 
