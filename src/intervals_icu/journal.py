@@ -559,7 +559,7 @@ SERVER_FIELDS: dict[str, frozenset[str]] = {
     "wellness": frozenset({"id", "updated", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad",
                            "sportInfo", "locked"}),
     "event": frozenset({"id", "athlete_id", "created", "updated", "icu_atl", "icu_ctl",
-                        "uid", "shared_event_id", "paired_activity_id"}),
+                        "uid", "shared_event_id", "paired_activity_id", "created_by_id"}),
     "activity": frozenset({"id", "icu_athlete_id", "created", "analyzed", "icu_sync_date"}),
     "athlete": frozenset({"id"}),
 }

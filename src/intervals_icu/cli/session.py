@@ -175,8 +175,11 @@ def show_changes(out: Out, changes: Sequence[Change], *, dry_run: bool,
         out.note(f"[bold]dry run:[/bold] {len(changes)} {noun} would change; nothing was sent")
 
 
-def _shown(value: Any) -> str:
-    return "(empty)" if value is None or value == "" else cell(value)
+def _shown(value: Any, limit: int = 100) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    text = cell(value).replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def confirm_or_exit(out: Out, count: int, *, yes: bool, what: str = "records") -> None:
