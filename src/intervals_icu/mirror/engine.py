@@ -314,6 +314,7 @@ class _Run:
         self.since = since
         self.detail_slots = asyncio.Semaphore(self.settings.concurrency)
         self.self_id: str | None = None
+        self.ripples: dict[str, date | None] = {}
 
     async def all(self, *, roster: bool, athletes: Sequence[str] | None) -> None:
         targets: list[tuple[str, dict[str, Any] | None]]
@@ -437,16 +438,31 @@ class _Run:
                              covered_to=position.covered_to, floor=EPOCH, top=top, today=today,
                              lookback_days=self.settings.lookback_days, deep=self.deep)
         coverage = (position.covered_from, position.covered_to)
+        ripple: date | None = None
         for read_pass in passes:
-            coverage = await self._activity_pass(ac, athlete_id, read_pass, today, coverage,
-                                                 report)
+            coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
+                                                               today, coverage, report)
+            if read_pass.role == "recent" and changed_from is not None:
+                ripple = changed_from if ripple is None else min(ripple, changed_from)
+        recent = next((p for p in passes if p.role == "recent"), None)
+        if recent is not None and ripple is not None and ripple < recent.oldest:
+            # An activity changed (or moved) before the recent window: the fitness numbers
+            # from that day on have moved too. Re-read that stretch (and wellness, later).
+            stretch = Pass(ripple, recent.oldest - timedelta(days=1), "recent")
+            coverage, _ = await self._activity_pass(ac, athlete_id, stretch, today, coverage,
+                                                    report)
+        self.ripples[athlete_id] = ripple
         await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
             "activities", success=True, deep_checked=self.deep), self.report.run_id)
 
     async def _activity_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
                              coverage: tuple[date | None, date | None],
-                             report: StreamReport) -> tuple[date | None, date | None]:
+                             report: StreamReport
+                             ) -> tuple[tuple[date | None, date | None], date | None]:
+        """Read one pass page by page; returns the new coverage and the oldest local date
+        among the records that changed."""
         page_size = self.settings.page_size
+        changed_from: date | None = None
         newest = read_pass.newest
         while newest >= read_pass.oldest:
             page = await ac.activities.list(read_pass.oldest, _end_of(newest), limit=page_size)
@@ -475,7 +491,7 @@ class _Run:
                                         today)
                 coverage = (cf, ct)
                 state = StateUpdate("activities", covered_from=cf, covered_to=ct,
-                                    history_complete=cf <= EPOCH)
+                                    history_complete=cf is not None and cf <= EPOCH)
             elif next_newest is None or next_newest < read_pass.oldest:
                 cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
                                         read_pass.newest, today)
@@ -485,11 +501,15 @@ class _Run:
                                            writes, tombstones=tombstones, state=state,
                                            run_id=self.report.run_id)
             _count(report, counts)
+            changed = set(counts.changed_keys)
+            for day in (w.columns["local_date"] for w in writes if w.key in changed):
+                if day is not None and (changed_from is None or day < changed_from):
+                    changed_from = day
             self._progress(athlete_id, report)
             if next_newest is None:
                 break
             newest = next_newest
-        return coverage
+        return coverage, changed_from
 
     async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
                         oldest: date, newest: date) -> tuple[list[str], list[RecordWrite]]:
@@ -514,28 +534,43 @@ class _Run:
         position = await self.mirror._db(self.store.position, athlete_id, stream)
         passes = plan_passes(covered_from=position.covered_from,
                              covered_to=position.covered_to, floor=floor, top=top, today=today,
-                             lookback_days=self.settings.lookback_days, deep=self.deep)
+                             lookback_days=self.settings.lookback_days, deep=self.deep,
+                             also_from=self.ripples.get(athlete_id) if stream == "wellness"
+                             else None)
         coverage = (position.covered_from, position.covered_to)
         reader = _read_wellness_window if stream == "wellness" else _read_events_window
+        step = timedelta(days=self.settings.window_days)
         for read_pass in passes:
             windows = _windows(read_pass.oldest, read_pass.newest, self.settings.window_days)
-            for index, (lo, hi) in enumerate(windows):
+            reaching_floor = read_pass.role in ("backfill", "deep") and read_pass.oldest <= floor
+            index = 0
+            while index < len(windows):
+                lo, hi = windows[index]
                 last = index == len(windows) - 1
                 state: StateUpdate | None = None
                 if read_pass.role in ("backfill", "deep"):
                     cf, ct = merge_coverage(coverage[0], coverage[1], lo, read_pass.newest,
                                             today)
                     coverage = (cf, ct)
-                    state = StateUpdate(stream, covered_from=cf, covered_to=ct,
-                                        history_complete=cf <= floor)
+                    state = StateUpdate(stream, covered_from=cf, covered_to=ct)
                 elif last:
                     cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
                                             read_pass.newest, today)
                     coverage = (cf, ct)
                     state = StateUpdate(stream, covered_from=cf, covered_to=ct)
+                before = report.read
                 await reader(self.mirror, ac, athlete_id, lo, hi, report, state,
                              self.report.run_id)
                 self._progress(athlete_id, report)
+                if last and reaching_floor and lo > EPOCH:
+                    # Records may predate the first activity (wellness often does): go on
+                    # below the floor until a window comes back empty.
+                    if report.read > before:
+                        windows.append((max(EPOCH, lo - step), lo - timedelta(days=1)))
+                    else:
+                        await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
+                            stream, history_complete=True), self.report.run_id)
+                index += 1
         await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
             stream, success=True, deep_checked=self.deep), self.report.run_id)
 

@@ -37,7 +37,7 @@ class MirrorSettings:
     """Days per wellness/events request."""
     activities_ahead_days: int = 2
     """Activities are read up to today + this (time-zone slack for "today")."""
-    events_ahead_days: int = 365
+    events_ahead_days: int = 180
     """Planned events are read up to today + this; deep reads further (see docs)."""
     deep_events_ahead_days: int = 3 * 365
     details_batch: int = 50
@@ -76,13 +76,20 @@ def plan_passes(
     today: date,
     lookback_days: int,
     deep: bool,
+    also_from: date | None = None,
 ) -> list[Pass]:
-    """The passes a stream needs this run; ``floor`` is where its history starts."""
+    """The passes a stream needs this run; ``floor`` is where its history starts.
+
+    ``also_from`` stretches the recent pass back to that day (e.g. wellness, whose fitness
+    numbers move when an older activity changed).
+    """
     if deep:
         return [Pass(floor, top, "deep")]
     if covered_to is None or covered_from is None:
         return [Pass(floor, top, "backfill")]
     recent_from = max(floor, min(covered_to, today) - timedelta(days=lookback_days))
+    if also_from is not None:
+        recent_from = max(floor, min(recent_from, also_from))
     passes = [Pass(min(recent_from, top), top, "recent")]
     if covered_from > floor:
         passes.append(Pass(floor, covered_from - timedelta(days=1), "backfill"))
@@ -95,15 +102,19 @@ def merge_coverage(
     oldest: date,
     newest: date,
     today: date,
-) -> tuple[date, date]:
+) -> tuple[date | None, date | None]:
     """The position after ``oldest..newest`` was read completely (at ``today``).
 
-    Contiguous or overlapping ranges merge; otherwise the range just read wins when it reaches
-    today (a stale, disconnected older claim is dropped and will be backfilled again).
+    Only days up to today count (``covered_to`` is a "today"); a read of future days alone
+    claims nothing. Contiguous or overlapping ranges merge; otherwise the range just read
+    wins when it reaches the newer end (a disconnected older claim is dropped and will be
+    backfilled again).
     """
-    newest = min(newest, today) if newest >= today else newest
+    newest = min(newest, today)
+    if oldest > newest:
+        return covered_from, covered_to
     if covered_from is None or covered_to is None:
-        return oldest, max(newest, oldest)
+        return oldest, newest
     if oldest <= covered_to + timedelta(days=1) and newest >= covered_from - timedelta(days=1):
         return min(covered_from, oldest), max(covered_to, newest)
     if newest >= covered_to:

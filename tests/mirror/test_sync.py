@@ -1,0 +1,268 @@
+"""Syncing against the sandbox: a full sync equals the sandbox; later syncs find what changed,
+at the cost the design promises; Strava stubs stay stubs; failures are reported, not fatal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from intervals_icu import AsyncClient, RetryPolicy
+from intervals_icu.mirror import Mirror, MirrorSettings, Progress, Store, schema
+from intervals_icu.sandbox import Sandbox
+from tests.mirror.oracle import assert_mirror_equals
+
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01)
+
+
+@pytest.fixture
+async def aclient(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
+    async with sandbox.async_client(retry=FAST_RETRY) as client:
+        yield client
+
+
+@pytest.fixture
+def mirror(aclient: AsyncClient, store: Store) -> Mirror:
+    return Mirror(aclient, store)
+
+
+def changes(store: Store, **where: object) -> list[dict[str, object]]:
+    t = schema.changes
+    query = sa.select(t).order_by(t.c.change_id)
+    for name, value in where.items():
+        query = query.where(t.c[name] == value)
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+async def test_first_sync_copies_everything(mirror: Mirror, sandbox: Sandbox) -> None:
+    report = await mirror.sync_async()
+    assert report.ok, report.errors()
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+    activities = report.athletes[0].streams["activities"]
+    assert activities.created == len(sandbox.state.store(sandbox.athlete_id).activities)
+    # intervals come 50 activities per request, not one request per activity
+    intervals = report.athletes[0].streams["intervals"]
+    assert intervals.requests <= -(-activities.created // 50) + 1
+
+
+async def test_second_sync_changes_nothing_and_is_cheap(mirror: Mirror) -> None:
+    await mirror.sync_async()
+    report = await mirror.sync_async()
+    assert report.ok
+    totals = report.totals()
+    assert all(s.changed == 0 for s in totals.values()), report.summary()
+    # profile, one activities page, one wellness and one events window, gear; no details
+    assert report.requests <= 6, report.summary()
+    assert totals["intervals"].requests == 0
+
+
+async def test_strava_stubs_are_stored_flagged_and_counted(mirror: Mirror,
+                                                           sandbox: Sandbox) -> None:
+    stubs = [a for a in sandbox.state.store(sandbox.athlete_id).activities.values()
+             if a.get("source") == "STRAVA"]
+    assert stubs, "the seeded sandbox should have Strava activities"
+    report = await mirror.sync_async()
+    assert report.athletes[0].strava_stubs == len(stubs)
+    t = schema.activities
+    with mirror.store.engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.activity_id, t.c.record, t.c.intervals_fingerprint)
+                            .where(t.c.is_strava_stub.is_(True))).all()
+    assert {r[0] for r in rows} == {a["id"] for a in stubs}
+    assert all(r[1]["source"] == "STRAVA" and "name" not in r[1] for r in rows)
+    assert all(r[2] is None for r in rows), "no details are fetched for a stub"
+
+
+async def test_an_edit_is_found_and_logged_without_refetching_details(
+    mirror: Mirror, aclient: AsyncClient, sandbox: Sandbox
+) -> None:
+    await mirror.sync_async()
+    recent = (await aclient.activities.list(await aclient.today() - timedelta(days=10)))
+    target = next(a for a in recent if not a.is_strava_stub)
+    await aclient.activities.update(target.id, name="Renamed by the coach")
+    report = await mirror.sync_async()
+    assert report.totals()["activities"].updated >= 1
+    assert report.totals()["intervals"].requests == 0, "a rename does not touch intervals"
+    logged = [c for c in changes(mirror.store, table_name="activities", change="updated")
+              if c["record_id"] == target.id]
+    assert logged and "name" in logged[-1]["fields"]
+    assert logged[-1]["after"]["name"] == "Renamed by the coach"
+    assert logged[-1]["before"]["name"] == target.name
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+
+
+async def test_interval_edit_refetches_that_activitys_intervals(
+    mirror: Mirror, aclient: AsyncClient, sandbox: Sandbox
+) -> None:
+    await mirror.sync_async()
+    recent = await aclient.activities.list(await aclient.today() - timedelta(days=30))
+    full = await aclient.activities.get_many([a.id for a in recent if not a.is_strava_stub],
+                                             intervals=True)
+    target = next(a for a in full if a.icu_intervals)
+    first = target.icu_intervals[0]
+    await aclient.activities.update_interval(target.id, first.id, label="Edited effort")
+    report = await mirror.sync_async()
+    assert report.totals()["intervals"].read == 1
+    assert report.totals()["intervals"].updated >= 1
+    t = schema.intervals
+    with mirror.store.engine.connect() as conn:
+        label = conn.execute(sa.select(t.c.label).where(
+            t.c.activity_id == target.id, t.c.interval_id == str(first.id))).scalar_one()
+    assert label == "Edited effort"
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+
+
+async def test_deletion_is_a_tombstone_and_a_moved_activity_is_not(
+    mirror: Mirror, aclient: AsyncClient, sandbox: Sandbox
+) -> None:
+    await mirror.sync_async()
+    today = await aclient.today()
+    recent = [a for a in await aclient.activities.list(today - timedelta(days=10))
+              if not a.is_strava_stub]
+    doomed, moved = recent[0], recent[1]
+    await aclient.activities.delete(doomed.id)
+    far = (today - timedelta(days=60)).isoformat() + "T07:00:00"
+    await aclient.activities.update(moved.id, start_date_local=far)
+    report = await mirror.sync_async()
+    assert report.totals()["activities"].deleted == 1
+    t = schema.activities
+    with mirror.store.engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(t.c.activity_id, t.c.deleted_at).where(
+            t.c.activity_id.in_([doomed.id, moved.id]))).all())
+    assert rows[doomed.id] is not None, "kept, marked deleted"
+    assert rows[moved.id] is None, "moved out of the window, still alive"
+    ti = schema.intervals
+    with mirror.store.engine.connect() as conn:
+        live = conn.execute(sa.select(sa.func.count()).select_from(ti).where(
+            ti.c.activity_id == doomed.id, ti.c.deleted_at.is_(None))).scalar_one()
+    assert live == 0, "a deleted activity's intervals are marked deleted too"
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+
+
+async def test_deep_finds_what_the_lookback_window_cannot(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    mirror = Mirror(aclient, store, settings=MirrorSettings(lookback_days=3))
+    await mirror.sync_async()
+    today = await aclient.today()
+    old = [a for a in await aclient.activities.list(today - timedelta(days=80),
+                                                    today - timedelta(days=40))
+           if not a.is_strava_stub]
+    await aclient.activities.update(old[0].id, name="Old ride, renamed")
+    await aclient.activities.delete(old[1].id)
+    quick = await mirror.sync_async()
+    assert quick.totals()["activities"].changed == 0
+    deep = await mirror.sync_async(deep=True)
+    assert deep.totals()["activities"].updated >= 1
+    assert deep.totals()["activities"].deleted == 1
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id)
+
+
+async def test_wellness_and_events_changes(mirror: Mirror, aclient: AsyncClient,
+                                           sandbox: Sandbox) -> None:
+    await mirror.sync_async()
+    today = await aclient.today()
+    await aclient.wellness.update(today - timedelta(days=1), hrv=71.5)
+    created = await aclient.events.create(category="NOTE", name="Travel",
+                                          start_date_local=f"{today + timedelta(days=3)}T00:00:00")
+    listed = await aclient.events.list(today, today + timedelta(days=60))
+    edited = next(e for e in listed if e.id != created.id)
+    await aclient.events.update(edited.id, name="Moved to the evening")
+    gone = next(e for e in listed if e.id not in (created.id, edited.id))
+    await aclient.events.delete(gone.id)
+    report = await mirror.sync_async()
+    totals = report.totals()
+    assert totals["wellness"].updated >= 1
+    assert totals["events"].created == 1
+    assert totals["events"].updated >= 1
+    assert totals["events"].deleted == 1
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+
+
+async def test_progress_reports_every_stream(mirror: Mirror) -> None:
+    seen: list[Progress] = []
+    await mirror.sync_async(on_progress=seen.append)
+    finished = {p.stream for p in seen if p.finished}
+    assert {"activities", "wellness", "events", "gear", "intervals"} <= finished
+    intervals = [p for p in seen if p.stream == "intervals" and p.total]
+    assert intervals and intervals[-1].done == intervals[-1].total
+
+
+async def test_an_api_failure_is_reported_and_the_next_run_converges(
+    mirror: Mirror, sandbox: Sandbox
+) -> None:
+    sandbox.faults(route="GET /api/v1/athlete/*/wellness*", error_rate=1.0, error_status=500,
+                   count=20)
+    report = await mirror.sync_async()
+    assert not report.ok
+    assert report.athletes[0].streams["wellness"].error
+    assert report.athletes[0].streams["activities"].error is None
+    position = mirror.store.position(sandbox.athlete_id, "wellness")
+    assert position.last_error and position.covered_to is None
+    sandbox.clear_faults()
+    again = await mirror.sync_async()
+    assert again.ok, again.errors()
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
+
+
+async def test_roster_syncs_every_athlete_and_survives_one_failing(
+    sandbox: Sandbox, store: Store
+) -> None:
+    async with sandbox.async_client(sandbox.coach_api_key, retry=FAST_RETRY) as coach:
+        blocked = sandbox.athlete_ids[1]
+        sandbox.faults(route=f"GET /api/v1/athlete/{blocked}*", error_rate=1.0,
+                       error_status=403)
+        mirror = Mirror(coach, store)
+        report = await mirror.sync_async(roster=True)
+        by_id = {a.athlete_id: a for a in report.athletes}
+        assert set(by_id) == {sandbox.coach_id, *sandbox.athlete_ids}
+        assert by_id[blocked].error and "403" in by_id[blocked].error
+        assert by_id[sandbox.athlete_id].ok
+        assert report.status == "partial"
+        assert_mirror_equals(store, sandbox, sandbox.athlete_id)
+        assert_mirror_equals(store, sandbox, sandbox.coach_id)
+        t = schema.athletes
+        with store.engine.connect() as conn:
+            me = conn.execute(sa.select(t.c.athlete_id).where(t.c.is_self.is_(True))).all()
+            record = conn.execute(sa.select(t.c.record).where(
+                t.c.athlete_id == sandbox.coach_id)).scalar_one()
+        assert me == [(sandbox.coach_id,)]
+        assert "icu_api_key" not in record
+        sandbox.clear_faults()
+        again = await mirror.sync_async(roster=True)
+        assert again.ok, again.errors()
+        assert_mirror_equals(store, sandbox, blocked)
+
+
+async def test_refresh_activity_applies_one_change(mirror: Mirror, aclient: AsyncClient,
+                                                   sandbox: Sandbox) -> None:
+    await mirror.sync_async()
+    athlete = sandbox.athlete_id
+    recent = [a for a in await aclient.activities.list(await aclient.today() - timedelta(days=10))
+              if not a.is_strava_stub]
+    await aclient.activities.update(recent[0].id, name="From a webhook")
+    counts = await mirror.refresh_activity(athlete, recent[0].id)
+    assert counts.updated == 1
+    again = await mirror.refresh_activity(athlete, recent[0].id)
+    assert again.updated == 0 and again.created == 0, "idempotent"
+    await aclient.activities.delete(recent[1].id)
+    gone = await mirror.refresh_activity(athlete, recent[1].id)
+    assert gone.deleted == 1
+    # what FITNESS_UPDATED would name: the fitness curve from the deleted day on
+    today = await aclient.today()
+    fitness = await mirror.refresh_wellness(athlete, [recent[1].start_date_local[:10], today])
+    assert fitness.updated >= 1
+    assert_mirror_equals(mirror.store, sandbox, athlete)
+
+
+async def test_forget_athlete_marks_or_purges(mirror: Mirror, sandbox: Sandbox) -> None:
+    await mirror.sync_async()
+    mirror.forget_athlete(sandbox.athlete_id)
+    assert mirror.store.count_live("activities", sandbox.athlete_id) == 0
+    assert sum(1 for _ in mirror.store.rows("activities", sandbox.athlete_id,
+                                            include_deleted=True)) > 0
+    mirror.forget_athlete(sandbox.athlete_id, purge=True)
+    assert sum(1 for _ in mirror.store.rows("activities", sandbox.athlete_id,
+                                            include_deleted=True)) == 0
