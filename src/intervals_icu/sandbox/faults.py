@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import random
 import threading
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 __all__ = [
@@ -143,7 +144,9 @@ def drop_connections(app: ASGIApp) -> ASGIApp:
                 return
             await send(message)
 
-        await app(scope, receive, guarded_send)
+        # A client that gave up (e.g. its timeout during injected latency) is not an error.
+        with contextlib.suppress(ClientDisconnect):
+            await app(scope, receive, guarded_send)
 
     return served
 

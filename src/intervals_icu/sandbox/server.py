@@ -514,9 +514,14 @@ class Sandbox:
         athlete_id = self._athlete(athlete_id)
         day_text = day.isoformat() if isinstance(day, date) else date.fromisoformat(
             str(day)[:10]).isoformat()
+        from intervals_icu.sandbox.errors import ApiError
         from intervals_icu.sandbox.records import validate_patch
 
-        validate_patch("Wellness", fields)
+        try:
+            validate_patch("Wellness", fields, allow_extra=False)
+        except ApiError as exc:
+            raise ValueError(f"device_wellness: {exc.error} (fields of the Wellness schema, "
+                             "e.g. weight=70.5, restingHR=48, hrv=62.0)") from None
         with self.state.lock:
             return dict(write_wellness(self.state, athlete_id, day_text, fields,
                                        source="device"))
