@@ -45,7 +45,7 @@ def note(day: str, name: str = "note", **fields: object) -> dict[str, object]:
     return {"category": "NOTE", "start_date_local": f"{day}T00:00:00", "name": name, **fields}
 
 
-# -- the default window ---------------------------------------------------------------------------
+# -- the default window --------------------------------------------------------------------------
 
 
 def test_default_window_is_today_to_six_days_ahead_in_the_athletes_time_zone(
@@ -88,7 +88,7 @@ def test_category_filter_takes_one_or_several(client: Client) -> None:
     assert len(client.events.list(*window, limit=2)) == 2
 
 
-# -- create and update ------------------------------------------------------------------------------
+# -- create and update -----------------------------------------------------------------------------
 
 
 def test_native_workout_text_is_parsed_into_time_load_and_steps(client: Client) -> None:
@@ -96,7 +96,8 @@ def test_native_workout_text_is_parsed_into_time_load_and_steps(client: Client) 
                                  type="Ride", name="4x8", description=WORKOUT_TEXT)
     assert event.start_date_local == "2031-02-01T00:00:00"
     assert event.moving_time == WORKOUT_SECONDS
-    assert event.icu_training_load is not None and 60 < event.icu_training_load < 110
+    assert event.icu_training_load is not None
+    assert 60 < event.icu_training_load < 110
     doc = event.workout_doc or {}
     assert doc["duration"] == WORKOUT_SECONDS
     assert doc["steps"][1]["reps"] == 4
@@ -111,7 +112,8 @@ def test_update_changes_only_the_fields_sent(client: Client, sandbox: Sandbox) -
     assert (updated.name, updated.color, updated.carbs_per_hour, updated.moving_time) == (
         "after", "red", 60, WORKOUT_SECONDS)
     cleared = client.events.update(event.id or 0, carbs_per_hour=CLEAR)
-    assert cleared.carbs_per_hour is None and cleared.name == "after"
+    assert cleared.carbs_per_hour is None
+    assert cleared.name == "after"
     assert "carbs_per_hour" not in stored(sandbox, event.id or 0)
     # a new description is parsed again
     shorter = client.events.update(event.id or 0, description="- 30m 70%")
@@ -126,7 +128,8 @@ def test_updated_moves_on_a_change_and_not_on_a_no_op(client: Client, sandbox: S
     assert same.updated == event.updated
     sandbox.clock.advance(60)
     changed = client.events.update(event.id or 0, name="b")
-    assert changed.updated is not None and event.updated is not None
+    assert changed.updated is not None
+    assert event.updated is not None
     assert changed.updated - event.updated == timedelta(seconds=120)
 
 
@@ -166,7 +169,7 @@ def test_update_range_changes_only_hide_and_lock(client: Client) -> None:
         client.events.update_range("2031-05-01", "2031-05-03")
 
 
-# -- bulk: upserts ----------------------------------------------------------------------------------
+# -- bulk: upserts ---------------------------------------------------------------------------------
 
 
 @settings(max_examples=20, deadline=None,
@@ -203,7 +206,8 @@ def test_upsert_on_uid(client: Client) -> None:
     first = client.events.create(**note("2031-08-01", name="one", uid="cal-1"))  # type: ignore[arg-type]
     again = client.events.create(upsert_on_uid=True, **note("2031-08-02", name="two",  # type: ignore[arg-type]
                                                              uid="cal-1"))
-    assert again.id == first.id and again.name == "two"
+    assert again.id == first.id
+    assert again.name == "two"
     bulk = client.events.create_many([note("2031-08-03", name="three", uid="cal-1"),
                                       note("2031-08-03", name="new", uid="cal-2")],
                                      upsert_on_uid=True)
@@ -215,7 +219,8 @@ def test_targets_update_the_existing_target_of_the_day_and_sport(client: Client)
     target = {"category": "TARGET", "start_date_local": "2031-08-10T00:00:00", "type": "Ride"}
     first = client.events.create_many([{**target, "load_target": 300}])[0]
     second = client.events.create_many([{**target, "load_target": 450}])[0]
-    assert second.id == first.id and second.load_target == 450
+    assert second.id == first.id
+    assert second.load_target == 450
     run = client.events.create_many([{**target, "type": "Run", "load_target": 100}])[0]
     assert run.id != first.id
 
@@ -234,7 +239,7 @@ def test_external_ids_belong_to_the_app_that_created_them(client: Client,
     assert [e.name for e in remaining] == ["app"]
 
 
-# -- deleting ---------------------------------------------------------------------------------------
+# -- deleting --------------------------------------------------------------------------------------
 
 
 def test_delete_many_by_id_and_external_id(client: Client) -> None:
@@ -285,7 +290,7 @@ def test_duplicate_then_delete_with_others(client: Client) -> None:
     assert left == ["2032-01-05T00:00:00"]
 
 
-# -- CSV, tags, fitness-model events, mark done -----------------------------------------------------
+# -- CSV, tags, fitness-model events, mark done ----------------------------------------------------
 
 
 def test_csv_lists_the_same_events(client: Client) -> None:
@@ -294,7 +299,8 @@ def test_csv_lists_the_same_events(client: Client) -> None:
     header, row = text.strip().splitlines()
     assert header.split(",")[:6] == ["id", "start_date_local", "end_date_local", "category",
                                      "type", "name"]
-    assert "csv me" in row and "NOTE" in row
+    assert "csv me" in row
+    assert "NOTE" in row
     assert client.events.tags() == ["a", "b"]
 
 
@@ -319,7 +325,7 @@ def test_mark_done_creates_a_paired_manual_activity(client: Client, sandbox: San
     assert activity.id in sandbox.state.store(sandbox.athlete_id).activities
 
 
-# -- files ------------------------------------------------------------------------------------------
+# -- files -----------------------------------------------------------------------------------------
 
 
 def test_download_workout_streams_a_file(client: Client, tmp_path: Path) -> None:
@@ -330,10 +336,12 @@ def test_download_workout_streams_a_file(client: Client, tmp_path: Path) -> None
     root = ElementTree.parse(done.path).getroot()
     assert root.findtext("name") == "Over unders"
     interval = root.find("workout/IntervalsT")
-    assert interval is not None and interval.get("Repeat") == "4"
+    assert interval is not None
+    assert interval.get("Repeat") == "4"
     buffer = io.BytesIO()
     fit = client.events.download_workout(event.id or 0, buffer, ext="fit")
-    assert fit.path is None and buffer.getvalue()[8:12] == b".FIT"
+    assert fit.path is None
+    assert buffer.getvalue()[8:12] == b".FIT"
     with pytest.raises(InvalidRequestError, match="zwo"):
         client.events.download_workout(event.id or 0, tmp_path, ext="pdf")
 
@@ -364,7 +372,7 @@ def test_events_listed_with_ext_carry_the_workout_file(client: Client) -> None:
     assert first_step["_power"]["value"] > 0
 
 
-# -- webhooks -------------------------------------------------------------------------------------
+# -- webhooks ------------------------------------------------------------------------------------
 
 
 def test_calendar_updated_carries_the_events_as_they_were(client: Client,
@@ -376,10 +384,12 @@ def test_calendar_updated_carries_the_events_as_they_were(client: Client,
     emitted = calendar_events(sandbox)
     assert len(emitted) == 3
     created, updated, deleted = emitted
-    assert created["athlete_id"] == sandbox.athlete_id and created["records"] == []
+    assert created["athlete_id"] == sandbox.athlete_id
+    assert created["records"] == []
     assert [e["name"] for e in created["events"]] == ["first"]  # captured at that moment
     assert [e["name"] for e in updated["events"]] == ["second"]
-    assert deleted["events"] == [] and deleted["deleted_events"] == [event.id]
+    assert deleted["events"] == []
+    assert deleted["deleted_events"] == [event.id]
 
 
 def test_calendar_updated_without_event_lists_when_switched_off(client: Client,
@@ -387,4 +397,5 @@ def test_calendar_updated_without_event_lists_when_switched_off(client: Client,
     sandbox.configure(calendar_payload_events=False)
     client.events.create(**note("2032-06-02"))  # type: ignore[arg-type]
     [emitted] = calendar_events(sandbox)
-    assert emitted["records"] == [] and "events" not in emitted
+    assert emitted["records"] == []
+    assert "events" not in emitted

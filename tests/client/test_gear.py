@@ -20,13 +20,16 @@ def test_gear_crud_and_csv(client: Client) -> None:
     with pytest.raises(InvalidRequestError, match="type"):
         client.gear.create(name="no type")
     bike = client.gear.create(type="Bike", name="Winter bike", purchased="2024-10-01")
-    assert bike.id and bike.name == "Winter bike" and bike.reminders == []
+    assert bike.id
+    assert bike.name == "Winter bike"
+    assert bike.reminders == []
     changed = client.gear.update(bike.id, notes="mudguards")
     assert (changed.name, changed.notes, changed.purchased) == ("Winter bike", "mudguards",
                                                                "2024-10-01")
     assert bike.id in {g.id for g in client.gear.list()}
     header, *rows = client.gear.list_csv().strip().splitlines()
-    assert header.startswith("id,type,name") and any("Winter bike" in r for r in rows)
+    assert header.startswith("id,type,name")
+    assert any("Winter bike" in r for r in rows)
     client.gear.delete(bike.id)
     assert bike.id not in {g.id for g in client.gear.list()}
     with pytest.raises(NotFound):
@@ -48,7 +51,8 @@ def test_calc_counts_the_activities_that_used_the_gear(client: Client) -> None:
     assert (stored.distance, stored.activities, stored.time) == (100_000, 2, 7200)
     client.gear.update(bike.id or "", retired="2031-01-02", use_elapsed_time=True)
     again = client.gear.calc(bike.id or "")
-    assert again.activities == 1 and again.elapsed_time == 4000
+    assert again.activities == 1
+    assert again.elapsed_time == 4000
     assert {g.id: g for g in client.gear.list()}[bike.id].time == 4000
 
 
@@ -86,7 +90,8 @@ async def test_async_replace_retires_and_copies_the_reminders(async_client: Asyn
     await async_client.gear.create_reminder(chain.id or "", name="Replace", distance=3_000_000)
     old, new = await async_client.gear.replace(chain.id or "", name="Chain #2")
     today = sandbox.state.local_today(sandbox.athlete_id).isoformat()
-    assert old.id == chain.id and old.retired == today
+    assert old.id == chain.id
+    assert old.retired == today
     assert (new.name, new.type, new.retired, new.distance) == ("Chain #2", "Chain", None, 0)
     assert [r.name for r in new.reminders or []] == ["Replace"]
     fitted = {g.id: g for g in await async_client.gear.list()}[bike.id]

@@ -38,12 +38,15 @@ MINUTES PERCENT
 
 def test_folders_and_workouts_crud(client: Client) -> None:
     folder = client.library.create_folder(name="Base", description="winter")
-    assert folder.id is not None and folder.type == "FOLDER"
+    assert folder.id is not None
+    assert folder.type == "FOLDER"
     workout = client.library.create_workout(folder_id=folder.id, name="4x8", type="Ride",
                                             description=WORKOUT_TEXT, tags=["vo2"])
-    assert workout.moving_time == 600 + 4 * 960 and workout.workout_doc
+    assert workout.moving_time == 600 + 4 * 960
+    assert workout.workout_doc
     [listed] = [f for f in client.library.folders() if f.id == folder.id]
-    assert listed.num_workouts == 1 and [w.name for w in listed.children or []] == ["4x8"]
+    assert listed.num_workouts == 1
+    assert [w.name for w in listed.children or []] == ["4x8"]
 
     renamed = client.library.update_workout(workout.id or 0, name="4x8 VO2")
     assert (renamed.name, renamed.moving_time, renamed.tags) == ("4x8 VO2", workout.moving_time,
@@ -98,7 +101,8 @@ def test_sharing_a_folder(client: Client, sandbox: Sandbox) -> None:
     folder = client.library.create_folder(name="Shared")
     other = sandbox.athlete_ids[1]
     shared = client.library.update_shared_with(folder.id or 0, [other])
-    assert [s.id for s in shared] == [other] and shared[0].name
+    assert [s.id for s in shared] == [other]
+    assert shared[0].name
     assert [s.id for s in client.library.shared_with(folder.id or 0)] == [other]
     assert client.library.update_shared_with(folder.id or 0, []) == []
 
@@ -106,7 +110,8 @@ def test_sharing_a_folder(client: Client, sandbox: Sandbox) -> None:
 def test_import_workout_files(client: Client, tmp_path: Path) -> None:
     folder = client.library.create_folder(name="Imported")
     zwo = client.library.import_workout(folder.id or 0, ZWO, sport="Ride", filename="ss.zwo")
-    assert zwo.name == "Sweet spot" and zwo.type == "Ride"
+    assert zwo.name == "Sweet spot"
+    assert zwo.type == "Ride"
     assert zwo.moving_time == 600 + 3 * (720 + 240) + 300
     assert "3x" in (zwo.description or "")
     path = tmp_path / "steady.mrc"
@@ -137,11 +142,13 @@ def test_convert_a_workout_to_files(client: Client, tmp_path: Path) -> None:
                                             description="- 20m 100%")
     erg = client.library.download_workout(workout, tmp_path / "t.erg", ext="erg")
     text = (tmp_path / "t.erg").read_text()
-    assert erg.bytes_written == len(text.encode()) and "MINUTES WATTS" in text
+    assert erg.bytes_written == len(text.encode())
+    assert "MINUTES WATTS" in text
     assert "0.00\t250" in text  # 100% of the athlete's FTP, in watts
     mine = client.library.download_workout_for_caller(
         {"name": "d", "workout_doc": workout.workout_doc}, tmp_path, ext=".zwo")
-    assert mine.path is not None and mine.path.read_bytes().startswith(b"<workout_file>")
+    assert mine.path is not None
+    assert mine.path.read_bytes().startswith(b"<workout_file>")
     with pytest.raises(InvalidRequestError, match="workout_doc"):
         client.library.download_workout({"name": "no doc"}, tmp_path)
 
@@ -170,7 +177,8 @@ def test_apply_a_plan_to_the_calendar_and_then_its_changes(client: Client) -> No
     client.library.update_workout(monday.id or 0, name="Mon (long)", description="- 2h Z2")
     client.library.apply_plan_changes()
     changed = {e.plan_workout_id: e for e in client.events.list("2032-09-06", "2032-09-12")}
-    assert changed[monday.id].name == "Mon (long)" and changed[monday.id].moving_time == 7200
+    assert changed[monday.id].name == "Mon (long)"
+    assert changed[monday.id].moving_time == 7200
 
     # deleting one applied event with others=True removes the whole application
     client.events.delete(events[0].id or 0, others=True)

@@ -34,8 +34,11 @@ def test_create_fills_the_sports_defaults(client: Client) -> None:
         if "Rowing" in (settings.types or []):
             client.sport_settings.delete(settings.id or 0)
     rowing = client.sport_settings.create(types=["Rowing"], lthr=160)
-    assert rowing.lthr == 160 and rowing.max_hr and rowing.hr_zones
-    assert rowing.created is not None and rowing.updated is not None
+    assert rowing.lthr == 160
+    assert rowing.max_hr
+    assert rowing.hr_zones
+    assert rowing.created is not None
+    assert rowing.updated is not None
     with pytest.raises(Unprocessable, match="already exist"):
         client.sport_settings.create(types=["Rowing"])
     with pytest.raises(InvalidRequestError, match="types"):
@@ -48,8 +51,10 @@ def test_update_by_name_is_partial_and_emits_every_sport(client: Client,
     ensure(client, "Run")
     before = client.sport_settings.get("Ride")
     updated = client.sport_settings.update("Ride", ftp=271)
-    assert updated.ftp == 271 and updated.power_zones == before.power_zones
-    assert updated.updated is not None and before.updated is not None
+    assert updated.ftp == 271
+    assert updated.power_zones == before.power_zones
+    assert updated.updated is not None
+    assert before.updated is not None
     assert updated.updated >= before.updated
     last = settings_webhooks(sandbox)[-1]
     sent = last["sportSettings"]
@@ -68,8 +73,10 @@ def test_recalc_hr_zones_follows_lthr(client: Client) -> None:
     plain = client.sport_settings.update("Run", lthr=150, max_hr=181)
     assert plain.hr_zones == manual  # zones stay as set unless asked to recalculate
     zones = client.sport_settings.update("Run", recalc_hr_zones=True).hr_zones or []
-    assert zones != manual and zones[-1] == 181  # the top zone ends at max HR
-    assert zones == sorted(zones) and len(set(zones)) == len(zones)
+    assert zones != manual
+    assert zones[-1] == 181
+    assert zones == sorted(zones)
+    assert len(set(zones)) == len(zones)
     assert abs(zones[3] - 150) <= 0.05 * 150  # the threshold zone ends near LTHR
 
 
@@ -99,7 +106,9 @@ def test_matching_activities_pace_distances_and_apply(client: Client) -> None:
     assert made.id in {a.id for a in matching}
     assert all(a.type == "Run" for a in matching)
     for_run = client.sport_settings.pace_distances("Run")
-    assert for_run.defaults and 5000.0 in for_run.defaults
+    assert for_run.defaults
+    assert 5000.0 in for_run.defaults
     everything = client.sport_settings.all_pace_distances()
-    assert everything.distances and 42195.0 in everything.distances
+    assert everything.distances
+    assert 42195.0 in everything.distances
     assert client.sport_settings.apply("Run") is not None

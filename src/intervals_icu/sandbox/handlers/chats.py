@@ -1,4 +1,4 @@
-"""Chats: direct conversations and groups, their messages, and "seen" markers.
+"""Chats: private conversations and groups, their messages, and "seen" markers.
 
 A chat is one record shared by its members: the same dict sits in each member's store (under
 ``extra["chats"]``), so a chat id only resolves for its members (others get 404, as if it did
@@ -36,13 +36,14 @@ def _member(state: SandboxState, athlete_id: str, role: str = "MEMBER") -> dict[
             "coach": bool(any(athlete_id in a.coached_by for a in state.accounts.values()))}
 
 
-def open_chat(state: SandboxState, members: list[str], *, chat_type: str = "DIRECT",
+def open_chat(state: SandboxState, members: list[str], *, chat_type: str = "PRIVATE",
               name: str | None = None) -> dict[str, Any]:
-    """A new chat among ``members`` (the first is the owner); also used to seed groups."""
+    """A new chat among ``members`` (the first is its admin): ``PRIVATE`` between two
+    athletes, or a ``GROUP`` (e.g. seeded coaching groups)."""
     chat_id = state.next_id("chat", start=1)
     chat: dict[str, Any] = {
         "id": chat_id, "type": chat_type, "updated": state.now_stamp(),
-        "members": [_member(state, a, "OWNER" if i == 0 else "MEMBER")
+        "members": [_member(state, a, "ADMIN" if i == 0 else "MEMBER")
                     for i, a in enumerate(members)],
         "messages": [], "last_seen": {},
     }
@@ -53,9 +54,9 @@ def open_chat(state: SandboxState, members: list[str], *, chat_type: str = "DIRE
     return chat
 
 
-def _direct_chat(state: SandboxState, me: str, other: str) -> tuple[dict[str, Any], bool]:
+def _private_chat(state: SandboxState, me: str, other: str) -> tuple[dict[str, Any], bool]:
     for chat in _chats(state, me).values():
-        if chat.get("type") == "DIRECT" and set(_member_ids(chat)) == {me, other}:
+        if chat.get("type") == "PRIVATE" and set(_member_ids(chat)) == {me, other}:
             return chat, False
     return open_chat(state, [me, other]), True
 
@@ -70,7 +71,10 @@ def chat_json(state: SandboxState, chat: dict[str, Any], viewer: str) -> dict[st
         if not m.get("deleted") and m["athlete_id"] != viewer
         and (last_seen is None or m["id"] > last_seen)
     )
-    if chat.get("type") == "DIRECT":
+    role = next((m["role"] for m in chat.get("members") or [] if m["athlete_id"] == viewer), None)
+    if role is not None:
+        out["role"] = role
+    if chat.get("type") == "PRIVATE":
         other = next((a for a in _member_ids(chat) if a != viewer), None)
         if other is not None:
             out["other_athlete_id"] = other
@@ -120,7 +124,7 @@ def list_chats(ctx: Ctx) -> Any:
 @handles("listGroups")
 def list_groups(ctx: Ctx) -> Any:
     athlete_id = ctx.athlete()
-    groups = [c for c in _chats(ctx.state, athlete_id).values() if c.get("type") != "DIRECT"]
+    groups = [c for c in _chats(ctx.state, athlete_id).values() if c.get("type") == "GROUP"]
     groups.sort(key=lambda c: (str(c.get("name") or "").lower(), c["id"]))
     return [chat_json(ctx.state, c, athlete_id) for c in groups]
 
@@ -141,7 +145,7 @@ def list_messages(ctx: Ctx) -> Any:
 
 @handles("sendMessage")
 def send_message(ctx: Ctx) -> Any:
-    """To an existing chat (``chat_id``) or another athlete (``to_athlete_id``; a direct chat
+    """To an existing chat (``chat_id``) or another athlete (``to_athlete_id``; a private chat
     is opened on first contact and returned as ``new_chat``)."""
     me = ctx.principal.athlete_id
     body = ctx.json_object()
@@ -158,7 +162,7 @@ def send_message(ctx: Ctx) -> Any:
         other = str(body["to_athlete_id"])
         if other not in ctx.state.accounts or other == me:
             raise ApiError(404, f"Athlete not found: {other}")
-        chat, created = _direct_chat(ctx.state, me, other)
+        chat, created = _private_chat(ctx.state, me, other)
         if created:
             new_chat = chat
     else:
@@ -207,7 +211,7 @@ def delete_message(ctx: Ctx) -> Any:
     chat = _chat(ctx)
     message = _message(ctx, chat)
     me = ctx.principal.athlete_id
-    owner = next((m["athlete_id"] for m in chat.get("members") or [] if m["role"] == "OWNER"),
+    owner = next((m["athlete_id"] for m in chat.get("members") or [] if m["role"] == "ADMIN"),
                  None)
     if message["athlete_id"] != me and owner != me:
         raise ApiError(403, "Access denied")
