@@ -34,7 +34,8 @@ def test_sync_and_async_surfaces_are_identical() -> None:
     assert async_methods.keys() == sync_methods.keys()
     for name, async_method in async_methods.items():
         sync_method = sync_methods[name]
-        assert inspect.iscoroutinefunction(async_method.function), f"{name} is not async"
+        assert inspect.iscoroutinefunction(async_method.function) or inspect.isasyncgenfunction(
+            async_method.function), f"{name} is not async"  # async generators: iter_all
         assert not inspect.iscoroutinefunction(sync_method.function), f"{name} is async in Client"
         assert async_method.operation_ids == sync_method.operation_ids, name
         a_sig = _normalize(str(inspect.signature(async_method.function)))
