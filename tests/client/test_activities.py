@@ -296,6 +296,42 @@ def test_a_deleted_activity_blocks_its_file_until_the_tombstone_is_deleted(
         client.activities.delete_tombstone(activity_id)
 
 
+def tcx_bytes(start: datetime, seconds: int = 240) -> bytes:
+    points = "".join(
+        f"<Trackpoint><Time>{(start + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        f"</Time><DistanceMeters>{i * 3.1:.1f}</DistanceMeters><HeartRateBpm><Value>"
+        f"{130 + i % 20}</Value></HeartRateBpm></Trackpoint>" for i in range(seconds))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns='
+        '"http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities>'
+        f'<Activity Sport="Running"><Id>{start.strftime("%Y-%m-%dT%H:%M:%SZ")}</Id>'
+        f'<Lap StartTime="{start.strftime("%Y-%m-%dT%H:%M:%SZ")}"><Track>{points}</Track></Lap>'
+        "</Activity></Activities></TrainingCenterDatabase>"
+    ).encode()
+
+
+def test_a_generated_fit_uploads_back_as_the_same_activity_and_tcx_works(
+        client: Client) -> None:
+    ride = first_ride(client)
+    fit = io.BytesIO()
+    client.activities.download_fit(ride.id, fit)
+    result = client.activities.upload(fit.getvalue(), filename="again.fit")
+    assert result.created
+    copy_ = client.activities.get(result.activity_ids[0])
+    assert isinstance(copy_, Activity)
+    assert (copy_.type, copy_.start_date_local) == (ride.type, ride.start_date_local)
+    assert copy_.file_type == "fit"
+    samples = {s.type: len(s.data) for s in client.activities.streams(copy_.id)}
+    original = {s.type: len(s.data) for s in client.activities.streams(ride.id)}
+    assert samples["time"] == original["time"]
+    assert {"watts", "heartrate"} <= set(samples)
+    run = client.activities.upload(tcx_bytes(START), filename="run.tcx")
+    made = client.activities.get(run.activity_ids[0])
+    assert isinstance(made, Activity)
+    assert made.type == "Run"
+    assert made.distance == pytest.approx(239 * 3.1, abs=1)
+
+
 def test_upload_refuses_what_it_cannot_read(client: Client, tmp_path: Any) -> None:
     with pytest.raises(Unprocessable, match="Unsupported file type"):
         client.activities.upload(b"hello", filename="notes.txt")

@@ -8,8 +8,8 @@ import gzip
 import io
 import random
 import tracemalloc
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
