@@ -1,4 +1,111 @@
-"""placeholder"""
+"""``icu export activities|wellness|events|intervals|streams``: the mirror as CSV or Parquet
+(run ``icu sync`` first). Streamed: memory stays small whatever the database size."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from intervals_icu.cli.output import Out
+from intervals_icu.cli.sync import DbOpt
+
 app = typer.Typer(no_args_is_help=True)
+
+
+class Format(enum.StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="csv or parquet.")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="File to write (default: stdout for CSV, <what>.parquet for Parquet).")]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
+                                              help="Only records on or after this local date.")]
+AthleteFilter = Annotated[str | None, typer.Option(
+    "--athlete", "-a", metavar="ID", help="Only this athlete (default: every athlete mirrored).")]
+
+
+def _destination(output: Path | None, fmt: Format, what: str) -> Any:
+    import sys
+
+    if output is not None and str(output) != "-":
+        return output
+    if fmt is Format.parquet:
+        return Path(f"{what}.parquet")
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def _done(out: Out, result: Any, what: str) -> None:
+    import sys
+
+    sys.stdout.flush()
+    where = f" to {result.path}" if result.path is not None else ""
+    out.note(f"exported {result.rows} {what} row(s){where}")
+
+
+def _table(what: str) -> Any:
+    def command(
+        db: DbOpt = None,
+        fmt: FormatOpt = Format.csv,
+        output: OutputOpt = None,
+        since: SinceOpt = None,
+        athlete: AthleteFilter = None,
+        deleted: Annotated[bool, typer.Option(
+            "--include-deleted", help="Also records deleted on the platform (deleted_at set).")
+        ] = False,
+    ) -> None:
+        from intervals_icu.cli.sync import database_url
+        from intervals_icu.mirror import Store
+        from intervals_icu.mirror.export import export_table
+
+        out = Out()
+        with _closing(Store(database_url(db))) as store:
+            result = export_table(store, what, _destination(output, fmt, what),
+                                  format=fmt.value, since=since, athlete_id=athlete,
+                                  include_deleted=deleted)
+        _done(out, result, what)
+
+    command.__doc__ = f"Export mirrored {what} as CSV or Parquet."
+    command.__name__ = f"export_{what}"
+    return command
+
+
+def _closing(store: Any) -> Any:
+    import contextlib
+
+    return contextlib.closing(store)
+
+
+for _what in ("activities", "wellness", "events", "intervals"):
+    app.command(_what)(_table(_what))
+
+
+@app.command("streams")
+def streams(
+    activity: Annotated[str | None, typer.Option("--activity", metavar="ID",
+                                                 help="One activity.")] = None,
+    since: SinceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.csv,
+    output: OutputOpt = None,
+    athlete: AthleteFilter = None,
+) -> None:
+    """Export mirrored streams: one row per sample, one column per stream (sync with
+    --streams first). Give --activity ID or --since DATE."""
+    from intervals_icu.cli.sync import database_url
+    from intervals_icu.mirror import Store
+    from intervals_icu.mirror.export import export_streams
+
+    if activity is None and since is None:
+        raise typer.BadParameter("give --activity ID or --since DATE")
+    out = Out()
+    with _closing(Store(database_url(db))) as store:
+        result = export_streams(store, _destination(output, fmt, "streams"),
+                                activity_id=activity, since=since, athlete_id=athlete,
+                                format=fmt.value)
+    _done(out, result, "stream sample")
