@@ -222,9 +222,13 @@ def _fetch(client: Any, activity: dict[str, Any], what: str, folder: Path) -> tu
     try:
         if what == "streams":
             text = client.activities.streams_csv(activity_id)
+            if len(text.strip().splitlines()) < 2:
+                return "skipped", "the activity has no streams", 0
             return _save(folder / f"{activity_id}.streams.csv", text.encode())
         if what == "intervals":
             text = _intervals_csv(client.activities.intervals(activity_id))
+            if len(text.strip().splitlines()) < 2:
+                return "skipped", "the activity has no intervals", 0
             return _save(folder / f"{activity_id}.intervals.csv", text.encode())
         if what == "original":
             part = folder / f"{activity_id}.original.part"
