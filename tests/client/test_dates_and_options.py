@@ -102,3 +102,21 @@ def test_base_url_must_be_http() -> None:
 
     with pytest.raises(ConfigurationError, match="http"):
         Client(ApiKey("k"), base_url="intervals.icu")
+
+
+async def test_a_sync_client_has_an_async_twin_sharing_the_pacing(sandbox: Sandbox) -> None:
+    from intervals_icu import AsyncClient
+
+    sync = sandbox.client(sandbox.coach_api_key).for_athlete(sandbox.athlete_id)
+    seen: list[tuple[str, int]] = []
+    sync.on_response(lambda info, status, seconds, attempt: seen.append((info.path, status)))
+    twin = AsyncClient.from_client(
+        sync, http_client=httpx.AsyncClient(transport=sandbox.async_transport()))
+    assert twin.athlete_id == sandbox.athlete_id
+    assert twin._http.config.bucket is sync._http.config.bucket
+    assert (await twin.athletes.get()).id == sandbox.athlete_id
+    sync.athletes.get()
+    assert seen == [(f"/api/v1/athlete/{sandbox.athlete_id}", 200)] * 2
+    back = Client.from_client(twin, http_client=httpx.Client(transport=sandbox.transport()))
+    assert back.athletes.get().id == sandbox.athlete_id
+    await twin.aclose()

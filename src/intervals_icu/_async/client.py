@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +49,7 @@ from intervals_icu.auth import (
 __all__ = ["AsyncClient"]
 
 M = TypeVar("M")
+ResponseHook = Callable[[errors.RequestInfo, int, float, int], None]
 
 
 class AsyncClient:
@@ -123,6 +125,28 @@ class AsyncClient:
     @property
     def credentials(self) -> Credentials | None:
         return self._http.config.credentials
+
+    @classmethod
+    def from_client(cls, other: Any, *, http_client: httpx.AsyncClient | None = None) -> (
+        AsyncClient
+    ):
+        """A client of this kind (sync or async) configured like ``other``: same credentials,
+        base URL, athlete, retry policy, timeouts and strictness, and the SAME token bucket,
+        so both together stay under the rate limit. Connections are not shared."""
+        twin = cls.__new__(cls)
+        twin.athlete_id = other.athlete_id
+        twin.strict = other.strict
+        twin.journal = other.journal
+        twin._timezone = other._timezone
+        twin._http = AsyncHTTP(clone_config(other._http.config), http_client)
+        twin._attach_resources()
+        return twin
+
+    def on_response(self, hook: ResponseHook) -> None:
+        """Call ``hook(request, status, seconds, attempt)`` after every HTTP attempt (also
+        retries), e.g. to count requests or record latency. ``request`` is a RequestInfo
+        (method, path, query with secrets removed). Shared with derived clients."""
+        self._http.config.on_response.append(hook)
 
     def for_athlete(self, athlete_id: str) -> AsyncClient:
         """The same client (connection pool, pacing) acting on another athlete's data.
