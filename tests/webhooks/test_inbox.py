@@ -70,15 +70,19 @@ def test_a_failure_waits_for_its_retry_and_holds_back_the_athletes_later_events(
     assert inbox.fail(entry.id, "w1", error="h: RuntimeError: boom", steps_done=["mirror"],
                       retry_at=later)
     failed = inbox.get(entry.id)
-    assert failed.status is EntryStatus.PENDING and failed.attempts == 1
-    assert failed.steps_done == ("mirror",) and failed.last_error == "h: RuntimeError: boom"
+    assert failed.status is EntryStatus.PENDING
+    assert failed.attempts == 1
+    assert failed.steps_done == ("mirror",)
+    assert failed.last_error == "h: RuntimeError: boom"
     assert inbox.claim("w1") == []  # not due yet, and i1's second event stays behind it
     inbox.replay(entry.id)  # "retry now"
     (again,) = inbox.claim("w1")
-    assert again.id == entry.id and again.attempts == 1
+    assert again.id == entry.id
+    assert again.attempts == 1
     assert inbox.fail(again.id, "w1", error="h: still", steps_done=["mirror"], retry_at=None)
     dead = inbox.get(entry.id)
-    assert dead.status is EntryStatus.DEAD and dead.attempts == 2
+    assert dead.status is EntryStatus.DEAD
+    assert dead.attempts == 2
     assert dead.finished_at is not None
     # A dead entry no longer blocks the athlete.
     (second,) = inbox.claim("w1")
@@ -90,7 +94,8 @@ def test_an_expired_lease_is_claimed_again_and_the_old_worker_cannot_finish(
     inbox.store([event("i1", 1)])
     (entry,) = inbox.claim("w1", lease=EXPIRED)
     (taken,) = inbox.claim("w2")
-    assert taken.id == entry.id and taken.locked_by == "w2"
+    assert taken.id == entry.id
+    assert taken.locked_by == "w2"
     assert not inbox.complete(entry.id, "w1", [])
     assert not inbox.record_steps(entry.id, "w1", ["mirror"])
     assert inbox.complete(entry.id, "w2", ["mirror"])
@@ -109,7 +114,9 @@ def test_release_gives_entries_back_untouched(inbox: Inbox) -> None:
     (entry,) = inbox.claim("w1")
     inbox.release("w1", [entry.id])
     back = inbox.get(entry.id)
-    assert back.status is EntryStatus.PENDING and back.attempts == 0 and back.locked_by is None
+    assert back.status is EntryStatus.PENDING
+    assert back.attempts == 0
+    assert back.locked_by is None
 
 
 def test_replay_semantics(inbox: Inbox) -> None:
@@ -119,9 +126,12 @@ def test_replay_semantics(inbox: Inbox) -> None:
     inbox.complete(b.id, "w1", ["mirror", "h"])
     # Dead: only what failed runs again; done: everything runs again.
     dead, done = inbox.replay(a.id, b.id)
-    assert dead.status is EntryStatus.PENDING and dead.steps_done == ("mirror",)
-    assert dead.attempts == 0 and dead.finished_at is None
-    assert done.status is EntryStatus.PENDING and done.steps_done == ()
+    assert dead.status is EntryStatus.PENDING
+    assert dead.steps_done == ("mirror",)
+    assert dead.attempts == 0
+    assert dead.finished_at is None
+    assert done.status is EntryStatus.PENDING
+    assert done.steps_done == ()
     with pytest.raises(WebhookError, match="being processed"):
         inbox.replay(c.id)
     with pytest.raises(InboxEntryNotFound):
@@ -143,7 +153,8 @@ def test_list_filters_and_pages_newest_first(inbox: Inbox) -> None:
     assert [e.id for e in page + rest] == ids
     assert inbox.list(status="dead") == []
     summary = inbox.list(limit=1)[0].summary()
-    assert summary["status"] == "pending" and "payload" not in summary
+    assert summary["status"] == "pending"
+    assert "payload" not in summary
 
 
 def test_purge_removes_only_old_done_entries(inbox: Inbox) -> None:
@@ -161,11 +172,13 @@ def test_access_records_keep_the_latest_change(inbox: Inbox) -> None:
     t2 = t1 + timedelta(hours=1)
     inbox.record_access("i1", scope="", deauthorized=True, changed_at=t2)
     stale = inbox.record_access("i1", scope="ACTIVITY:READ", deauthorized=False, changed_at=t1)
-    assert stale.deauthorized and stale.changed_at == t2
+    assert stale.deauthorized
+    assert stale.changed_at == t2
     assert inbox.deauthorized_athletes() == {"i1"}
     back = inbox.record_access("i1", scope="ACTIVITY:READ", deauthorized=False,
                                changed_at=t2 + timedelta(minutes=1))
-    assert not back.deauthorized and inbox.deauthorized_athletes() == set()
+    assert not back.deauthorized
+    assert inbox.deauthorized_athletes() == set()
     assert inbox.access("i9") is None
 
 

@@ -60,8 +60,10 @@ def test_each_sample_parses_to_its_model_and_round_trips(data: dict[str, Any]) -
     event = parse_event(data)
     assert type(event) is EXPECTED_MODEL[data["type"]]
     assert event.athlete_id == samples.ATHLETE
-    assert event.type == data["type"] and event.type.is_known
-    assert event.timestamp is not None and event.timestamp.tzinfo is not None
+    assert event.type == data["type"]
+    assert event.type.is_known
+    assert event.timestamp is not None
+    assert event.timestamp.tzinfo is not None
     # Nothing the platform sent is lost: every field, at every depth, is still there.
     assert _paths(event.to_payload()) == _paths(data)
 
@@ -82,7 +84,8 @@ def test_activity_events_expose_the_activity_and_keep_unknown_fields() -> None:
     assert event.activity.model_extra == {"brand_new_field": {"x": 1}}
     deleted = parse_event(samples.ACTIVITY_DELETED)
     assert isinstance(deleted, ActivityDeletedEvent)
-    assert deleted.activity_id == "i140242265" and deleted.activity.name is None
+    assert deleted.activity_id == "i140242265"
+    assert deleted.activity.name is None
     achievements = parse_event(samples.ACTIVITY_ACHIEVEMENTS)
     assert isinstance(achievements, ActivityAchievementsEvent)
     assert [a.id for a in achievements.achievements] == ["ps0_5"]
@@ -91,10 +94,12 @@ def test_activity_events_expose_the_activity_and_keep_unknown_fields() -> None:
 def test_wellness_fitness_and_sport_settings_records() -> None:
     wellness = parse_event(samples.WELLNESS_UPDATED)
     assert isinstance(wellness, WellnessUpdatedEvent)
-    assert wellness.days == ["2026-04-15"] and wellness.records[0].restingHR == 59
+    assert wellness.days == ["2026-04-15"]
+    assert wellness.records[0].restingHR == 59
     fitness = parse_event(samples.FITNESS_UPDATED)
     assert isinstance(fitness, FitnessUpdatedEvent)
-    assert fitness.days[0] == "2026-04-15" and len(fitness.days) == 14
+    assert fitness.days[0] == "2026-04-15"
+    assert len(fitness.days) == 14
     settings = parse_event(samples.SPORT_SETTINGS_UPDATED)
     assert isinstance(settings, SportSettingsUpdatedEvent)
     assert [s.ftp for s in settings.sport_settings] == [255, None]
@@ -108,7 +113,8 @@ def test_app_scope_changed_scopes_and_revocation() -> None:
     assert Scope.parse("ACTIVITY:READ").satisfied_by(granted.scopes)
     revoked = parse_event(samples.DEAUTHORIZED)
     assert isinstance(revoked, AppScopeChangedEvent)
-    assert revoked.deauthorized and revoked.scopes == frozenset()
+    assert revoked.deauthorized
+    assert revoked.scopes == frozenset()
     odd = parse_event({**samples.APP_SCOPE_CHANGED, "scope": "ACTIVITY:READ,TELEPATHY:READ"})
     assert isinstance(odd, AppScopeChangedEvent)
     assert odd.scopes == {Scope.parse("ACTIVITY:READ")}
@@ -116,9 +122,11 @@ def test_app_scope_changed_scopes_and_revocation() -> None:
 
 def test_calendar_updated_in_both_reported_shapes() -> None:
     note = parse_event(samples.CALENDAR_NOTIFICATION)
-    assert isinstance(note, CalendarUpdatedEvent) and note.is_notification_only
+    assert isinstance(note, CalendarUpdatedEvent)
+    assert note.is_notification_only
     listed = parse_event(samples.CALENDAR_WITH_EVENTS)
-    assert isinstance(listed, CalendarUpdatedEvent) and not listed.is_notification_only
+    assert isinstance(listed, CalendarUpdatedEvent)
+    assert not listed.is_notification_only
     assert listed.event_ids == ["9001"]
     assert listed.deleted_event_ids == ["9000", "8999"]
 
@@ -129,7 +137,8 @@ def test_unknown_type_and_fields_are_kept_not_refused() -> None:
     event = parse_event(data)
     assert type(event) is WebhookEvent
     assert event.athlete_id == "42"  # a numeric id is tolerated as its text
-    assert event.type == "GEAR_RETIRED" and not event.type.is_known
+    assert event.type == "GEAR_RETIRED"
+    assert not event.type.is_known
     assert event.model_extra == {"gear": {"id": "b1"}}
 
 

@@ -65,7 +65,8 @@ async def test_a_duplicate_delivery_is_answered_200_and_stored_once(
 async def test_the_previous_secret_still_works_during_a_rotation(
         http: httpx.AsyncClient, inbox: Inbox) -> None:
     response = await http.post("/", content=delivery(PREVIOUS), headers=JSON)
-    assert response.status_code == 200 and len(inbox.list()) == 1
+    assert response.status_code == 200
+    assert len(inbox.list()) == 1
 
 
 @pytest.mark.parametrize(("body", "headers", "status"), [
@@ -100,7 +101,8 @@ async def test_a_streamed_body_over_the_limit_is_cut_off_with_413(
             yield b" " * 4096
 
     response = await http.post("/", content=chunks(), headers=JSON)
-    assert response.status_code == 413 and inbox.list() == []
+    assert response.status_code == 413
+    assert inbox.list() == []
 
 
 async def test_other_methods_are_405(http: httpx.AsyncClient) -> None:
@@ -136,7 +138,8 @@ async def test_database_failure_is_503_so_the_platform_retries(
     assert response.status_code == 503
     inbox.create_tables()
     response = await http.post("/", content=delivery(), headers=JSON)
-    assert response.status_code == 200 and len(inbox.list()) == 1
+    assert response.status_code == 200
+    assert len(inbox.list()) == 1
 
 
 async def test_many_concurrent_deliveries_are_all_stored(
@@ -160,7 +163,8 @@ async def test_the_endpoint_mounts_in_another_app(receiver: WebhookReceiver,
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
         response = await http.post("/hooks/intervals", content=delivery(), headers=JSON)
-    assert response.status_code == 200 and len(inbox.list()) == 1
+    assert response.status_code == 200
+    assert len(inbox.list()) == 1
 
 
 async def test_secrets_never_reach_logs_or_the_database(
@@ -177,7 +181,8 @@ async def test_secrets_never_reach_logs_or_the_database(
         dump = json.dumps([list(r) for r in conn.execute(text(
             f"select * from {inbox.table_prefix}inbox"))], default=str)
     assert len(inbox.list()) == 2
-    assert CURRENT not in dump and PREVIOUS not in dump
+    assert CURRENT not in dump
+    assert PREVIOUS not in dump
     receiver_repr = repr(WebhookReceiver(secrets=[CURRENT], inbox=inbox))
     assert CURRENT not in receiver_repr
 
@@ -185,7 +190,8 @@ async def test_secrets_never_reach_logs_or_the_database(
 def test_over_a_real_socket(receiver: WebhookReceiver, inbox: Inbox) -> None:
     with ReceiverServer(receiver, workers=0) as server:
         response = httpx.post(server.url, content=delivery(), headers=JSON)
-    assert response.status_code == 200 and len(inbox.list()) == 1
+    assert response.status_code == 200
+    assert len(inbox.list()) == 1
 
 
 def test_configuration_errors_say_what_to_do(inbox: Inbox) -> None:

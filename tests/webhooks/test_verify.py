@@ -44,7 +44,8 @@ def test_a_wrong_or_missing_secret_is_refused(secret: Any) -> None:
     with pytest.raises(WebhookVerificationError) as info:
         verify(body(secret), [CURRENT, PREVIOUS])
     assert info.value.status == 403
-    assert CURRENT not in str(info.value) and PREVIOUS not in str(info.value)
+    assert CURRENT not in str(info.value)
+    assert PREVIOUS not in str(info.value)
 
 
 def test_missing_secret_key_is_refused() -> None:
@@ -115,8 +116,10 @@ def test_secrets_configuration_is_checked_and_never_printed() -> None:
             WebhookSecrets(bad)
     held = WebhookSecrets([CURRENT, Secret(PREVIOUS)])
     assert len(held) == 2
-    assert CURRENT not in repr(held) and PREVIOUS not in repr(held)
-    assert held.matches(PREVIOUS) and not held.matches("whsec")
+    assert CURRENT not in repr(held)
+    assert PREVIOUS not in repr(held)
+    assert held.matches(PREVIOUS)
+    assert not held.matches("whsec")
     assert not held.matches("\ud800")  # a lone surrogate from JSON does not crash
 
 
