@@ -49,6 +49,82 @@ def _java_object_is_any(spec: JSON) -> int:
     return changed
 
 
+def _operation_responses(spec: JSON) -> Iterator[tuple[str, JSON]]:
+    for item in spec["paths"].values():
+        for method, definition in item.items():
+            if method in {"get", "put", "post", "delete", "patch"}:
+                yield definition["operationId"], definition.get("responses", {})
+
+
+def _java_map_responses_are_any(spec: JSON) -> int:
+    # The same springdoc rendering in operation responses: Map<String, Object> results
+    # ({"eventsDeleted": 1}, {"id": .., "workoutsDeleted": 0}) say their values are objects.
+    changed = 0
+    for _, responses in _operation_responses(spec):
+        for response in responses.values():
+            for media in (response.get("content") or {}).values():
+                schema = media.get("schema") or {}
+                if schema.get("additionalProperties") == {"type": "object"}:
+                    schema["additionalProperties"] = {}
+                    changed += 1
+    return changed
+
+
+def _activity_alternatives_any_of(spec: JSON) -> int:
+    # oneOf needs exactly one match, but Activity, ActivityWithIntervals and Hidden share
+    # properties and allow any others, so a real activity matches several: use anyOf.
+    changed = 0
+    for operation_id, responses in _operation_responses(spec):
+        if operation_id != "getActivity":
+            continue
+        for response in responses.values():
+            for media in (response.get("content") or {}).values():
+                schema = media.get("schema") or {}
+                if "oneOf" in schema:
+                    schema["anyOf"] = schema.pop("oneOf")
+                    changed += 1
+    return changed
+
+
+def _upload_answers_201(spec: JSON) -> int:
+    # The operation's own description: "Response code is 201 if at least one new activity
+    # was created and 200 otherwise", but only 200 is declared.
+    for operation_id, responses in _operation_responses(spec):
+        if operation_id == "uploadActivity" and "201" not in responses and "200" in responses:
+            responses["201"] = copy.deepcopy(responses["200"])
+            return 1
+    return 0
+
+
+def _nullable(schema: Any) -> int:
+    """Mark ``schema`` and every schema inside it nullable; returns how many changed."""
+    if not isinstance(schema, dict):
+        return 0
+    changed = 0
+    if isinstance(schema.get("type"), str) and not schema.get("nullable"):
+        schema["nullable"] = True
+        changed += 1
+    for key in ("properties", "patternProperties"):
+        for sub in (schema.get(key) or {}).values():
+            changed += _nullable(sub)
+    for key in ("items", "additionalProperties", "not"):
+        changed += _nullable(schema.get(key))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            changed += _nullable(sub)
+    return changed
+
+
+def _jackson_writes_nulls(spec: JSON) -> int:
+    # Jackson serializes unset fields as null; springdoc marks nothing nullable.
+    changed = sum(_nullable(schema) for schema in spec["components"]["schemas"].values())
+    for _, responses in _operation_responses(spec):
+        for response in responses.values():
+            for media in (response.get("content") or {}).values():
+                changed += _nullable(media.get("schema"))
+    return changed
+
+
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
         name="java-object-is-any-json",
@@ -60,6 +136,45 @@ ERRATA: tuple[Erratum, ...] = (
         ),
         source="API-NOTES §4.7 (YZ-INV stream fixture), §4.10 (F-93737 workout_doc)",
         apply=_java_object_is_any,
+    ),
+    Erratum(
+        name="java-map-responses-are-any-json",
+        reason=(
+            "Operations answering a Map<String, Object> (deleteEvent, deleteFolder, "
+            "applyCurrentPlanChanges, getSettings...) publish its values as objects; the "
+            "platform sends numbers and strings ({\"eventsDeleted\": 1})."
+        ),
+        source="API-NOTES §4.10 (delete events), §6.2; the same springdoc rendering as above",
+        apply=_java_map_responses_are_any,
+    ),
+    Erratum(
+        name="get-activity-any-of",
+        reason=(
+            "GET /activity/{id} answers oneOf Activity, ActivityWithIntervals or Hidden; the "
+            "three overlap and allow extra properties, so every real activity matches more "
+            "than one and oneOf can never validate. The platform returns one of them: anyOf."
+        ),
+        source="SPEC (schema overlap); API-NOTES §2.6 (Strava activities come back Hidden)",
+        apply=_activity_alternatives_any_of,
+    ),
+    Erratum(
+        name="upload-answers-201",
+        reason=(
+            "uploadActivity declares only 200, but its description (and the platform) answer "
+            "201 when at least one new activity was created."
+        ),
+        source="SPEC uploadActivity description; API-NOTES §4.5, §6.3",
+        apply=_upload_answers_201,
+    ),
+    Erratum(
+        name="jackson-writes-nulls",
+        reason=(
+            "The platform serializes unset fields as null (which is why fields= 'removes "
+            "nulls'), but the published schemas mark nothing nullable: every schema in "
+            "components and in responses accepts null."
+        ),
+        source="API-NOTES §6.3 (fields= removes nulls), §2.5; DESIGN (explicit nulls are fine)",
+        apply=_jackson_writes_nulls,
     ),
 )
 
