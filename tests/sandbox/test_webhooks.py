@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -552,23 +552,24 @@ def test_webhook_faults_through_the_control_api(live_sandbox: Sandbox) -> None:
 # -- simulated devices --------------------------------------------------------------------------
 
 
-def _device_import(sb: Sandbox, **kwargs: Any) -> dict[str, Any]:
-    try:
-        return sb.device_import(**kwargs)
-    except NotImplementedError:
-        pytest.skip("the activity generator (generate_activity) is not written yet")
-
-
 def test_device_import_announces_the_upload_first(
     frozen_sandbox: Sandbox, receiver: Receiver
 ) -> None:
     sb = frozen_sandbox
     connect(sb, receiver, ["ACTIVITY_UPLOADED", "FITNESS_UPDATED", "WELLNESS_UPDATED"])
-    activity = _device_import(sb, sport="Run")
+    day = sb.state.local_today(sb.athlete_id) - timedelta(days=1)
+    activity = sb.device_import(sport="Run", when=datetime.fromisoformat(f"{day}T07:15:00"))
     sb.deliver_webhooks()
-    types = [t for p in receiver.requests for t in p.types]
-    assert types[0] == "ACTIVITY_UPLOADED"
-    assert receiver.requests[0].body["events"][0]["activity"]["id"] == activity["id"]
+    [post] = receiver.wait_for(1)
+    assert post.types == ["ACTIVITY_UPLOADED", "FITNESS_UPDATED", "WELLNESS_UPDATED"]
+    uploaded, fitness, wellness = post.body["events"]
+    assert uploaded["activity"]["id"] == activity["id"]
+    assert uploaded["activity"]["type"] == "Run"
+    assert uploaded["activity"]["start_date_local"].startswith(f"{day}T07:15")
+    assert fitness["records"][0]["id"] == day.isoformat()
+    assert set(fitness["records"][0]) <= {"id", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad",
+                                          "sportInfo", "updated"}
+    assert wellness["records"][0]["id"] == day.isoformat()
     with basic(sb) as http:
         assert http.get(f"/api/v1/activity/{activity['id']}").status_code == 200
 
@@ -578,11 +579,13 @@ def test_no_activity_webhooks_for_strava_activities(
 ) -> None:
     sb = frozen_sandbox
     connect(sb, receiver, ["ACTIVITY_UPLOADED"])
-    _device_import(sb, source="STRAVA")
+    activity = sb.device_import(source="STRAVA")
+    assert activity["source"] == "STRAVA"
+    sb.device_import(source="GARMIN_CONNECT")
     sb.deliver_webhooks()
-    assert receiver.requests == []
-    assert [e["type"] for e in sb.state.webhooks.emitted][-1:] in (
-        ["ACTIVITY_UPLOADED"], ["WELLNESS_UPDATED"], ["FITNESS_UPDATED"])
+    [post] = receiver.wait_for(1)
+    assert post.types == ["ACTIVITY_UPLOADED"], "only the Garmin activity is announced"
+    assert post.body["events"][0]["activity"]["source"] == "GARMIN_CONNECT"
 
 
 def test_device_wellness_leaves_locked_records_alone(frozen_sandbox: Sandbox) -> None:

@@ -24,8 +24,13 @@ class InvalidOptionError(ValueError):
 class SandboxOptions:
     # Rate limit per client address (API-NOTES §6.1: 10/s with a short burst multiplier).
     rate_limit_enabled: bool = True
+    """Answer 429 when a client address goes over the limit (forced 429s from
+    ``rate_limit_burst()`` happen even when this is off)."""
     rate_limit_per_second: float = 10.0
+    """Sustained requests per second per client address (API-NOTES §6.1: 10/s)."""
     rate_limit_burst: int = 20
+    """Requests a client may send at once before the per-second rate applies (the platform's
+    "short burst multiplier"; its size is UNCERTAIN)."""
     rate_limit_retry_after: bool = False
     """Send ``Retry-After`` on 429 (UNCERTAIN whether the platform does; default: no)."""
 

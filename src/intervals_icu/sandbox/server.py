@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import secrets
 import socket
 import threading
@@ -462,37 +461,25 @@ class Sandbox:
         are emitted in that order (API-NOTES §5.3). ``when`` is the athlete's local start
         time (default: now). ``source="STRAVA"`` makes a Strava activity (no activity
         webhooks are sent for those)."""
-        from intervals_icu.sandbox import generate
+        from intervals_icu.sandbox.generate import generate_activity
+        from intervals_icu.sandbox.handlers.activity_records import create_activity
 
         state = self.state
         athlete_id = self._athlete(athlete_id)
-        generate_activity = getattr(generate, "generate_activity", None)
-        if generate_activity is None:
-            raise RuntimeError("device_import needs intervals_icu.sandbox.generate."
-                               "generate_activity, which this build does not have")
+
         with state.lock:
             local = _local(state, athlete_id, when)
             activity, detail = generate_activity(
                 state, athlete_id, rng_seed=state.seed * 1_000_003 + state.next_id("device"),
                 when=local, sport=sport, source=source)
-            activity_id = str(activity["id"])
-            store = state.store(athlete_id)
-            store.activities[activity_id] = activity
-            store.details[activity_id] = detail
-            state.index_activity(athlete_id, activity_id)
-            state.emit(athlete_id, "ACTIVITY_UPLOADED", activity=activity)
-            self._after_new_activity(athlete_id, local.date())
+            # Stores, indexes, emits ACTIVITY_UPLOADED (not for Strava) and recomputes fitness.
+            create_activity(state, athlete_id, activity, detail)
+            self._announce_fitness(athlete_id, local.date())
             return dict(activity)
 
-    def _after_new_activity(self, athlete_id: str, day: date) -> None:
-        """Recompute fitness (when the sandbox has a fitness model) and announce it."""
-        try:
-            from intervals_icu.sandbox.fitness import recompute_fitness
-        except ImportError:
-            return
-        params = inspect.signature(recompute_fitness).parameters
-        extra = {name: day for name in ("since", "start", "day", "from_day") if name in params}
-        recompute_fitness(self.state, athlete_id, **extra)
+    def _announce_fitness(self, athlete_id: str, day: date) -> None:
+        """After a new activity: FITNESS_UPDATED (the recomputed days) then WELLNESS_UPDATED
+        (the activity's day), as observed after an upload (API-NOTES §5.3)."""
         wellness = self.state.store(athlete_id).wellness
         changed = [record for key, record in sorted(wellness.items()) if key >= day.isoformat()]
         if not changed:
