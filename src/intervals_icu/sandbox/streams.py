@@ -33,11 +33,15 @@ __all__ = [
     "first_order",
     "load_streams",
     "rolling_mean",
+    "stream_types",
     "synthesize",
     "to_lists",
 ]
 
 FloatArray = NDArray[np.float64]
+
+STREAM_ORDER = ("time", "watts", "heartrate", "cadence", "distance", "altitude", "latlng",
+                "velocity_smooth", "moving", "grade_smooth", "temp")
 
 INDOOR_SPORTS = frozenset({"VirtualRide", "WeightTraining", "Swim", "VirtualRun"})
 """Sports recorded without GPS (pool swims included)."""
@@ -258,9 +262,27 @@ def synthesize(recipe: ActivityRecipe, *, positions: bool = True) -> dict[str, n
     else:
         streams = _ride(recipe, rng, target, positions)
     streams["time"] = np.arange(n, dtype=np.int64)
-    order = ["time", "watts", "heartrate", "cadence", "distance", "altitude", "latlng",
-             "velocity_smooth", "moving", "grade_smooth", "temp"]
-    return {name: streams[name] for name in order if name in streams}
+    return {name: streams[name] for name in STREAM_ORDER if name in streams}
+
+
+def stream_types(recipe: ActivityRecipe) -> list[str]:
+    """The names of the streams ``synthesize(recipe)`` gives, without synthesizing."""
+    names = {"time", "moving"}
+    if recipe.has_hr:
+        names.add("heartrate")
+    if recipe.sport != "WeightTraining":
+        names |= {"cadence", "distance", "velocity_smooth"}
+    if recipe.sport not in {"WeightTraining", "Swim"}:
+        names |= {"altitude", "grade_smooth"}
+        walk = recipe.sport in {"Walk", "Hike"}
+        if recipe.has_power and not walk:
+            names.add("watts")
+        if recipe.outdoor or recipe.sport not in {"Run", "Walk", "Hike", "TrailRun",
+                                                  "VirtualRun"}:
+            names.add("temp")
+        if recipe.outdoor:
+            names.add("latlng")
+    return [name for name in STREAM_ORDER if name in names]
 
 
 def _heart_rate(recipe: ActivityRecipe, rng: np.random.Generator, effort: FloatArray,
@@ -294,7 +316,8 @@ def _stop_mask(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatAr
         start = int(easy[rng.integers(0, easy.size)])
         length = int(rng.choice([15, 25, 40, 60, 90, 240, 600], p=[.2, .2, .2, .15, .1, .1, .05]))
         stopped[start:start + length] = True
-    return stopped
+    result: NDArray[np.bool_] = stopped & (target < 0.8)  # nobody stops mid-interval
+    return result
 
 
 def _ride(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatArray,
@@ -319,11 +342,14 @@ def _ride(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatArray,
     for _ in range(2):
         distance = np.concatenate(([0.0], np.cumsum(speed[:-1])))
         _, gradient = route.at(distance)
-        # Riders push harder uphill and soft-pedal or coast downhill.
-        push = np.clip(1.0 + 3.0 * gradient, 0.25, 1.45)
+        # Riders push harder uphill and soft-pedal or coast downhill; in a hard interval
+        # they hold the effort whatever the road does.
+        hard = target >= 0.8
+        push = np.where(hard, np.clip(1.0 + 1.0 * gradient, 0.9, 1.1),
+                        np.clip(1.0 + 3.0 * gradient, 0.25, 1.45))
         power = planned * push * wobble
         if not indoor:
-            coasting = gradient < -0.035
+            coasting = (gradient < -0.035) & ~hard
             power = np.where(coasting, power * 0.1, power)
         power = np.where(stopped, 0.0, np.clip(power, 0.0, ftp * 3.0))
         raw = _ride_speed_array(power, gradient, mass, drag)

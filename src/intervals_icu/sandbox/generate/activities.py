@@ -18,7 +18,7 @@ from intervals_icu.sandbox.generate.settings import settings_for, sport_settings
 from intervals_icu.sandbox.generate.summary import summarize
 from intervals_icu.sandbox.generate.workouts import Session, make_session
 from intervals_icu.sandbox.state import ActivityDetail, SandboxState
-from intervals_icu.sandbox.streams import ActivityRecipe, synthesize
+from intervals_icu.sandbox.streams import ActivityRecipe, stream_types, synthesize
 
 __all__ = ["AthleteContext", "athlete_context", "build_activity", "generate_activity"]
 
@@ -152,6 +152,7 @@ def _analysis(recipe: ActivityRecipe, settings_json: str, athlete_json: str, on:
     arrays = synthesize(recipe, positions=False)
     summary = summarize(arrays, sport=recipe.sport, sport_settings=settings, athlete=athlete,
                         on=on)
+    summary["stream_types"] = stream_types(recipe)  # latlng was left out of ``arrays``
     intervals, groups = intervals_detect.detect_intervals(
         arrays, sport=recipe.sport, ftp=settings.get("ftp"), lthr=settings.get("lthr"),
         max_hr=settings.get("max_hr"), threshold_speed=settings.get("threshold_pace"),

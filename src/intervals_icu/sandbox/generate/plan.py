@@ -22,11 +22,11 @@ __all__ = ["DayPlan", "PlannedSession", "plan_days", "season"]
 # Per weekday (Monday first): options of (sport, kind, probability).
 _TEMPLATES: dict[str, list[list[tuple[str, str, float]]]] = {
     "cyclist": [
-        [],
+        [("Ride", "recovery", 0.3)],
         [("Ride", "hard", 1.0)],
         [("Ride", "endurance", 1.0), ("WeightTraining", "strength", 0.6)],
         [("Ride", "steady", 1.0)],
-        [("Ride", "recovery", 0.55), ("Run", "recovery", 0.25)],
+        [("Ride", "recovery", 0.6), ("Run", "recovery", 0.3)],
         [("Ride", "long", 1.0)],
         [("Ride", "endurance", 1.0), ("Run", "easy", 0.2)],
     ],
@@ -40,12 +40,12 @@ _TEMPLATES: dict[str, list[list[tuple[str, str, float]]]] = {
         [("Run", "long", 1.0)],
     ],
     "runner": [
-        [("Walk", "walk", 0.25)],
+        [("Walk", "walk", 0.35)],
         [("Run", "intervals", 1.0)],
         [("Run", "easy", 1.0), ("WeightTraining", "strength", 0.6)],
         [("Run", "tempo", 1.0)],
-        [("Run", "recovery", 0.5), ("Ride", "endurance", 0.3)],
-        [("Run", "easy", 1.0)],
+        [("Run", "recovery", 0.6), ("Ride", "endurance", 0.3)],
+        [("Run", "easy", 1.0), ("WeightTraining", "strength", 0.25)],
         [("Run", "long", 1.0)],
     ],
 }
@@ -119,7 +119,7 @@ def plan_days(model: AthleteModel, seed: int, first: date, last: date, *,
         easy = _off_season(model, day)
         clock = _first_start(day, rng)
         for sport, kind, chance in template[day.weekday()]:
-            if rng.random() > chance * (0.5 if easy else 1.0) or rng.random() < 0.07:
+            if rng.random() > chance * (0.5 if easy else 1.0) or rng.random() < 0.04:
                 continue
             kind = _kind(sport, kind, week, rng)
             if easy and kind not in {"recovery", "easy", "strength", "walk", "endurance"}:
