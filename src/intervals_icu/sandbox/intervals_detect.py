@@ -343,17 +343,19 @@ def _extreme(values: FloatArray, starts: IntArray, ends: IntArray,
 
 
 def _group(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group efforts of similar duration (±15 %) and output (±10 %) that repeat."""
+    """Group efforts of similar duration (±15 %) and output (±10 %, pace ±15 %)."""
     work = [i for i in intervals if i["type"] == "WORK"]
     key = "weighted_average_watts" if any("weighted_average_watts" in i for i in work) else (
         "average_speed" if any("average_speed" in i for i in work) else "average_heartrate")
+    # Pace moves with the terrain more than power does: a wider band for speed.
+    band = 0.15 if key == "average_speed" else 0.10
     clusters: list[list[dict[str, Any]]] = []
     for interval in work:
         for cluster in clusters:
             head = cluster[0]
             if (abs(interval["elapsed_time"] - head["elapsed_time"]) <= 0.15 * head[
                     "elapsed_time"] and abs(interval.get(key, 0) - head.get(key, 0))
-                    <= 0.10 * max(abs(head.get(key, 0)), 1e-9)):
+                    <= band * max(abs(head.get(key, 0)), 1e-9)):
                 cluster.append(interval)
                 break
         else:
