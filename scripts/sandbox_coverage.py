@@ -100,11 +100,11 @@ def render(text: str) -> str:
     """``text`` with every generated section replaced by its current content."""
     for name, make in SECTIONS.items():
         pattern = re.compile(
-            rf"(<!-- BEGIN generated: {name} [^>]*-->\n).*?(\n<!-- END generated: {name} -->)",
+            rf"(<!-- BEGIN generated: {name} [^>]*-->\n).*?(<!-- END generated: {name} -->)",
             re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"docs/sandbox.md has no generated section {name!r}")
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+        text = pattern.sub(lambda m, make=make: f"{m.group(1)}{make()}\n{m.group(2)}", text)
     return text
 
 
