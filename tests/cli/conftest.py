@@ -56,4 +56,4 @@ def live(live_sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """A live sandbox the CLI is pointed at through the environment, as a user would."""
     monkeypatch.setenv("INTERVALS_BASE_URL", live_sandbox.base_url)
     monkeypatch.setenv("INTERVALS_API_KEY", live_sandbox.api_key)
-    yield live_sandbox
+    return live_sandbox

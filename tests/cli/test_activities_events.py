@@ -136,7 +136,8 @@ def test_import_is_idempotent_and_undoable(icu: Icu, live: Sandbox, tmp_path: Pa
 
     plan.write_text(PLAN_CSV.replace("Tempo,- 20m 85%", "Tempo,- 30m 85%"))
     changed = icu("events", "import", str(plan), "--json")
-    assert changed.json()["updated"] == 1 and changed.json()["created"] == 0
+    assert changed.json()["updated"] == 1
+    assert changed.json()["created"] == 0
     assert len(_events(icu, span)) == 3
 
     assert icu("undo", str(changed.json()["batch"]), "--json").exit_code == 0

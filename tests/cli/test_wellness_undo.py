@@ -137,7 +137,8 @@ def test_undo_refuses_to_overwrite_later_changes_unless_forced(
 
     refused = icu("undo", str(batch), "--yes")
     assert refused.exit_code == 8
-    assert "weight" in refused.stderr and day in refused.stderr
+    assert "weight" in refused.stderr
+    assert day in refused.stderr
     assert _records(live, day, day)[day]["weight"] == 55.5
 
     forced = icu("undo", str(batch), "--yes", "--force")
@@ -185,12 +186,14 @@ def test_lock_unlock_and_show(icu: Icu, live: Sandbox, year: dict[str, dict[str,
     locked = icu("wellness", "lock", span, "--json")
     assert locked.exit_code == 0
     shown = icu("wellness", "show", span, "--json").json()
-    assert shown and all(r["locked"] for r in shown)
+    assert shown
+    assert all(r["locked"] for r in shown)
     unlocked = icu("wellness", "unlock", span, "--json")
     assert unlocked.json()["changed"] == len(shown)
     assert not any(r["locked"] for r in icu("wellness", "show", span, "--json").json())
     table = icu("wellness", "show", span)
-    assert f"{YEAR}-07-0" in table.stdout and "weight" in table.stdout
+    assert f"{YEAR}-07-0" in table.stdout
+    assert "weight" in table.stdout
     csv_rows = icu("wellness", "show", span, "--csv", "--fields", "weight").stdout.splitlines()
     assert csv_rows[0] == "id,weight"
     assert len(csv_rows) == len(shown) + 1

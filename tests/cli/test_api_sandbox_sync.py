@@ -1,0 +1,254 @@
+"""icu api, icu sandbox, icu sync, icu export, icu webhooks and icu demo, end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from intervals_icu.sandbox import Sandbox
+from tests.cli.conftest import Icu
+
+ICU = [sys.executable, "-c", "from intervals_icu.cli import main; raise SystemExit(main())"]
+
+
+# -- icu api ------------------------------------------------------------------------------------
+
+def test_api_reads_any_operation(icu: Icu, live: Sandbox) -> None:
+    run = icu("api", "getAthleteProfile")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["athlete"]["id"] == live.athlete_id
+    listed = icu("api", "listWellnessRecords", "-p", "ext=.json", "-p", "oldest=2020-01-01",
+                 "-p", "newest=2020-01-02")
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.json() == []
+
+
+def test_api_suggests_close_operation_names(icu: Icu, live: Sandbox) -> None:
+    run = icu("api", "getAthleteProfil")
+    assert run.exit_code == 2
+    assert "getAthleteProfile" in run.stderr
+    unknown = icu("api", "getAthleteProfile", "-p", "colour=red")
+    assert unknown.exit_code == 2
+    assert "colour" in unknown.stderr
+
+
+def test_api_lists_operations(icu: Icu) -> None:
+    run = icu("api", "wellness", "--list", "--json")
+    assert run.exit_code == 0
+    assert "updateWellness" in {op["operation"] for op in run.json()}
+
+
+def test_api_writes_are_journaled_and_undoable(icu: Icu, live: Sandbox) -> None:
+    body = json.dumps({"weight": 66.6})
+    preview = icu("api", "updateWellness", "-p", "date=2020-02-02", "--body", body,
+                  "--dry-run", "--json")
+    assert preview.json()["dry_run"] is True
+    assert icu("api", "getRecord", "-p", "date=2020-02-02").json().get("weight") is None
+
+    run = icu("api", "updateWellness", "-p", "date=2020-02-02", "--body", body)
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["weight"] == 66.6
+    assert "journal batch" in run.stderr
+    assert icu("undo", "last", "--json").exit_code == 0
+    assert icu("api", "getRecord", "-p", "date=2020-02-02").json().get("weight") is None
+
+
+# -- icu sandbox --------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_line(process: subprocess.Popen[str], timeout: float = 60.0) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        text += line
+        if text.strip().endswith("}"):
+            try:
+                json.loads(text)
+                return text
+            except ValueError:
+                continue
+    raise AssertionError(f"no JSON from the process: {text!r}")
+
+
+def test_sandbox_command_serves_and_prints_credentials(home: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*ICU, "sandbox", "--port", str(port), "--seed", "5", "--athletes", "1", "--years",
+         "0.1", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ})
+    try:
+        info = json.loads(_wait_for_line(process))
+        assert info["base_url"] == f"http://127.0.0.1:{port}"
+        assert info["env"]["INTERVALS_API_KEY"] == info["api_key"]
+        env = {**os.environ, **info["env"]}
+        whoami = subprocess.run([*ICU, "whoami", "--json"], env=env, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert whoami.returncode == 0, whoami.stderr
+        assert json.loads(whoami.stdout)["id"] == info["athlete_id"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+# -- icu sync and icu export --------------------------------------------------------------------
+
+def test_sync_then_export_and_incremental_sync_finds_an_edit(
+    icu: Icu, live: Sandbox, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'mirror.db'}"
+    first = icu("sync", "--db", db, "--json")
+    assert first.exit_code == 0, first.stderr
+    report = first.json()
+    assert report["status"] == "ok"
+    [athlete] = report["athletes"]
+    assert athlete["athlete_id"] == live.athlete_id
+    assert athlete["streams"]["activities"]["created"] > 0
+    assert "password" not in report["database"]
+
+    exported = icu("export", "activities", "--db", db)
+    assert exported.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) == athlete["streams"]["activities"]["created"]
+
+    with live.client() as client:
+        day = (client.today() - timedelta(days=2)).isoformat()
+        client.wellness.update(day, weight=88.8)
+    second = icu("sync", "--db", db, "--json").json()
+    wellness = second["athletes"][0]["streams"]["wellness"]
+    assert wellness["updated"] >= 1
+    assert second["requests"] < report["requests"]
+    wellness_csv = icu("export", "wellness", "--db", db, "--since", day).stdout
+    first_row = next(csv.DictReader(io.StringIO(wellness_csv)))
+    assert float(first_row["weight"]) == 88.8
+
+
+def test_export_parquet_and_streams(icu: Icu, live: Sandbox, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    db = f"sqlite:///{tmp_path / 'mirror.db'}"
+    with live.client() as client:
+        since = (client.today() - timedelta(days=10)).isoformat()
+    assert icu("sync", "--db", db, "--streams", "--since", since).exit_code == 0
+    target = tmp_path / "wellness.parquet"
+    run = icu("export", "wellness", "--db", db, "--format", "parquet", "-o", str(target))
+    assert run.exit_code == 0, run.stderr
+    assert pq.read_table(target).num_rows > 0
+    with live.client() as client:
+        activity = next(a for a in client.activities.list(since)
+                        if getattr(a, "type", None) in {"Ride", "Run"})
+    samples = icu("export", "streams", "--db", db, "--activity", activity.id).stdout
+    header = samples.splitlines()[0].split(",")
+    assert header[:4] == ["athlete_id", "activity_id", "sample", "time"]
+    assert len(samples.splitlines()) > 100
+    assert icu("export", "streams", "--db", db).exit_code == 2
+
+
+def test_sync_refuses_athlete_and_roster_together(icu: Icu, live: Sandbox) -> None:
+    assert icu("sync", "--athlete", live.athlete_id, "--roster").exit_code == 2
+
+
+# -- icu webhooks -------------------------------------------------------------------------------
+
+def test_webhooks_serve_stores_applies_and_replays(icu: Icu, live: Sandbox,
+                                                   tmp_path: Path) -> None:
+    port = _free_port()
+    db = f"sqlite:///{tmp_path / 'hooks.db'}"
+    secret = "whsec-test-123"
+    env = {**os.environ, "INTERVALS_WEBHOOK_SECRET": secret}
+    server = subprocess.Popen(
+        [*ICU, "webhooks", "serve", "--port", str(port), "--db", db], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the receiver did not start"
+                time.sleep(0.1)
+        app = live.register_app("CLI hooks", ["http://localhost/cb"],
+                                webhook_url=f"http://127.0.0.1:{port}/", webhook_secret=secret,
+                                webhook_types=["WELLNESS_UPDATED"])
+        live.oauth_token(live.athlete_id, "WELLNESS:WRITE", client_id=app.client_id)
+        with live.client() as client:
+            day = client.today() - timedelta(days=1)
+            client.wellness.update(day, weight=77.7)
+        assert live.wait_for_webhooks(10)
+
+        def inspect() -> dict[str, Any]:
+            run = icu("webhooks", "inspect", "--db", db, "--json")
+            assert run.exit_code == 0, run.stderr
+            return run.json()  # type: ignore[no-any-return]
+
+        deadline = time.monotonic() + 20
+        while inspect()["stats"].get("done", 0) < 1:
+            assert time.monotonic() < deadline, inspect()
+            time.sleep(0.2)
+        [entry] = inspect()["entries"]
+        assert entry["type"] == "WELLNESS_UPDATED"
+        shown = icu("webhooks", "inspect", str(entry["id"]), "--db", db, "--json").json()
+        assert shown["payload"]["type"] == "WELLNESS_UPDATED"
+        assert secret not in json.dumps(shown)  # the envelope's secret is not stored
+        replayed = icu("webhooks", "replay", str(entry["id"]), "--db", db, "--json")
+        assert replayed.exit_code == 0, replayed.stderr
+        deadline = time.monotonic() + 20
+        while inspect()["entries"][0]["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        wellness = icu("export", "wellness", "--db", db, "--since", day.isoformat()).stdout
+        assert float(next(csv.DictReader(io.StringIO(wellness)))["weight"]) == 77.7
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    assert icu("webhooks", "inspect", "999", "--db", db).exit_code == 4
+
+
+def test_webhooks_serve_needs_a_secret(icu: Icu, live: Sandbox) -> None:
+    run = icu("webhooks", "serve", "--port", "0")
+    assert run.exit_code == 2
+    assert "secret" in run.stderr.lower()
+
+
+# -- icu demo -----------------------------------------------------------------------------------
+
+def test_demo_finds_every_change(icu: Icu, tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    run = icu("demo", "--json", "--db", f"sqlite:///{db}")
+    assert run.exit_code == 0, run.stderr
+    result = run.json()
+    assert result["ok"] is True
+    assert [c["what"] for c in result["changes"]] == [
+        "edit a months-old activity", "delete an activity", "delete a calendar event",
+        "move a calendar event", "edit a wellness value", "lock a wellness record"]
+    assert all(c["found"] for c in result["changes"])
+    assert db.exists()  # --db keeps the database
+
+
+def test_demo_text_output_tells_the_story(icu: Icu) -> None:
+    run = icu("demo", "--years", "0.35", "--seed", "7")
+    assert run.exit_code == 0, run.stderr
+    for text in ("Starting the sandbox", "First sync", "Changing things", "Next sync",
+                 "6/6 changes found"):
+        assert text in run.stderr
