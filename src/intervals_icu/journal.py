@@ -609,9 +609,10 @@ class _History:
     existed: bool = True
     created: bool = False
     deleted: bool = False
-    written: dict[str, Any] = field(default_factory=dict)
-    """Field -> the last value the batch wrote (None for a cleared field)."""
-    locked_written: bool | None = None
+    written: dict[str, list[Any]] = field(default_factory=dict)
+    """Field -> every value the batch sent for it (None for a clear). Any of them may be the
+    one stored: a write to a locked record is ignored by the platform."""
+    locked_written: set[bool] = field(default_factory=set)
 
 
 def _written_value(kind: str, name: str, value: Any, numeric: Callable[[str, str], bool]) -> Any:
@@ -641,9 +642,10 @@ def histories(entries: Sequence[JournalEntry],
             sent = {}
         for key, value in sent.items():
             if key == "locked":
-                history.locked_written = bool(value)
+                history.locked_written.add(bool(value))
             elif key not in SERVER_FIELDS.get(target.kind, frozenset({"id"})):
-                history.written[key] = _written_value(target.kind, key, value, numeric)
+                history.written.setdefault(key, []).append(
+                    _written_value(target.kind, key, value, numeric))
     return found
 
 
@@ -660,7 +662,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _restore_patch(kind: str, fields: Iterable[str], before: Mapping[str, Any],
-                   current: Mapping[str, Any], written: Mapping[str, Any],
+                   current: Mapping[str, Any], written: Mapping[str, list[Any]],
                    numeric: Callable[[str, str], bool]) -> tuple[dict[str, Any], list[str]]:
     patch: dict[str, Any] = {}
     conflicts: list[str] = []
@@ -668,7 +670,7 @@ def _restore_patch(kind: str, fields: Iterable[str], before: Mapping[str, Any],
         old, now = before.get(name), current.get(name)
         if _same(old, now):
             continue
-        if name in written and not _same(now, written[name]):
+        if name in written and not any(_same(now, value) for value in written[name]):
             conflicts.append(name)
         if _empty(old):
             patch[name] = -1 if numeric(kind, name) else None
@@ -741,8 +743,7 @@ def _plan_wellness(target: Target, history: _History, now: Mapping[str, Any],
     patch, conflicts = _restore_patch("wellness", history.written, before, now,
                                       history.written, numeric)
     was_locked, is_locked = bool(before.get("locked")), bool(now.get("locked"))
-    if history.locked_written is not None and was_locked != is_locked and \
-            is_locked != history.locked_written:
+    if was_locked != is_locked and is_locked not in history.locked_written:
         conflicts.append("locked")
     unlock_first = bool(patch) and is_locked
     relock_after = was_locked and (unlock_first or not is_locked)
