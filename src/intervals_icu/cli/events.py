@@ -3,7 +3,6 @@ Writes are previewable, confirmed above 20 records, journaled and undoable."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -181,6 +180,8 @@ def read_event_file(path: Path) -> list[dict[str, Any]]:
 def external_id_for(event: Mapping[str, Any]) -> str:
     """A stable id for an event without one, so importing the same file twice updates
     instead of duplicating."""
+    import hashlib
+
     key = "|".join(str(event.get(k) or "") for k in ("start_date_local", "category", "type",
                                                      "name"))
     return "icu-import-" + hashlib.sha256(key.encode()).hexdigest()[:16]
