@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from intervals_icu import AsyncClient, RetryPolicy
+from intervals_icu import AsyncClient, RateLimit, RetryPolicy
 from intervals_icu.mirror import Mirror, MirrorSettings, Progress, Store, schema
 from intervals_icu.sandbox import Sandbox
 from tests.mirror.oracle import assert_mirror_equals
@@ -19,7 +19,8 @@ FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01)
 
 @pytest.fixture
 async def aclient(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async with sandbox.async_client(retry=FAST_RETRY) as client:
+    sandbox.configure(rate_limit_enabled=False)
+    async with sandbox.async_client(retry=FAST_RETRY, rate_limit=RateLimit.unlimited()) as client:
         yield client
 
 
@@ -210,7 +211,9 @@ async def test_an_api_failure_is_reported_and_the_next_run_converges(
 async def test_roster_syncs_every_athlete_and_survives_one_failing(
     sandbox: Sandbox, store: Store
 ) -> None:
-    async with sandbox.async_client(sandbox.coach_api_key, retry=FAST_RETRY) as coach:
+    sandbox.configure(rate_limit_enabled=False)
+    async with sandbox.async_client(sandbox.coach_api_key, retry=FAST_RETRY,
+                                    rate_limit=RateLimit.unlimited()) as coach:
         blocked = sandbox.athlete_ids[1]
         sandbox.faults(route=f"GET /api/v1/athlete/{blocked}*", error_rate=1.0,
                        error_status=403)

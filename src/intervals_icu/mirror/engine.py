@@ -540,6 +540,11 @@ class _Run:
         coverage = (position.covered_from, position.covered_to)
         reader = _read_wellness_window if stream == "wellness" else _read_events_window
         step = timedelta(days=self.settings.window_days)
+        cf0 = position.covered_from
+        if (not self.deep and cf0 is not None and cf0 <= floor
+                and not position.history_complete and cf0 > EPOCH):
+            # the floor was reached but not the empty window below it (a run was stopped)
+            passes.append(Pass(max(EPOCH, cf0 - step), cf0 - timedelta(days=1), "backfill"))
         for read_pass in passes:
             windows = _windows(read_pass.oldest, read_pass.newest, self.settings.window_days)
             reaching_floor = read_pass.role in ("backfill", "deep") and read_pass.oldest <= floor

@@ -1,0 +1,24 @@
+"""Run one sync in its own process (the kill -9 test SIGKILLs it mid-run).
+
+    python -m tests.mirror.sync_child BASE_URL DB_URL   (the API key comes on stdin)
+"""
+
+from __future__ import annotations
+
+import sys
+
+from intervals_icu import ApiKey, Client
+from intervals_icu.mirror import Mirror
+
+
+def main() -> None:
+    base_url, database = sys.argv[1], sys.argv[2]
+    key = sys.stdin.readline().strip()
+    with Client(ApiKey(key), base_url=base_url) as client:
+        mirror = Mirror(client, database)
+        mirror.sync(streams=True)
+        mirror.close()
+
+
+if __name__ == "__main__":
+    main()
