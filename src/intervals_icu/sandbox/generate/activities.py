@@ -133,20 +133,11 @@ def make_recipe(ctx: AthleteContext, session: Session, when: datetime, rng: rand
     )
 
 
-def _clone(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clone(v) for v in value]
-    return value
-
-
 @functools.lru_cache(maxsize=1024)
-def _analysis(recipe: ActivityRecipe, settings_json: str, athlete_json: str, on: date) -> (
-    tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
-):
-    """Synthesize, summarize and find intervals; cached because test sandboxes are re-seeded
-    with the same seed many times per process. Callers get clones."""
+def _analysis(recipe: ActivityRecipe, settings_json: str, athlete_json: str, on: date) -> str:
+    """Synthesize, summarize and find intervals, as JSON text: cached because test sandboxes
+    are re-seeded with the same seed many times per process, and text because every caller
+    needs its own copy (parsing is the cheapest deep copy)."""
     settings = json.loads(settings_json)
     athlete = json.loads(athlete_json)
     arrays = synthesize(recipe, positions=False)
@@ -157,7 +148,7 @@ def _analysis(recipe: ActivityRecipe, settings_json: str, athlete_json: str, on:
         arrays, sport=recipe.sport, ftp=settings.get("ftp"), lthr=settings.get("lthr"),
         max_hr=settings.get("max_hr"), threshold_speed=settings.get("threshold_pace"),
         resting_hr=athlete.get("icu_resting_hr"))
-    return summary, intervals, groups
+    return json.dumps([summary, intervals, groups])
 
 
 _SUMMARY_SETTINGS = ("ftp", "lthr", "max_hr", "hr_zones", "power_zones", "threshold_pace",
@@ -172,8 +163,8 @@ def analyze(recipe: ActivityRecipe, settings: dict[str, Any] | None, athlete: di
     settings_json = json.dumps({k: (settings or {}).get(k) for k in _SUMMARY_SETTINGS
                                 if (settings or {}).get(k) is not None}, sort_keys=True)
     athlete_json = json.dumps({k: athlete.get(k) for k in _SUMMARY_ATHLETE}, sort_keys=True)
-    summary, intervals, groups = _analysis(recipe, settings_json, athlete_json, on)
-    return _clone(summary), _clone(intervals), _clone(groups)
+    summary, intervals, groups = json.loads(_analysis(recipe, settings_json, athlete_json, on))
+    return summary, intervals, groups
 
 
 def _name(session: Session, when: datetime, source: str, rng: random.Random) -> str:

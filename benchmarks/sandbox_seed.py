@@ -1,0 +1,98 @@
+"""How long seeding the sandbox takes, and what one activity's streams and files cost.
+
+    python benchmarks/sandbox_seed.py            # 1 and 5 years
+    python benchmarks/sandbox_seed.py --years 2  # other spans
+
+Prints figures; asserts nothing (the goal: a 5-year athlete seeds in under 60 s on a 2-core
+machine, a test sandbox of 0.25 years in about a second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import pickle
+import resource
+import time
+from datetime import UTC, date, datetime
+
+from intervals_icu.sandbox import Sandbox
+from intervals_icu.sandbox.clock import Clock
+from intervals_icu.sandbox.fitfile import parse_activity_file, write_fit
+from intervals_icu.sandbox.generate import generate_history
+from intervals_icu.sandbox.generate.activities import _analysis
+from intervals_icu.sandbox.state import SandboxState
+from intervals_icu.sandbox.streams import load_streams
+
+END = date(2025, 6, 30)
+
+
+def seed_one(years: float, seed: int = 42) -> tuple[SandboxState, str, float, float]:
+    """One athlete's history, from a cold cache: (state, id, wall seconds, CPU seconds).
+
+    CPU time is printed too because a shared machine's wall clock includes other work."""
+    _analysis.cache_clear()
+    gc.collect()
+    state = SandboxState(clock=Clock(datetime(2025, 6, 30, 20, tzinfo=UTC), frozen=True))
+    state.add_account("i500001", {"name": "Bench Athlete", "sex": "M", "weight": 72.0,
+                                  "icu_resting_hr": 50, "city": "Girona",
+                                  "timezone": "Europe/Madrid",
+                                  "icu_date_of_birth": "1988-04-12"})
+    started, cpu = time.perf_counter(), time.process_time()
+    generate_history(state, "i500001", seed=seed, years=years, end=END)
+    return state, "i500001", time.perf_counter() - started, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=float, nargs="*", default=[1.0, 5.0])
+    args = parser.parse_args()
+
+    print("seeding one athlete (cold cache)")
+    state = None
+    for years in args.years:
+        state, athlete_id, seconds, cpu = seed_one(years)
+        store = state.store(athlete_id)
+        count = len(store.activities)
+        kept = len(pickle.dumps(store)) / 2**20
+        print(f"  {years:g} years: {seconds:6.2f} s wall ({cpu:.2f} s CPU), {count} activities "
+              f"({count / (years * 52.18):.1f}/week, {cpu / max(count, 1) * 1000:.1f} ms CPU "
+              f"each), {len(store.wellness)} wellness days, {len(store.events)} events; "
+              f"the store pickles to {kept:.1f} MiB")
+
+    for label, seed in (("test sandbox (0.25 y, coach + 2)", 11),):
+        _analysis.cache_clear()
+        started = time.process_time()
+        sandbox = Sandbox(seed=seed, athletes=2, years=0.25)
+        cold = time.process_time() - started
+        sandbox.stop()
+        started = time.process_time()
+        sandbox = Sandbox(seed=seed, athletes=2, years=0.25)
+        warm = time.process_time() - started
+        sandbox.stop()
+        print(f"{label}: {cold:.2f} s CPU cold, {warm:.2f} s CPU again in the same process")
+
+    assert state is not None
+    store = state.store("i500001")
+    longest = max((a for a in store.activities.values() if a.get("source") != "MANUAL"),
+                  key=lambda a: a.get("elapsed_time") or 0)
+    detail = store.details[longest["id"]]
+    started = time.process_time()
+    streams = load_streams(detail)
+    synth = time.process_time() - started
+    started = time.process_time()
+    data = write_fit(longest, streams)
+    write = time.process_time() - started
+    started = time.process_time()
+    parse_activity_file("bench.fit", data)
+    parse = time.process_time() - started
+    hours = longest["elapsed_time"] / 3600
+    print(f"longest activity ({longest['type']}, {hours:.1f} h, {len(streams['time'])} "
+          f"samples), CPU: streams {synth * 1000:.0f} ms, write FIT {write * 1000:.0f} ms "
+          f"({len(data) / 1024:.0f} KiB), parse FIT {parse * 1000:.0f} ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"max resident memory of this process: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
