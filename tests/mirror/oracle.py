@@ -87,7 +87,7 @@ def assert_mirror_equals(store: Store, sandbox: Sandbox, athlete_id: str, *,
     for name in ("activities", "wellness", "events", "gear", "sport_settings"):
         missing = sorted(set(truth[name]) - set(mine[name]), key=str)
         extra = sorted(set(mine[name]) - set(truth[name]), key=str)
-        assert not missing and not extra, f"{name}: missing {missing[:5]}, extra {extra[:5]}"
+        assert (missing, extra) == ([], []), f"{name}: missing {missing[:5]}, extra {extra[:5]}"
         differ = [k for k in truth[name] if truth[name][k] != mine[name][k]]
         assert not differ, (
             f"{name}: {len(differ)} differ, e.g. {differ[0]}: "

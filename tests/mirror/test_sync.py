@@ -88,7 +88,8 @@ async def test_an_edit_is_found_and_logged_without_refetching_details(
     assert report.totals()["intervals"].requests == 0, "a rename does not touch intervals"
     logged = [c for c in changes(mirror.store, table_name="activities", change="updated")
               if c["record_id"] == target.id]
-    assert logged and "name" in logged[-1]["fields"]
+    assert logged
+    assert "name" in logged[-1]["fields"]
     assert logged[-1]["after"]["name"] == "Renamed by the coach"
     assert logged[-1]["before"]["name"] == target.name
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
@@ -188,7 +189,8 @@ async def test_progress_reports_every_stream(mirror: Mirror) -> None:
     finished = {p.stream for p in seen if p.finished}
     assert {"activities", "wellness", "events", "gear", "intervals"} <= finished
     intervals = [p for p in seen if p.stream == "intervals" and p.total]
-    assert intervals and intervals[-1].done == intervals[-1].total
+    assert intervals
+    assert intervals[-1].done == intervals[-1].total
 
 
 async def test_an_api_failure_is_reported_and_the_next_run_converges(
@@ -201,7 +203,8 @@ async def test_an_api_failure_is_reported_and_the_next_run_converges(
     assert report.athletes[0].streams["wellness"].error
     assert report.athletes[0].streams["activities"].error is None
     position = mirror.store.position(sandbox.athlete_id, "wellness")
-    assert position.last_error and position.covered_to is None
+    assert position.last_error
+    assert position.covered_to is None
     sandbox.clear_faults()
     again = await mirror.sync_async()
     assert again.ok, again.errors()
@@ -221,7 +224,8 @@ async def test_roster_syncs_every_athlete_and_survives_one_failing(
         report = await mirror.sync_async(roster=True)
         by_id = {a.athlete_id: a for a in report.athletes}
         assert set(by_id) == {sandbox.coach_id, *sandbox.athlete_ids}
-        assert by_id[blocked].error and "403" in by_id[blocked].error
+        assert by_id[blocked].error
+        assert "403" in by_id[blocked].error
         assert by_id[sandbox.athlete_id].ok
         assert report.status == "partial"
         assert_mirror_equals(store, sandbox, sandbox.athlete_id)
@@ -249,7 +253,7 @@ async def test_refresh_activity_applies_one_change(mirror: Mirror, aclient: Asyn
     counts = await mirror.refresh_activity(athlete, recent[0].id)
     assert counts.updated == 1
     again = await mirror.refresh_activity(athlete, recent[0].id)
-    assert again.updated == 0 and again.created == 0, "idempotent"
+    assert (again.updated, again.created) == (0, 0), "idempotent"
     await aclient.activities.delete(recent[1].id)
     gone = await mirror.refresh_activity(athlete, recent[1].id)
     assert gone.deleted == 1

@@ -662,7 +662,7 @@ class _Run:
         report = athlete.stream("files")
         assert self.mirror.files_dir is not None
         folder = self.mirror.files_dir / athlete_id
-        folder.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         pending = await self.mirror._db(self.store.activities_needing, athlete_id,
                                         "files_fingerprint")
         failures: list[str] = []
@@ -682,10 +682,10 @@ class _Run:
                     failures.append(_describe(exc))
                     return
             path = Path(download.path or target)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest, size = await asyncio.to_thread(_sha256, path)
             await self.mirror._db(self.store.apply_details, DetailWrite(
                 athlete_id, activity_id, marks={"files_fingerprint": planned},
-                file={"kind": "original", "path": str(path), "size": path.stat().st_size,
+                file={"kind": "original", "path": str(path), "size": size,
                       "sha256": digest, "fingerprint": planned}), run_id=self.report.run_id)
             report.read += 1
             report.created += 1
@@ -800,6 +800,14 @@ def _windows(oldest: date, newest: date, days: int) -> list[tuple[date, date]]:
 def _end_of(day: date) -> datetime:
     """The last second of a local day: ``newest`` as a date-time is unambiguous."""
     return datetime.combine(day, dtime(23, 59, 59))
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest(), path.stat().st_size
 
 
 def _date(value: Any) -> date | None:

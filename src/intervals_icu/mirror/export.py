@@ -245,8 +245,9 @@ def export_streams(
             length = max((len(v) for v in samples.values()), default=0)
             columns = [samples.get(name) for name in stream_names]
             if fmt == "parquet":
-                writer.write_columns([[athlete] * length, [activity] * length,
-                                      list(range(length))] + [
+                fixed: list[list[Any]] = [[athlete] * length, [activity] * length,
+                                          list(range(length))]
+                writer.write_columns(fixed + [
                     _numeric(col, length, boolean=name in _BOOLEAN_STREAMS)
                     for name, col in zip(stream_names, columns, strict=True)])
             else:

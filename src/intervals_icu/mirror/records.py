@@ -8,7 +8,7 @@ API key) are removed before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -77,7 +77,7 @@ def _int(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return int(round(float(value)))
+        return round(float(value))
     except (TypeError, ValueError):
         return None
 
@@ -157,9 +157,9 @@ _INTERVAL_COLUMNS = {
 }
 
 
-def interval_rows(intervals: list[Mapping[str, Any]],
-                  groups: list[Mapping[str, Any]]) -> list[tuple[str, str, dict[str, Any],
-                                                                  dict[str, Any]]]:
+def interval_rows(intervals: Sequence[Mapping[str, Any]],
+                  groups: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, dict[str, Any],
+                                                                      dict[str, Any]]]:
     """``(kind, interval_id, typed columns, record)`` for every interval and group.
 
     An interval without an id (the platform always sends one) is keyed by its position.

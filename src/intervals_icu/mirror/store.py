@@ -311,7 +311,7 @@ class Store:
             ).scalar()
         if isinstance(value, str):  # SQLite aggregates lose the column type
             return date.fromisoformat(value[:10])
-        return value  # type: ignore[no-any-return]
+        return value if isinstance(value, date) else None
 
     def activities_needing(self, athlete_id: str, mark: str) -> list[tuple[str, str, list[str]]]:
         """``(activity_id, detail_fingerprint, stream_types)`` of live, non-stub activities
@@ -438,19 +438,19 @@ class Store:
             ).values(checked_at=now, run_id=run_id))
         doomed = [k for k in tombstones if k not in latest]
         for chunk in _chunks(doomed):
-            where = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
+            where: list[Any] = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
             if scoped:
                 where.append(t.c.athlete_id == athlete_id)
             gone = [row[0] for row in conn.execute(sa.select(key_col).where(*where))]
             if not gone:
                 continue
-            values: dict[str, Any] = {"deleted_at": now, "run_id": run_id}
+            doomed_values: dict[str, Any] = {"deleted_at": now, "run_id": run_id}
             if table_name == "activities":
                 # its details go with it; if it ever comes back they are read again
-                values.update(intervals_fingerprint=None, streams_fingerprint=None,
-                              files_fingerprint=None)
+                doomed_values.update(intervals_fingerprint=None, streams_fingerprint=None,
+                                     files_fingerprint=None)
                 self.tombstone_activity_details(conn, athlete_id, gone, now)
-            conn.execute(sa.update(t).where(*where).values(**values))
+            conn.execute(sa.update(t).where(*where).values(**doomed_values))
             counts.deleted += len(gone)
             counts.changed_keys.extend(gone)
             log.extend(_change(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 
 from intervals_icu.mirror.schema import metadata
 
@@ -32,7 +33,7 @@ def run_migrations() -> None:
     engine.dispose()
 
 
-def _run(connection, schema):  # type: ignore[no-untyped-def]
+def _run(connection: Connection, schema: str | None) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

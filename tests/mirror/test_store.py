@@ -1,0 +1,68 @@
+"""The store's write paths on both databases: idempotent, atomic with the saved position,
+never deleting, and logging each change once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from intervals_icu.mirror import Store, schema
+from intervals_icu.mirror.fingerprint import fingerprint
+from intervals_icu.mirror.records import wellness_row
+from intervals_icu.mirror.store import RecordWrite, StateUpdate
+
+
+def w(day: str, **fields: object) -> RecordWrite:
+    record = {"id": day, **fields}
+    return RecordWrite(date.fromisoformat(day), record, wellness_row(record),
+                       fingerprint(record))
+
+
+def log(store: Store) -> list[tuple[str, str]]:
+    t = schema.changes
+    with store.engine.connect() as conn:
+        return [(r[0], r[1]) for r in conn.execute(
+            sa.select(t.c.record_id, t.c.change).order_by(t.c.change_id))]
+
+
+def test_applying_twice_changes_nothing(store: Store) -> None:
+    first = store.apply_records("wellness", "i1", [w("2025-01-01", hrv=50.0)])
+    again = store.apply_records("wellness", "i1", [w("2025-01-01", hrv=50.0)])
+    assert (first.created, again.created, again.updated, again.unchanged) == (1, 0, 0, 1)
+    assert log(store) == [("2025-01-01", "created")]
+
+
+def test_update_delete_restore_are_logged_and_rows_kept(store: Store) -> None:
+    store.apply_records("wellness", "i1", [w("2025-01-01", hrv=50.0)])
+    store.apply_records("wellness", "i1", [w("2025-01-01", hrv=55.0)])
+    store.apply_records("wellness", "i1", [], tombstones=[date(2025, 1, 1)])
+    assert store.live_keys("wellness", "i1") == set()
+    rows = list(store.rows("wellness", "i1", include_deleted=True))
+    assert len(rows) == 1
+    assert rows[0]["hrv"] == 55.0
+    store.apply_records("wellness", "i1", [w("2025-01-01", hrv=55.0)])
+    assert log(store) == [("2025-01-01", c) for c in ("created", "updated", "deleted",
+                                                      "restored")]
+
+
+def test_rows_and_position_commit_together(store: Store) -> None:
+    bad = w("2025-01-02", hrv=1.0)
+    bad.columns["no_such_column"] = 1
+    with pytest.raises(sa.exc.SQLAlchemyError):
+        store.apply_records("wellness", "i1", [w("2025-01-01", hrv=2.0), bad],
+                            state=StateUpdate("wellness", covered_from=date(2025, 1, 1),
+                                              covered_to=date(2025, 1, 2)))
+    assert store.live_keys("wellness", "i1") == set()
+    assert store.position("i1", "wellness").covered_to is None
+    store.apply_records("wellness", "i1", [w("2025-01-01", hrv=2.0)],
+                        state=StateUpdate("wellness", covered_from=date(2025, 1, 1),
+                                          covered_to=date(2025, 1, 2)))
+    assert store.position("i1", "wellness").covered_to == date(2025, 1, 2)
+
+
+def test_opening_again_does_not_migrate_twice(store: Store) -> None:
+    store.apply_records("wellness", "i1", [w("2025-01-01", hrv=2.0)])
+    store.migrate()
+    assert store.live_keys("wellness", "i1") == {date(2025, 1, 1)}
