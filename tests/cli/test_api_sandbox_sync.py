@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu
@@ -143,24 +144,28 @@ def test_sync_then_export_and_incremental_sync_finds_an_edit(
     assert float(first_row["weight"]) == 88.8
 
 
-def test_export_parquet_and_streams(icu: Icu, live: Sandbox, tmp_path: Path) -> None:
+def test_export_parquet_and_streams(icu: Icu, home: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.parquet as pq
 
     db = f"sqlite:///{tmp_path / 'mirror.db'}"
-    with live.client() as client:
-        since = (client.today() - timedelta(days=10)).isoformat()
-    assert icu("sync", "--db", db, "--streams", "--since", since).exit_code == 0
+    with Sandbox(seed=21, athletes=1, years=0.04) as small:  # two weeks: streams stay quick
+        monkeypatch.setenv("INTERVALS_BASE_URL", small.base_url)
+        monkeypatch.setenv("INTERVALS_API_KEY", small.api_key)
+        synced = icu("sync", "--db", db, "--streams")
+        assert synced.exit_code == 0, synced.stderr
+        with small.client() as client:
+            activity = next(a for a in client.activities.list(client.today() - timedelta(14))
+                            if getattr(a, "type", None) in {"Ride", "Run"})
     target = tmp_path / "wellness.parquet"
     run = icu("export", "wellness", "--db", db, "--format", "parquet", "-o", str(target))
     assert run.exit_code == 0, run.stderr
     assert pq.read_table(target).num_rows > 0
-    with live.client() as client:
-        activity = next(a for a in client.activities.list(since)
-                        if getattr(a, "type", None) in {"Ride", "Run"})
     samples = icu("export", "streams", "--db", db, "--activity", activity.id).stdout
     header = samples.splitlines()[0].split(",")
     assert header[:4] == ["athlete_id", "activity_id", "sample", "time"]
     assert len(samples.splitlines()) > 100
+    assert {line.split(",")[1] for line in samples.splitlines()[1:]} == {activity.id}
     assert icu("export", "streams", "--db", db).exit_code == 2
 
 
