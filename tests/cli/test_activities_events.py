@@ -95,6 +95,30 @@ def test_download_is_parallel_and_resumable(icu: Icu, live: Sandbox, tmp_path: P
     assert again.json()["kept"] == 2 * len(ids) - 1
 
 
+def test_download_files_of_every_kind(icu: Icu, live: Sandbox, tmp_path: Path) -> None:
+    import gzip
+
+    import fitdecode
+
+    dest = tmp_path / "files"
+    outdoor = next(a for a in _activities(icu, "30d")
+                   if a.get("source") not in {"STRAVA", "MANUAL"} and a.get("type") in
+                   {"Ride", "Run"} and not a.get("trainer"))
+    run = icu("activities", "download", outdoor["id"], "--what", "original,fit,gpx",
+              "--dest", str(dest), "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["saved"] == 3
+    [original] = list(dest.glob(f"{outdoor['id']}.original.*"))
+    raw = original.read_bytes()
+    if original.name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    with fitdecode.FitReader((dest / f"{outdoor['id']}.fit").read_bytes()) as fit:
+        assert any(isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record"
+                   for frame in fit)
+    assert b"<gpx" in (dest / f"{outdoor['id']}.gpx").read_bytes()[:500]
+    assert raw
+
+
 def test_download_needs_something_to_download(icu: Icu, live: Sandbox) -> None:
     assert icu("activities", "download").exit_code == 2
     assert icu("activities", "download", "i1", "--what", "laps").exit_code == 2
