@@ -18,5 +18,5 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    result = app(args=argv, standalone_mode=True)
+    result = app(args=argv, standalone_mode=True, prog_name="icu")
     return int(result or 0)
