@@ -18,8 +18,14 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
 EXAMPLE = re.compile(r"^\$ (?:[A-Z_]+=\S+ )*(icu .*)$", re.MULTILINE)
 
 
+def _children(command: Any) -> dict[str, Any]:
+    if not hasattr(command, "list_commands"):
+        return {}
+    return {name: command.get_command(None, name) for name in command.list_commands(None)}
+
+
 def _leaves(command: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
-    children = getattr(command, "commands", None)
+    children = _children(command)
     if not children:
         return {path: command}
     found: dict[tuple[str, ...], Any] = {}
@@ -50,12 +56,12 @@ def test_examples_use_real_commands_and_options() -> None:
         words = shlex.split(line.split(" #")[0].split(" |")[0].split(" >")[0])[1:]
         command: Any = ROOT
         options = {o for p in ROOT.params for o in p.opts}
-        while words and getattr(command, "commands", None) and words[0] in command.commands:
-            command = command.commands[words.pop(0)]
+        while words and words[0] in _children(command):
+            command = _children(command)[words.pop(0)]
             options |= {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
         eager = any(w in {"--install-completion", "--show-completion", "--version"}
                     for w in words)
-        assert eager or not getattr(command, "commands", None) or \
+        assert eager or not _children(command) or \
             getattr(command, "invoke_without_command", False), f"{line}: incomplete command"
         for word in words:
             if word.startswith("-") and not word.lstrip("-").isdigit():

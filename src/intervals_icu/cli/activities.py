@@ -16,9 +16,10 @@ from intervals_icu.cli.output import (
     JsonOpt,
     Out,
     YesOpt,
+    command_group,
 )
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 
 RangeArg = Annotated[str, typer.Argument(
     metavar="RANGE", help="Days: 2025-03-01, 2025-01-01..2025-03-31, 2025-03, 2025, 30d, today.")]

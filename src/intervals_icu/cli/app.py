@@ -1,10 +1,14 @@
-"""The typer application: the root command, its groups, and the mapping from library errors to
-exit codes. Command modules import only typer and the standard library at module level (the
-library, httpx, pydantic, rich tables are imported inside commands), so ``icu --help`` is fast.
+"""The typer application: the root command, its lazily loaded commands, and the mapping from
+library errors to exit codes.
+
+Commands are loaded on demand: ``icu --help`` lists them from the table below without
+importing their modules, and ``icu wellness set`` imports only ``cli/wellness.py`` (which
+itself imports the library, httpx and pydantic inside the command). That keeps start-up fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated, Any
 
 import typer
@@ -12,9 +16,71 @@ from typer.core import TyperGroup
 
 from intervals_icu._version import __version__
 
+# name -> (module in intervals_icu.cli, attribute, short help). An attribute named ``app`` is
+# a typer group of sub-commands; any other is a function that becomes one command.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "auth": ("auth", "app", "Log in, check and forget credentials."),
+    "whoami": ("auth", "whoami", "Who the credentials belong to."),
+    "doctor": ("doctor", "doctor", "Check connectivity, credentials, athlete, clock, rate "
+                                   "limit; print the fix."),
+    "athletes": ("athletes", "athletes", "The athletes you coach or follow, with summary "
+                                         "columns."),
+    "activities": ("activities", "app", "List, show, edit and download activities."),
+    "wellness": ("wellness", "app", "Show, set, lock and unlock wellness records."),
+    "events": ("events", "app", "Planned workouts, notes and other calendar events."),
+    "api": ("api", "api", "Call any operation of the API by its operationId."),
+    "journal": ("journal_cmd", "app", "The journal of writes made by icu (batches)."),
+    "undo": ("journal_cmd", "undo", "Restore every record of a batch to its state before it."),
+    "sync": ("sync", "sync", "Mirror athletes' data into SQLite or PostgreSQL."),
+    "export": ("export", "app", "Export mirrored data as CSV or Parquet."),
+    "webhooks": ("webhooks_cmd", "app", "Receive, replay and inspect webhooks."),
+    "sandbox": ("sandbox_cmd", "sandbox", "Run the local Intervals.icu sandbox as a server."),
+    "demo": ("demo", "demo", "Sandbox + mirror + changes: watch a sync find every change."),
+}
+
+
+def load_command(name: str) -> Any:
+    """Build the click command ``name`` from its module (imported now)."""
+    module_name, attribute, short_help = COMMANDS[name]
+    module = importlib.import_module(f"intervals_icu.cli.{module_name}")
+    target = getattr(module, attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_command(target)
+        command.help = command.help or short_help
+    else:
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    command.short_help = short_help
+    return command
+
 
 class _IcuGroup(TyperGroup):
-    """Turns the library's typed errors into one readable line and a documented exit code."""
+    """Loads commands on demand, and turns the library's typed errors into one readable line
+    and a documented exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, short_help) for name, (_, _, short_help) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(args[0], list(COMMANDS))
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {args[0]!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -62,54 +128,8 @@ def root(
 
     Credentials: `icu auth login`, or INTERVALS_API_KEY (and INTERVALS_ATHLETE_ID,
     INTERVALS_BASE_URL). Every write is journaled; `icu journal` lists batches, `icu undo`
-    reverts one.
+    reverts one. Exit codes: docs/cli.md.
     """
     from intervals_icu.cli.session import ROOT
 
     ROOT.base_url, ROOT.journal = base_url, journal
-
-
-def _register() -> None:
-    from intervals_icu.cli import (
-        activities,
-        api,
-        athletes,
-        auth,
-        demo,
-        doctor,
-        events,
-        export,
-        journal_cmd,
-        sandbox_cmd,
-        sync,
-        webhooks_cmd,
-        wellness,
-    )
-
-    app.add_typer(auth.app, name="auth", help="Log in, check and forget credentials.")
-    app.command("whoami", help="Who the credentials belong to.")(auth.whoami)
-    app.command("doctor", help="Check connectivity, credentials, athlete, clock, rate limit.")(
-        doctor.doctor)
-    app.command("athletes", help="The athletes you coach or follow, with summary columns.")(
-        athletes.athletes)
-    app.add_typer(activities.app, name="activities", help="List, show, edit and download "
-                                                          "activities.")
-    app.add_typer(wellness.app, name="wellness", help="Show, set, lock and unlock wellness "
-                                                      "records.")
-    app.add_typer(events.app, name="events", help="Planned workouts, notes and other calendar "
-                                                  "events.")
-    app.command("api", help="Call any operation of the API by its operationId.")(api.api)
-    app.add_typer(journal_cmd.app, name="journal", help="The journal of writes made by icu.")
-    app.command("undo", help="Restore every record of a batch to its state before the batch.")(
-        journal_cmd.undo)
-    app.command("sandbox", help="Run the local Intervals.icu sandbox as a server.")(
-        sandbox_cmd.sandbox)
-    app.command("sync", help="Mirror athletes' data into SQLite or PostgreSQL.")(sync.sync)
-    app.add_typer(export.app, name="export", help="Export mirrored data as CSV or Parquet.")
-    app.add_typer(webhooks_cmd.app, name="webhooks", help="Receive, replay and inspect "
-                                                          "webhooks.")
-    app.command("demo", help="Sandbox + mirror + changes: watch a sync find every change.")(
-        demo.demo)
-
-
-_register()

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from intervals_icu.cli.output import AthleteOpt, ExitCode, JsonOpt, Out
+from intervals_icu.cli.output import AthleteOpt, ExitCode, JsonOpt, Out, command_group
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 
 
 def _me(client: Any) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from intervals_icu.cli.output import (
     JsonOpt,
     Out,
     YesOpt,
+    command_group,
 )
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 
 LIST_COLUMNS: list[Column | str] = [
     Column("id", justify="right"), Column("date", no_wrap=True), "category", "type", "name",

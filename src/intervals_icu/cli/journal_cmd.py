@@ -6,9 +6,18 @@ from typing import Annotated, Any
 
 import typer
 
-from intervals_icu.cli.output import Column, CsvOpt, DryRunOpt, ExitCode, JsonOpt, Out, YesOpt
+from intervals_icu.cli.output import (
+    Column,
+    CsvOpt,
+    DryRunOpt,
+    ExitCode,
+    JsonOpt,
+    Out,
+    YesOpt,
+    command_group,
+)
 
-app = typer.Typer(invoke_without_command=True)
+app = command_group(invoke_without_command=True)
 
 BatchArg = Annotated[str, typer.Argument(metavar="BATCH",
                                          help="A batch number from `icu journal`, or 'last'.")]

@@ -24,6 +24,7 @@ __all__ = [
     "JsonOpt",
     "Out",
     "YesOpt",
+    "command_group",
     "exit_code_for",
 ]
 
@@ -91,6 +92,12 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", hidden=True, envvar="INTERVALS_BASE_URL",
                  help="API base URL (e.g. a sandbox)."),
 ]
+
+def command_group(**options: Any) -> typer.Typer:
+    """A sub-command group (``icu wellness ...``): no completion options of its own (the root
+    has them), plain help like the root's."""
+    return typer.Typer(add_completion=False, rich_markup_mode=None, **options)
+
 
 CONFIRM_ABOVE = 20
 """A write touching more records than this asks for confirmation unless --yes."""

@@ -187,7 +187,8 @@ def confirm_or_exit(out: Out, count: int, *, yes: bool, what: str = "records") -
     if yes or count <= CONFIRM_ABOVE:
         return
     try:
-        agreed = typer.confirm(f"This changes {count} {what}. Continue?", default=False,
+        agreed = typer.confirm(f"This changes {count} {what} (--dry-run lists them). Continue?",
+                               default=False,
                                err=True)
     except typer.Abort:
         agreed = False

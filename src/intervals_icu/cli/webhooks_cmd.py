@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from intervals_icu.cli.output import Column, ExitCode, JsonOpt, Out
+from intervals_icu.cli.output import Column, ExitCode, JsonOpt, Out, command_group
 from intervals_icu.cli.sync import DbOpt
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 
 SecretOpt = Annotated[list[str] | None, typer.Option(
     "--secret", envvar="INTERVALS_WEBHOOK_SECRET", metavar="SECRET",

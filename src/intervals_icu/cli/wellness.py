@@ -16,9 +16,10 @@ from intervals_icu.cli.output import (
     JsonOpt,
     Out,
     YesOpt,
+    command_group,
 )
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 
 DEFAULT_COLUMNS = ["id", "weight", "restingHR", "hrv", "sleep_h", "readiness", "soreness",
                    "fatigue", "mood", "steps", "ctl", "atl", "comments", "locked"]
