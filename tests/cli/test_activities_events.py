@@ -220,3 +220,13 @@ def test_delete_a_range_asks_above_20(icu: Icu, live: Sandbox, tmp_path: Path) -
 @pytest.mark.parametrize("args", [["events", "delete"], ["events", "list", "2030-13"]])
 def test_bad_input_exits_2(icu: Icu, live: Sandbox, args: list[str]) -> None:
     assert icu(*args).exit_code == 2
+
+
+def test_undo_says_what_it_cannot_restore(icu: Icu, live: Sandbox) -> None:
+    activity = _editable(icu)
+    deleted = icu("api", "deleteActivity", "-p", f"id={activity['id']}")
+    assert deleted.exit_code == 0, deleted.stderr
+    run = icu("undo", "last")
+    assert run.exit_code == 8
+    assert "cannot be restored" in run.stderr
+    assert "deleted activity" in run.stderr

@@ -158,3 +158,14 @@ def _state(client: Any) -> dict[str, dict[str, Any]]:
 def _content(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in {"id", "updated"}
             and v not in (False, None)}
+
+
+async def test_the_async_client_journals_too(tmp_path: Path) -> None:
+    sandbox = Sandbox(seed=4, athletes=1, years=0, history=False)
+    journal = SqliteJournal(tmp_path / "j.sqlite3")
+    async with sandbox.async_client(journal=journal) as client:
+        with journal.batch("async") as batch_id:
+            await client.wellness.update("2020-01-01", weight=70.0)
+    [entry] = journal.entries(batch_id)
+    assert entry.target == Target("wellness", "2020-01-01")
+    assert entry.sent == {"weight": 70.0}

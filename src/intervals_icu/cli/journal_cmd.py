@@ -180,8 +180,12 @@ def undo(
             if as_json:
                 out.json({"batch": None, "undoes": batch_id, "restored": 0,
                           "impossible": notes})
+            elif notes:
+                out.error(f"nothing else to restore in batch {batch_id}")
             else:
                 out.note(f"nothing to restore: every record of batch {batch_id} is as it was")
+            if notes:
+                raise typer.Exit(ExitCode.CHECK_FAILED)
             return
         confirm_or_exit(out, len(steps), yes=yes)
         with session.batch(f"undo batch {batch_id}: {info.description}",
