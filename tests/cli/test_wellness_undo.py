@@ -204,3 +204,16 @@ def test_bad_field_is_refused_before_sending(icu: Icu, live: Sandbox) -> None:
     assert run.exit_code == 2
     assert "weight" in run.stderr  # the suggestion
     assert icu("journal", "--json").json() == []
+
+
+def test_undo_refuses_another_server_and_the_journal_holds_no_key(
+    icu: Icu, live: Sandbox, home: Any
+) -> None:
+    batch = icu("wellness", "set", "2021-02-01", "weight=60", "--unlock", "--json").json()
+    assert batch["batch"]
+    elsewhere = icu("--base-url", "http://127.0.0.1:9", "undo", str(batch["batch"]))
+    assert elsewhere.exit_code == 2
+    assert live.base_url in elsewhere.stderr
+    for path in (home / "data").rglob("*"):
+        if path.is_file():
+            assert live.api_key.encode() not in path.read_bytes(), path
