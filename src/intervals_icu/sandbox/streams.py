@@ -312,9 +312,10 @@ def _stop_mask(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatAr
     """Seconds stopped (traffic lights, a café): only during easy parts, not near the start."""
     n = target.size
     stopped = np.zeros(n, dtype=bool)
-    if recipe.stops <= 0 or n < 900:
+    if recipe.stops <= 0 or n < 1500:
         return stopped
-    easy = np.flatnonzero(target[300:n - 120] < 0.8) + 300
+    # Out of town first: no stops in the first 15 minutes.
+    easy = np.flatnonzero(target[900:n - 120] < 0.8) + 900
     if easy.size == 0:
         return stopped
     for _ in range(recipe.stops):
