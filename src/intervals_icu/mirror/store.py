@@ -396,17 +396,16 @@ class Store:
                                   list(latest))
         log: list[dict[str, Any]] = []
         unchanged: list[Any] = []
+        upserts: list[dict[str, Any]] = []
         for key, write in latest.items():
             old = existing.get(key)
-            values = {**write.columns, **write.extra, "record": write.record,
-                      "fingerprint": write.fingerprint, "checked_at": now, "deleted_at": None,
-                      "run_id": run_id}
+            row = {key_name: key, **write.columns, **write.extra, "record": write.record,
+                   "fingerprint": write.fingerprint, "checked_at": now, "deleted_at": None,
+                   "run_id": run_id, "first_seen_at": now, "changed_at": now}
+            if scoped:
+                row["athlete_id"] = athlete_id
             if old is None:
-                row = {key_name: key, **values, "first_seen_at": now, "changed_at": now}
-                if scoped:
-                    row["athlete_id"] = athlete_id
-                _upsert(conn, t, row, _pk(t), {k: v for k, v in row.items()
-                                               if k not in ("first_seen_at",)})
+                upserts.append(row)
                 counts.created += 1
                 counts.changed_keys.append(key)
                 log.append(_change(run_id, athlete_id, table_name, key, "created", now))
@@ -415,9 +414,7 @@ class Store:
             if old_fp == write.fingerprint and old_deleted is None:
                 unchanged.append(key)
                 continue
-            values["changed_at"] = now
-            conn.execute(sa.update(t).where(*_where(t, key_col, athlete_id, scoped, key))
-                         .values(**values))
+            upserts.append(row)
             counts.changed_keys.append(key)
             if old_deleted is not None:
                 counts.restored += 1
@@ -431,6 +428,7 @@ class Store:
                     before={f: (old_record or {}).get(f) for f in fields},
                     after={f: write.record.get(f) for f in fields},
                 ))
+        _upsert_many(conn, t, upserts, _pk(t), keep=("first_seen_at",))
         counts.unchanged += len(unchanged)
         for chunk in _chunks(unchanged):
             conn.execute(sa.update(t).where(
@@ -509,6 +507,7 @@ class Store:
             )
         }
         seen: set[tuple[str, str]] = set()
+        rows: list[dict[str, Any]] = []
         for kind, interval_id, columns, record in interval_rows(detail.intervals or [],
                                                                 detail.groups or []):
             key = (kind, interval_id)
@@ -518,17 +517,15 @@ class Store:
             if old is not None and old[0] == fp and old[1] is None:
                 counts.unchanged += 1
                 continue
-            row = {"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
-                   "kind": kind, "interval_id": interval_id, **columns, "record": record,
-                   "fingerprint": fp, "changed_at": now, "checked_at": now, "deleted_at": None,
-                   "run_id": run_id}
+            rows.append({"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
+                         "kind": kind, "interval_id": interval_id, **columns, "record": record,
+                         "fingerprint": fp, "changed_at": now, "checked_at": now,
+                         "deleted_at": None, "run_id": run_id, "first_seen_at": now})
             if old is None:
                 counts.created += 1
-                _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
             else:
                 counts.updated += 1
-                conn.execute(sa.update(t).where(*base, t.c.kind == kind,
-                                                t.c.interval_id == interval_id).values(**row))
+        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
         gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
         for kind, interval_id in gone:
             conn.execute(sa.update(t).where(*base, t.c.kind == kind,
@@ -549,6 +546,7 @@ class Store:
             )
         }
         seen: set[str] = set()
+        rows: list[dict[str, Any]] = []
         for stream in detail.streams or []:
             stream_type = str(stream.get("type") or "")
             if not stream_type or stream_type in seen:
@@ -570,14 +568,14 @@ class Store:
                 "fingerprint": fp,
                 "meta": {k: v for k, v in stream.items() if k not in ("data", "data2")},
                 "changed_at": now, "checked_at": now, "deleted_at": None, "run_id": run_id,
+                "first_seen_at": now,
             }
+            rows.append(row)
             if old is None:
                 counts.created += 1
-                _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
             else:
                 counts.updated += 1
-                conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
-                             .values(**row))
+        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
         gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
         for stream_type in gone:
             conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
@@ -697,12 +695,29 @@ def _pk(t: sa.Table) -> list[str]:
     return [c.name for c in t.primary_key.columns]
 
 
-def _where(t: sa.Table, key_col: sa.Column[Any], athlete_id: str, scoped: bool,
-           key: Any) -> list[Any]:
-    where = [key_col == key]
-    if scoped:
-        where.append(t.c.athlete_id == athlete_id)
-    return where
+def _upsert_many(conn: Connection, t: sa.Table, rows: Sequence[Mapping[str, Any]],
+                 keys: list[str], *, keep: Sequence[str] = ()) -> None:
+    """Upsert many rows with one statement per set of columns (executemany): on conflict
+    every column but the keys and ``keep`` (e.g. ``first_seen_at``) takes the new value."""
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    name = conn.dialect.name
+    for columns, batch in groups.items():
+        if name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(t)
+        elif name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(t)
+        else:  # pragma: no cover - other databases: plain inserts
+            conn.execute(sa.insert(t), list(batch))
+            continue
+        changes = {c: stmt.excluded[c] for c in columns if c not in keys and c not in keep}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes),
+                     list(batch))
 
 
 def _upsert(conn: Connection, t: sa.Table, row: Mapping[str, Any], keys: list[str],

@@ -1,0 +1,131 @@
+"""Mirror benchmark: what a sync costs in requests and time, against the live sandbox.
+
+    python benchmarks/mirror.py                 # 5-year athlete (~1,800 activities)
+    python benchmarks/mirror.py --years 1       # quicker
+
+One run, this machine. The sandbox serves on 127.0.0.1 with its platform-like rate limit
+(10 requests/s, burst 20) and the client keeps its default pacing (10/s, burst 5); the
+"floor" is requests / 10 per second, the least time the rate limit allows. The last part
+relaxes pacing on both sides to show how far the floor is from the work itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from intervals_icu import AsyncClient, RateLimit
+from intervals_icu.mirror import Mirror, SyncReport
+from intervals_icu.sandbox import Sandbox
+
+RATE = 10.0
+
+
+def line(label: str, report: SyncReport, extra: str = "") -> None:
+    floor = report.requests / RATE
+    print(f"  {label:<44} {report.requests:>6} req  {report.wall_seconds:>7.2f} s   "
+          f"floor {floor:>6.2f} s  ({report.wall_seconds / max(floor, 1e-9):.2f}x){extra}")
+
+
+async def sync(client: AsyncClient, url: str, **options: Any) -> SyncReport:
+    mirror = Mirror(client, url)
+    try:
+        return await mirror.sync_async(**options)
+    finally:
+        mirror.close()
+
+
+async def main(years: float, workdir: Path) -> None:
+    started = time.perf_counter()
+    sandbox = Sandbox(seed=42, athletes=1, years=years).start()
+    athlete = sandbox.athlete_id
+    store = sandbox.state.store(athlete)
+    print(f"sandbox: {years} years, {len(store.activities)} activities, "
+          f"{len(store.wellness)} wellness days, {len(store.events)} events "
+          f"(seeded in {time.perf_counter() - started:.0f} s) at {sandbox.base_url}")
+    print(f"{'':<46} requests      wall        floor (requests / {RATE:.0f}/s)")
+    try:
+        print("paced (sandbox 10/s burst 20, client default RateLimit 10/s burst 5):")
+        async with AsyncClient(_key(sandbox), base_url=sandbox.base_url) as client:
+            summaries = await sync(client, f"sqlite:///{workdir / 'summaries.db'}",
+                                   intervals=False)
+            line("full sync: summaries, wellness, events", summaries)
+            url = f"sqlite:///{workdir / 'mirror.db'}"
+            full = await sync(client, url)
+            intervals = full.totals()["intervals"]
+            line("full sync with intervals for every activity", full,
+                 f"  [intervals: {intervals.requests} req for {intervals.read} activities]")
+            edited = await _edit(client, 10)
+            incremental = await sync(client, url)
+            found = incremental.totals()["activities"].updated
+            line("incremental after 10 edits", incremental,
+                 f"  [edits found: {found} of {edited}]")
+            deep = await sync(client, url, deep=True)
+            line("deep sync (every summary re-read)", deep,
+                 f"  [changes: {sum(s.changed for s in deep.totals().values())}]")
+        print("relaxed (sandbox rate limit off, client RateLimit.unlimited()):")
+        sandbox.configure(rate_limit_enabled=False)
+        async with AsyncClient(_key(sandbox), base_url=sandbox.base_url,
+                               rate_limit=RateLimit.unlimited()) as client:
+            relaxed = await sync(client, f"sqlite:///{workdir / 'relaxed.db'}")
+            line("full sync with intervals", relaxed)
+            streams = await sync(client, url, streams=True)
+            line("streams for every activity", streams,
+                 f"  [{streams.totals()['streams'].read} activities]")
+        size = (workdir / "mirror.db").stat().st_size / 1e6
+        print(f"database with streams: {size:.0f} MB")
+        peak, rows, seconds = _export_peak(url, workdir / "streams.parquet")
+        print(f"streams export (parquet, every activity): {rows} rows in {seconds:.1f} s, "
+              f"peak memory {peak:.0f} MB (process max RSS)")
+    finally:
+        sandbox.stop()
+
+
+def _key(sandbox: Sandbox) -> Any:
+    from intervals_icu import ApiKey
+
+    return ApiKey(sandbox.api_key)
+
+
+async def _edit(client: AsyncClient, count: int) -> int:
+    """Rename ``count`` activities of the last two weeks (a coach fixing names)."""
+    today = await client.today()
+    recent = [a for a in await client.activities.list(today - timedelta(days=13))
+              if not a.is_strava_stub]
+    chosen = random.Random(1).sample(recent, min(count, len(recent)))
+    for activity in chosen:
+        await client.activities.update(activity.id, name=f"{activity.name} (edited)")
+    return len(chosen)
+
+
+def _export_peak(url: str, dest: Path) -> tuple[float, int, float]:
+    """Run the export in a fresh process so its peak RSS is the export's own."""
+    code = (
+        "import resource, sys, time\n"
+        "from intervals_icu.mirror import Store\n"
+        "from intervals_icu.mirror.export import export_streams\n"
+        "t = time.perf_counter()\n"
+        f"r = export_streams(Store({url!r}), {str(dest)!r}, since='1970-01-01', "
+        "format='parquet')\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, r.rows, "
+        "time.perf_counter() - t)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), int(out[1]), float(out[2])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=float, default=5.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="icu-mirror-bench-") as folder:
+        asyncio.run(main(args.years, Path(folder)))
