@@ -152,8 +152,11 @@ def test_export_parquet_and_streams(icu: Icu, home: Path, tmp_path: Path,
     with Sandbox(seed=21, athletes=1, years=0.04) as small:  # two weeks: streams stay quick
         monkeypatch.setenv("INTERVALS_BASE_URL", small.base_url)
         monkeypatch.setenv("INTERVALS_API_KEY", small.api_key)
-        synced = icu("sync", "--db", db, "--streams")
+        files = tmp_path / "originals"
+        synced = icu("sync", "--db", db, "--streams", "--files", str(files), "--json")
         assert synced.exit_code == 0, synced.stderr
+        assert synced.json()["athletes"][0]["streams"]["files"]["created"] > 0
+        assert any(p.is_file() for p in files.rglob("*"))
         with small.client() as client:
             activity = next(a for a in client.activities.list(client.today() - timedelta(14))
                             if getattr(a, "type", None) in {"Ride", "Run"})
