@@ -57,7 +57,8 @@ def journal(
         batches = store.batches(limit=limit)
         path = store.path
     rows = [{
-        "batch": b.id, "when": b.created_at, "athlete": b.athlete_id,
+        "batch": b.id, "when": b.created_at,
+        "athlete": b.athlete_id if as_json or b.athlete_id != "0" else "(you)",
         "description": b.description, "records": b.records, "writes": b.entries,
         "status": b.status + (f", undone by {b.undone_by}" if b.undone_by else "")
         + (f", undoes {b.undoes}" if b.undoes else ""),
