@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     DateTime,
     Engine,
     Index,
@@ -45,6 +45,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -224,6 +225,14 @@ class Inbox:
             Column("holder", String(128), nullable=False),
             Column("expires_at", DateTime(), nullable=False),
         )
+        # Built once: constructing statements per event costs more than executing them.
+        dialect_insert = sqlite.insert if is_sqlite(self.engine) else postgresql.insert
+        self._insert_new = (dialect_insert(self.entries)
+                            .on_conflict_do_nothing(index_elements=["dedup_key"])
+                            .returning(self.entries.c.dedup_key))
+        self._count_redelivery = (
+            update(self.entries).where(self.entries.c.dedup_key == bindparam("key"))
+            .values(deliveries=self.entries.c.deliveries + bindparam("times")))
         if create:
             self.create_tables()
 
@@ -256,42 +265,54 @@ class Inbox:
 
     def store_many(self, deliveries: Sequence[Sequence[Mapping[str, Any]]]) -> list[StoreResult]:
         """Store several deliveries in ONE transaction (the receiver's group commit):
-        one commit, one fsync, however many requests were waiting."""
+        one commit, one fsync, however many requests were waiting.
+
+        Two statements whatever the number of events: an INSERT of every distinct key
+        (``ON CONFLICT DO NOTHING RETURNING`` tells which were new), and an UPDATE that
+        counts the redeliveries."""
         received = _db_time(_now())
+        rows: dict[str, dict[str, Any]] = {}
+        marks: list[list[tuple[str, bool]]] = []  # per delivery: (key, first occurrence)
+        for events in deliveries:
+            delivery_marks = []
+            for event in events:
+                key = dedup_key(event)
+                first = key not in rows
+                if first:
+                    rows[key] = self._row(event, key, received)
+                delivery_marks.append((key, first))
+            marks.append(delivery_marks)
+        inserted: set[str] = set()
         with self.engine.begin() as conn:
-            return [self._store_in(conn, events, received) for events in deliveries]
+            if rows:
+                inserted = set(conn.execute(self._insert_new, builtins.list(rows.values()))
+                               .scalars())
+            again = Counter(key for delivery_marks in marks for key, first in delivery_marks
+                            if not (first and key in inserted))
+            if again:
+                conn.execute(self._count_redelivery,
+                             [{"key": key, "times": n} for key, n in again.items()])
+        results = []
+        for delivery_marks in marks:
+            new = sum(1 for key, first in delivery_marks if first and key in inserted)
+            results.append(StoreResult(new=new, duplicates=len(delivery_marks) - new))
+        return results
 
-    def _insert(self) -> Any:
-        return (sqlite.insert if is_sqlite(self.engine) else postgresql.insert)(self.entries)
-
-    def _store_in(self, conn: Connection, events: Sequence[Mapping[str, Any]],
-                  received: datetime) -> StoreResult:
-        t = self.entries
-        new = duplicates = 0
-        for event in events:
-            key = dedup_key(event)
-            when = event_time(event)
-            statement = self._insert().values(
-                dedup_key=key,
-                athlete_id=str(event.get("athlete_id")),
-                event_type=str(event.get("type")),
-                event_time=_db_time(when) if when else received,
-                payload=canonical_json(dict(event)),
-                received_at=received,
-                deliveries=1,
-                status=EntryStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=received,
-                steps_done="[]",
-            ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(t.c.id)
-            # RETURNING, not rowcount: drivers disagree on rowcount for INSERT .. RETURNING.
-            if conn.execute(statement).first() is not None:
-                new += 1
-            else:
-                conn.execute(update(t).where(t.c.dedup_key == key)
-                             .values(deliveries=t.c.deliveries + 1))
-                duplicates += 1
-        return StoreResult(new=new, duplicates=duplicates)
+    def _row(self, event: Mapping[str, Any], key: str, received: datetime) -> dict[str, Any]:
+        when = event_time(event)
+        return {
+            "dedup_key": key,
+            "athlete_id": str(event.get("athlete_id")),
+            "event_type": str(event.get("type")),
+            "event_time": _db_time(when) if when else received,
+            "payload": canonical_json(dict(event)),
+            "received_at": received,
+            "deliveries": 1,
+            "status": EntryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": received,
+            "steps_done": "[]",
+        }
 
     # -- inspecting and replaying ---------------------------------------------------------------
 
