@@ -10,6 +10,7 @@ from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.generate.athletes import AthleteModel
 from intervals_icu.sandbox.generate.plan import DayPlan
 from intervals_icu.sandbox.generate.workouts import Session
+from intervals_icu.sandbox.planned_workouts import fill_workout_fields
 from intervals_icu.sandbox.state import SandboxState
 
 __all__ = ["CalendarBuilder"]
@@ -54,22 +55,22 @@ class CalendarBuilder:
                                              self.rng.randint(0, 59)), tzinfo=UTC)
 
     def workout(self, day: date, session: Session) -> dict[str, Any]:
-        load, intensity = session.planned_load()
+        """A planned workout written as native text; the doc, duration, load and intensity
+        are derived from the text exactly as for a workout created through the API."""
+        description = session.description()
         event: dict[str, Any] = {
             "category": "WORKOUT",
             "start_date_local": _midnight(day),
             "type": session.sport,
             "name": session.name,
-            "description": session.description(),
-            "workout_doc": session.workout_doc(),
-            "moving_time": session.duration,
-            "icu_training_load": load,
-            "icu_intensity": intensity,
+            "description": description,
             "target": session.target,
             "indoor": session.indoor,
             "created_by_id": self.planner_id,
             "updated": self._stamp(self._planned_on(day)),
         }
+        fill_workout_fields(self.state.store(self.athlete_id), event,
+                            {"description": description}, sport=session.sport)
         if session.sport in {"Ride", "VirtualRide"}:
             event["icu_ftp"] = self.model.ftp
             event["joules"] = round(sum(s * v * self.model.ftp for s, v in session.segments()))

@@ -1,5 +1,5 @@
-"""The sessions athletes do: structured steps, the platform's native workout text, and the
-``workout_doc`` the platform derives from it.
+"""The sessions athletes do: structured steps and the platform's native workout text (from
+which the calendar derives ``workout_doc``, as the platform does).
 
 A session's steps are ``(seconds, intensity)`` or a repeated block; intensity is a fraction
 of threshold power (rides), of threshold pace (runs, walks, swims) or of LTHR effort
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
 __all__ = ["Block", "Session", "Step", "make_session"]
 
@@ -85,32 +84,6 @@ class Session:
         percent = round(step.intensity * 100)
         unit = {"POWER": "%", "PACE": "% Pace", "HR": "% LTHR"}[self.target]
         return f"- {prefix}{_time(step.seconds)} {percent}{unit}"
-
-    def workout_doc(self) -> dict[str, Any]:
-        """The structured form the platform keeps with a parsed workout."""
-        return {
-            "target": self.target,
-            "duration": self.duration,
-            "steps": [self._doc_step(p) for p in self.parts],
-        }
-
-    def _doc_step(self, part: Step | Block) -> dict[str, Any]:
-        if isinstance(part, Block):
-            return {"text": part.text or "Main set", "reps": part.reps,
-                    "duration": _seconds(part),
-                    "steps": [self._doc_step(s) for s in part.steps]}
-        step: dict[str, Any] = {"duration": part.seconds}
-        if part.warmup:
-            step["warmup"] = True
-        if part.cooldown:
-            step["cooldown"] = True
-        if part.intensity <= 0:
-            step["freeride"] = True
-            return step
-        key, units = {"POWER": ("power", "%ftp"), "PACE": ("pace", "%pace"),
-                      "HR": ("hr", "%lthr")}[self.target]
-        step[key] = {"value": round(part.intensity * 100), "units": units}
-        return step
 
     def planned_load(self) -> tuple[int, float]:
         """Planned training load and intensity (percent), from the steps."""
