@@ -112,16 +112,17 @@ def interval_stats(streams: dict[str, Any], start_index: int, end_index: int, *,
                           lthr=lthr, max_hr=max_hr, resting_hr=resting_hr)[0]
 
 
-def interval_summary(intervals: Sequence[dict[str, Any]],
-                     groups: Sequence[dict[str, Any]]) -> list[str]:
+def interval_summary(intervals: Sequence[dict[str, Any]], groups: Sequence[dict[str, Any]],
+                     sport: str = "Ride") -> list[str]:
     """The activity's one-line interval summaries, e.g. ``4x 8m01s 287w``."""
+    per = 100.0 if "Swim" in sport else 1000.0
     lines: list[str] = []
     grouped = {i.get("group_id") for i in intervals if i.get("group_id")}
     for group in groups:
-        lines.append(f"{group['count']}x {_duration(group)} {_headline(group)}".rstrip())
+        lines.append(f"{group['count']}x {_duration(group)} {_headline(group, per)}".rstrip())
     for interval in intervals:
         if interval.get("type") == "WORK" and interval.get("group_id") not in grouped:
-            lines.append(f"1x {_duration(interval)} {_headline(interval)}".rstrip())
+            lines.append(f"1x {_duration(interval)} {_headline(interval, per)}".rstrip())
     return lines
 
 
@@ -405,12 +406,13 @@ def _duration(record: dict[str, Any]) -> str:
     return f"{minutes}m" if minutes else f"{seconds}s"
 
 
-def _headline(record: dict[str, Any]) -> str:
+def _headline(record: dict[str, Any], per: float = 1000.0) -> str:
     if "average_watts" in record:
         return f"{record['average_watts']}w"
     if record.get("average_speed"):
-        pace = 1000.0 / record["average_speed"]
-        return f"{int(pace // 60)}:{int(pace % 60):02d}/km"
+        pace = per / record["average_speed"]
+        unit = "/km" if per == 1000.0 else f"/{per:g}m"
+        return f"{int(pace // 60)}:{int(pace % 60):02d}{unit}"
     if "average_heartrate" in record:
         return f"{record['average_heartrate']}bpm"
     return ""

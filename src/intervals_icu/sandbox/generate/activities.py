@@ -227,7 +227,8 @@ def build_activity(state: SandboxState, ctx: AthleteContext, session: Session, *
         detail.intervals, detail.groups = intervals, groups
         activity.update(summary)
         if intervals:
-            activity["interval_summary"] = intervals_detect.interval_summary(intervals, groups)
+            activity["interval_summary"] = intervals_detect.interval_summary(intervals, groups,
+                                                                         session.sport)
         activity["icu_lap_count"] = (int(summary.get("distance", 0) // 1000) + 1
                                      if session.sport == "Run" else
                                      1 + sum(1 for i in intervals if i["type"] == "WORK") * 2)
