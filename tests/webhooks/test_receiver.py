@@ -209,3 +209,18 @@ def test_configuration_errors_say_what_to_do(inbox: Inbox) -> None:
     receiver.add_handler(handler, "ACTIVITY_UPDATED", name="second")
     with pytest.raises(ConfigurationError, match="already registered"):
         receiver.add_handler(lambda e, c: None, name="mirror")
+
+
+def test_from_env_reads_secrets_and_authorization(inbox: Inbox) -> None:
+    env = {"INTERVALS_WEBHOOK_SECRETS": f" {CURRENT}, {PREVIOUS} ",
+           "INTERVALS_WEBHOOK_AUTHORIZATION": AUTH}
+    receiver = WebhookReceiver.from_env(inbox, env=env)
+    assert len(receiver.secrets) == 2
+    ok = asyncio.run(receiver.receive(delivery(PREVIOUS), content_type="application/json",
+                                      authorization=AUTH))
+    assert ok.status == 200
+    missing_header = asyncio.run(receiver.receive(delivery(), content_type="application/json"))
+    assert missing_header.status == 403
+    receiver.writer.close()
+    with pytest.raises(ConfigurationError, match="INTERVALS_WEBHOOK_SECRETS"):
+        WebhookReceiver.from_env(inbox, env={})

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,10 +53,13 @@ from intervals_icu.webhooks.writer import GroupCommitWriter
 if TYPE_CHECKING:
     from intervals_icu.webhooks.worker import HandlerContext, RetrySchedule, Worker
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "Handler", "HandlerRegistration", "Receipt",
-           "WebhookReceiver"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_AUTHORIZATION", "ENV_SECRETS", "Handler",
+           "HandlerRegistration", "Receipt", "WebhookReceiver"]
 
 logger = logging.getLogger("intervals_icu.webhooks")
+
+ENV_SECRETS = "INTERVALS_WEBHOOK_SECRETS"
+ENV_AUTHORIZATION = "INTERVALS_WEBHOOK_AUTHORIZATION"
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """Large enough for a batch of full activities or a 60-point FITNESS_UPDATED; small enough
@@ -132,6 +136,24 @@ class WebhookReceiver:
         self.retry = retry
         self.writer = GroupCommitWriter(self.inbox)
         self._handlers: list[HandlerRegistration] = []
+
+    @classmethod
+    def from_env(cls, inbox: Inbox | str | Engine, *, env: Mapping[str, str] | None = None,
+                 **options: Any) -> WebhookReceiver:
+        """A receiver configured from the environment (what ``icu webhooks serve`` uses):
+        ``INTERVALS_WEBHOOK_SECRETS`` (comma-separated; the current secret first, then any
+        still accepted during a rotation) and, optionally, ``INTERVALS_WEBHOOK_AUTHORIZATION``
+        (the app's Authorization header value)."""
+        source = os.environ if env is None else env
+        secrets = [s.strip() for s in source.get(ENV_SECRETS, "").split(",") if s.strip()]
+        if not secrets:
+            raise ConfigurationError(
+                f"set {ENV_SECRETS} to the app's webhook secret (intervals.icu /settings -> "
+                "Manage App -> Webhook secret); during a rotation: new,old"
+            )
+        authorization = source.get(ENV_AUTHORIZATION) or None
+        options.setdefault("authorization", authorization)
+        return cls(secrets, inbox, **options)
 
     def __repr__(self) -> str:
         return (f"WebhookReceiver(secrets={self.secrets!r}, inbox={self.inbox!r}, "
