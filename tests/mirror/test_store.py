@@ -66,3 +66,20 @@ def test_opening_again_does_not_migrate_twice(store: Store) -> None:
     store.apply_records("wellness", "i1", [w("2025-01-01", hrv=2.0)])
     store.migrate()
     assert store.live_keys("wellness", "i1") == {date(2025, 1, 1)}
+
+
+def test_migrations_create_exactly_the_schema(store: Store) -> None:
+    """A schema change without its alembic revision fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        if store.schema:  # reflection looks at the search path, not the translate map
+            conn.execute(sa.text(f'SET search_path TO "{store.schema}"'))
+        context = MigrationContext.configure(conn, opts={
+            "version_table": "mirror_alembic_version",
+            "version_table_schema": store.schema,
+        })
+        diffs = [d for d in compare_metadata(context, schema.metadata)
+                 if not (isinstance(d, tuple) and d[0] == "remove_table")]
+    assert diffs == []

@@ -2,8 +2,8 @@
 """initial mirror schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-26 14:09:31.591034
+Revises: (none)
+Create Date: 2026-11-26
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('run_id', sa.Integer(), nullable=True),
     sa.Column('detail_fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('intervals_fingerprint', sa.String(length=64), nullable=True, comment='The detail fingerprint the stored intervals belong to (NULL: not fetched yet).'),
+    sa.Column('intervals_fingerprint', sa.String(length=64), nullable=True, comment='Detail fingerprint the stored intervals belong to (NULL: not fetched yet).'),
     sa.Column('streams_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('files_fingerprint', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('athlete_id', 'activity_id', name=op.f('pk_activities'))
@@ -225,7 +225,7 @@ def upgrade() -> None:
     sa.Column('stream_type', sa.String(length=64), nullable=False),
     sa.Column('name', sa.Text(), nullable=True),
     sa.Column('length', sa.Integer(), nullable=False),
-    sa.Column('encoding', sa.String(length=16), nullable=False, comment='How ``data``/``data2`` are packed: ``json+zlib`` (zlib-compressed JSON arrays).'),
+    sa.Column('encoding', sa.String(length=16), nullable=False, comment='How data/data2 are packed: json+zlib (zlib-compressed JSON arrays).'),
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('data2', sa.LargeBinary(), nullable=True),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
@@ -241,7 +241,7 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False, comment='``running``, ``ok``, ``partial`` (some athlete or stream failed) or ``failed``.'),
+    sa.Column('status', sa.String(length=16), nullable=False, comment='running, ok, partial (some athlete or stream failed) or failed.'),
     sa.Column('options', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('requests', sa.Integer(), nullable=True),
     sa.Column('summary', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
@@ -250,7 +250,7 @@ def upgrade() -> None:
     op.create_table('sync_state',
     sa.Column('athlete_id', sa.String(length=32), nullable=False),
     sa.Column('stream', sa.String(length=32), nullable=False, comment='``activities``, ``wellness``, ``events``, ``gear``, ``sport_settings``.'),
-    sa.Column('covered_from', sa.Date(), nullable=True, comment='Every day from here to ``covered_to`` was read completely (NULL: nothing yet).'),
+    sa.Column('covered_from', sa.Date(), nullable=True, comment='Every day from here to covered_to was read completely (NULL: nothing yet).'),
     sa.Column('covered_to', sa.Date(), nullable=True, comment="The athlete's 'today' when the newest range was last read completely."),
     sa.Column('history_complete', sa.Boolean(), nullable=False, comment="True once the backfill reached the start of the athlete's history."),
     sa.Column('deep_checked_at', sa.DateTime(timezone=True), nullable=True),
