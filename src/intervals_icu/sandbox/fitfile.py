@@ -564,9 +564,14 @@ def _parse_fit(filename: str, content: bytes) -> Iterator[ParsedActivity]:
     if not sessions:
         start = records[0]["time"] if records else datetime.now(UTC)
         sessions = [(start, math.inf, sports[0] if sports else "Other")]
-    for start, elapsed, sport in sorted(sessions):
-        stop = start + timedelta(seconds=elapsed) if math.isfinite(elapsed) else None
-        rows = [r for r in records if r["time"] >= start and (stop is None or r["time"] <= stop)]
+    ordered = sorted(sessions)
+    for index, (start, elapsed, sport) in enumerate(ordered):
+        # A session without a usable duration runs until the next one starts.
+        following = ordered[index + 1][0] if index + 1 < len(ordered) else None
+        stop = (start + timedelta(seconds=elapsed) if math.isfinite(elapsed) and elapsed > 0
+                else following)
+        rows = [r for r in records if r["time"] >= start and (stop is None or r["time"] <= stop)
+                and (following is None or r["time"] < following)]
         yield ParsedActivity(sport=sport, start=start, streams=_streams(rows, start, sport),
                              device_name=device)
 
