@@ -1,0 +1,45 @@
+"""Every library error maps to its documented exit code (docs/cli.md), and the mapping is
+what the app applies: a 404 from the sandbox exits 4 with the library's message."""
+
+from __future__ import annotations
+
+import pytest
+
+from intervals_icu import errors
+from intervals_icu.cli.output import ExitCode, exit_code_for
+from intervals_icu.sandbox import Sandbox
+from tests.cli.conftest import Icu
+
+REQUEST = errors.RequestInfo("GET", "/api/v1/athlete/0")
+
+
+def _api(cls: type[errors.APIError], status: int) -> errors.APIError:
+    return cls("x", status=status, server_error=None, request=REQUEST)
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (_api(errors.AuthenticationError, 401), ExitCode.AUTH),
+    (_api(errors.PermissionDenied, 403), ExitCode.AUTH),
+    (errors.ConfigurationError("no credentials"), ExitCode.AUTH),
+    (_api(errors.NotFound, 404), ExitCode.NOT_FOUND),
+    (_api(errors.RateLimited, 429), ExitCode.RATE_LIMITED),
+    (errors.TransportError("refused"), ExitCode.NETWORK),
+    (errors.RequestTimeout("slow"), ExitCode.NETWORK),
+    (_api(errors.ServerError, 503), ExitCode.SERVER),
+    (errors.InvalidRequestError("bad field"), ExitCode.BAD_INPUT),
+    (_api(errors.Unprocessable, 422), ExitCode.BAD_INPUT),
+    (_api(errors.Conflict, 409), ExitCode.ERROR),
+])
+def test_error_classes_map_to_documented_codes(error: Exception, code: ExitCode) -> None:
+    assert exit_code_for(error) is code
+
+
+def test_documented_codes_are_distinct() -> None:
+    assert len({c.value for c in ExitCode}) == len(ExitCode)
+
+
+def test_a_server_error_exits_7(icu: Icu, live: Sandbox) -> None:
+    live.faults(route="GET /api/v1/athlete/*/wellness*", error_rate=1.0, error_status=503)
+    run = icu("wellness", "show", "3d")
+    assert run.exit_code == 7
+    assert "503" in run.stderr
