@@ -254,7 +254,11 @@ def test_demo_finds_every_change(icu: Icu, tmp_path: Path) -> None:
     assert db.exists()  # --db keeps the database
 
 
-def test_demo_text_output_tells_the_story(icu: Icu) -> None:
+def test_demo_text_output_tells_the_story(icu: Icu, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a user's real settings must not leak into the demo
+    monkeypatch.setenv("INTERVALS_ATHLETE_ID", "i1")
+    monkeypatch.setenv("INTERVALS_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("INTERVALS_API_KEY", "not-the-sandbox-key")
     run = icu("demo", "--years", "0.35", "--seed", "7")
     assert run.exit_code == 0, run.stderr
     for text in ("Starting the sandbox", "First sync", "Changing things", "Next sync",

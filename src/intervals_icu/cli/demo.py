@@ -163,7 +163,9 @@ def demo(
             if show:
                 console.print(f"   sandbox at [bold]{sandbox.base_url}[/bold], athlete "
                               f"[bold]{sandbox.athlete_id}[/bold]")
-            client = Client(ApiKey(sandbox.api_key), base_url=sandbox.base_url)
+            # explicit athlete: an INTERVALS_ATHLETE_ID for a real account must not leak in
+            client = Client(ApiKey(sandbox.api_key), base_url=sandbox.base_url,
+                            athlete_id=sandbox.athlete_id)
             with client, Mirror(client, url) as mirror:
                 _step(console, show, 2, f"First sync into {mirror.store!r}")
                 with SyncProgress(out, enabled=show) as progress:
