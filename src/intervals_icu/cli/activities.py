@@ -173,8 +173,7 @@ def update(
         if dry_run:
             return
         if not targets:
-            out.note("nothing to change") if not as_json else out.json(
-                {"batch": None, "changed": 0})
+            out.result({"batch": None, "changed": 0}, "nothing to change")
             return
         confirm_or_exit(out, len(targets), yes=yes, what="activities")
         with session.batch(f"activities update {' '.join(activity_ids)} "

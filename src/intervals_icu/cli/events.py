@@ -241,8 +241,8 @@ def import_events(
         if dry_run:
             return
         if not bodies:
-            out.json({"batch": None, "created": 0, "updated": 0}) if as_json else out.note(
-                f"nothing to change: the calendar already has every event of {file}")
+            out.result({"batch": None, "created": 0, "updated": 0},
+                       f"nothing to change: the calendar already has every event of {file}")
             return
         confirm_or_exit(out, len(bodies), yes=yes, what="events")
         with session.batch(f"events import {file.name}") as batch_id:
@@ -293,7 +293,7 @@ def delete(
         if dry_run:
             return
         if not doomed:
-            out.json({"batch": None, "deleted": 0}) if as_json else out.note("nothing to delete")
+            out.result({"batch": None, "deleted": 0}, "nothing to delete")
             return
         confirm_or_exit(out, len(doomed), yes=yes, what="events")
         with session.batch(f"events delete {span or ' '.join(map(str, event_ids or []))}"

@@ -249,6 +249,13 @@ class Out:
             table.add_row(key, cell(value))
         self.console.print(table)
 
+    def result(self, data: Mapping[str, Any], message: str) -> None:
+        """A write's outcome: ``data`` as JSON with --json, else ``message`` on stderr."""
+        if self.as_json:
+            self.json(data)
+        else:
+            self.note(message)
+
     # -- messages (stderr, so stdout stays parseable) ------------------------------------------
 
     def note(self, text: str) -> None:
