@@ -126,6 +126,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Kind, Action]] = [
     ("POST", re.compile(_ATHLETE + r"/events$"), "event", "create"),
     ("POST", re.compile(_ATHLETE + r"/events/bulk$"), "event", "create"),
     ("POST", re.compile(_ATHLETE + r"/activities/manual$"), "activity", "create"),
+    ("POST", re.compile(_ATHLETE + r"/activities$"), "activity", "create"),  # file upload
     ("PUT", re.compile(_ATHLETE + r"$"), "athlete", "update"),
 ]
 
@@ -405,7 +406,7 @@ class SqliteJournal:
             answer = response.json() if response.content else None
         except ValueError:
             answer = None
-        rows = _split_write(spec, before, answer)
+        rows = _split_write(spec, before, answer, response.status_code)
         with self._lock:
             own_batch = self._open_batch is None
             if own_batch:
@@ -504,7 +505,8 @@ def _by_id(records: Any, key: str = "id") -> dict[str, Mapping[str, Any]]:
             for r in records if isinstance(r, Mapping) and r.get(key) is not None}
 
 
-def _split_write(spec: RequestSpec, before: Any, answer: Any) -> list[_Row]:
+def _split_write(spec: RequestSpec, before: Any, answer: Any, status: int = 200
+                 ) -> list[_Row]:
     """One row per record touched: (target, action, what was sent for it, before, after)."""
     found = _route(spec)
     if found is None:
@@ -539,9 +541,15 @@ def _split_write(spec: RequestSpec, before: Any, answer: Any) -> list[_Row]:
         return rows
     if kind == "activity" and action == "create":
         made: Mapping[str, Any] = answer if isinstance(answer, Mapping) else {}
-        if made.get("id") is None:
+        ids = [str(a["id"]) for a in made.get("activities") or []
+               if isinstance(a, Mapping) and a.get("id")] or (
+            [str(made["id"])] if made.get("id") is not None else [])
+        if not ids:
             return [(None, "other", spec.json, before, answer)]
-        return [(Target("activity", str(made["id"])), "create", spec.json, None, made)]
+        if spec.path.endswith("/activities") and status != 201:
+            # 200: the file was uploaded before (de-duplicated by hash); nothing was created
+            return [(None, "other", spec.json, before, answer)]
+        return [(Target("activity", i), "create", spec.json, None, made) for i in ids]
     targets = targets_of(spec)
     if kind == "event" and action == "delete" and len(targets) != 1:
         return [(t, "delete", spec.json, None, None) for t in targets] or [

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,32 @@ async def test_the_async_client_journals_too(tmp_path: Path) -> None:
     [entry] = journal.entries(batch_id)
     assert entry.target == Target("wellness", "2020-01-01")
     assert entry.sent == {"weight": 70.0}
+
+
+def test_an_upload_is_undone_by_deleting_it_and_a_duplicate_upload_is_not(
+    tmp_path: Path,
+) -> None:
+    from intervals_icu import NotFound
+    from tests.client.test_activities import START, gpx_bytes
+
+    sandbox = Sandbox(seed=5, athletes=1, years=0, history=False)
+    journal = SqliteJournal(tmp_path / "j.sqlite3")
+    ride = gpx_bytes(START)
+    with sandbox.client(journal=journal) as client:
+        with journal.batch("upload") as first:
+            created = client.activities.upload(ride, filename="ride.gpx")
+        with journal.batch("upload again") as second:
+            again = client.activities.upload(ride, filename="ride.gpx")
+        assert created.created
+        assert not again.created
+        [entry] = journal.entries(first)
+        assert entry.target == Target("activity", created.activity_ids[0])
+        assert entry.action == "create"
+        assert all(e.target is None for e in journal.entries(second))  # nothing to undo
+
+        entries = journal.entries(first)
+        plan = plan_undo(entries, read_current(client, {e.target for e in entries}))
+        assert [s.action for s in plan.changes] == ["delete"]
+        apply_plan(client, plan)
+        with pytest.raises(NotFound):
+            client.activities.get(created.activity_ids[0])
