@@ -58,9 +58,8 @@ from intervals_icu.webhooks.database import SQLiteSynchronous, is_sqlite, open_e
 from intervals_icu.webhooks.errors import InboxEntryNotFound, WebhookError
 from intervals_icu.webhooks.payloads import (
     WebhookEvent,
-    canonical_json,
-    dedup_key,
     event_time,
+    keyed_json,
     parse_event,
 )
 
@@ -276,10 +275,10 @@ class Inbox:
         for events in deliveries:
             delivery_marks = []
             for event in events:
-                key = dedup_key(event)
+                key, text = keyed_json(event)
                 first = key not in rows
                 if first:
-                    rows[key] = self._row(event, key, received)
+                    rows[key] = self._row(event, key, text, received)
                 delivery_marks.append((key, first))
             marks.append(delivery_marks)
         inserted: set[str] = set()
@@ -298,14 +297,15 @@ class Inbox:
             results.append(StoreResult(new=new, duplicates=len(delivery_marks) - new))
         return results
 
-    def _row(self, event: Mapping[str, Any], key: str, received: datetime) -> dict[str, Any]:
+    def _row(self, event: Mapping[str, Any], key: str, text: str,
+             received: datetime) -> dict[str, Any]:
         when = event_time(event)
         return {
             "dedup_key": key,
             "athlete_id": str(event.get("athlete_id")),
             "event_type": str(event.get("type")),
             "event_time": _db_time(when) if when else received,
-            "payload": canonical_json(dict(event)),
+            "payload": text,
             "received_at": received,
             "deliveries": 1,
             "status": EntryStatus.PENDING.value,

@@ -43,6 +43,7 @@ __all__ = [
     "canonical_json",
     "dedup_key",
     "event_time",
+    "keyed_json",
     "parse_event",
 ]
 
@@ -264,19 +265,23 @@ def canonical_json(value: Any) -> str:
 
 
 def dedup_key(event: Mapping[str, Any]) -> str:
-    """The inbox's de-duplication key of one event: sha256 over athlete, type, timestamp and
-    the canonical JSON of the whole event.
+    """The inbox's de-duplication key of one event: the sha256 of its canonical JSON (the
+    whole event: athlete, type, timestamp and payload).
 
     The platform sends no event id. A redelivery (a retry, or the same queued event sent
     again) carries the payload captured when the event was queued, so it has the same
-    content and the same key. Two distinct events differ in timestamp (milliseconds) or in
-    content, so they get different keys. Two events identical in every byte, to the
-    millisecond, cannot be told apart by anyone and are stored once; applying them is
-    idempotent anyway because the worker re-reads the API.
+    content and the same key, however it is serialized. Two distinct events differ in
+    timestamp (milliseconds) or in content, so they get different keys. Two events identical
+    in every byte, to the millisecond, cannot be told apart by anyone and are stored once;
+    applying them is idempotent anyway because the worker re-reads the API.
     """
-    head = [str(event.get("athlete_id")), str(event.get("type")), str(event.get("timestamp"))]
-    text = canonical_json([head, dict(event)])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return keyed_json(event)[0]
+
+
+def keyed_json(event: Mapping[str, Any]) -> tuple[str, str]:
+    """``(dedup_key, canonical JSON)`` of an event, canonicalizing once."""
+    text = canonical_json(dict(event))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
 
 
 _TIMESTAMP = TypeAdapter(IcuDateTime)
@@ -288,6 +293,14 @@ def event_time(event: Mapping[str, Any]) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return _TIMESTAMP.validate_python(value).astimezone(UTC)
-    except (ValueError, TypeError, OverflowError):
+        # Fast path for the shape the platform sends ("2026-04-15T16:29:56.819+00:00").
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = _TIMESTAMP.validate_python(value)
+        except (ValueError, TypeError):
+            return None
+    try:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
         return None
