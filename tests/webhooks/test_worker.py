@@ -363,3 +363,56 @@ async def test_a_deauthorized_athlete_is_no_longer_re_read(inbox: Inbox) -> None
     assert handled == ["APP_SCOPE_CHANGED", "ACTIVITY_UPDATED"]
     assert inbox.deauthorized_athletes() == {samples.ATHLETE}
     receiver.writer.close()
+
+
+async def test_a_cancelled_worker_gives_its_entries_back(receiver: WebhookReceiver,
+                                                         inbox: Inbox) -> None:
+    started = asyncio.Event()
+    runs: list[int] = []
+
+    @receiver.on("ACTIVITY_UPDATED")
+    async def slow(evt: WebhookEvent, ctx: HandlerContext) -> None:
+        runs.append(ctx.entry.id)
+        started.set()
+        await asyncio.sleep(3600 if len(runs) == 1 else 0)
+
+    inbox.store([event("i1", 1)])
+    task = asyncio.create_task(receiver.worker(worker_id="doomed").run_once())
+    await asyncio.wait_for(started.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (entry,) = inbox.list()
+    assert entry.status is EntryStatus.PENDING
+    assert entry.locked_by is None
+    assert entry.attempts == 0
+    report = await receiver.worker(worker_id="survivor").run_until_idle()
+    assert report.done == 1
+    assert len(runs) == 2  # at least once: the interrupted run did not count
+
+
+async def test_a_long_handler_keeps_its_lease(receiver: WebhookReceiver, inbox: Inbox) -> None:
+    """The heartbeat renews the lease, so another worker does not take the entry over."""
+    from datetime import timedelta
+
+    runs: Counter[int] = Counter()
+    started = asyncio.Event()
+
+    @receiver.on("ACTIVITY_UPDATED")
+    async def long_running(evt: WebhookEvent, ctx: HandlerContext) -> None:
+        runs[ctx.entry.id] += 1
+        started.set()
+        await asyncio.sleep(2.0)
+
+    inbox.store([event("i1", 1)])
+    holder = receiver.worker(worker_id="holder", lease=timedelta(seconds=1.2))
+    rival = receiver.worker(worker_id="rival")
+    busy = asyncio.create_task(holder.run_once())
+    await asyncio.wait_for(started.wait(), 10)
+    stolen = 0
+    while not busy.done():
+        stolen += (await rival.run_once()).claimed
+        await asyncio.sleep(0.2)
+    assert (await busy).done == 1
+    assert stolen == 0
+    assert list(runs.values()) == [1]

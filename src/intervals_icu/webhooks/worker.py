@@ -299,10 +299,11 @@ class Worker:
     # -- one entry ----------------------------------------------------------------------------
 
     async def _process(self, entry: InboxEntry, pending: set[int]) -> str:
-        try:
-            return await self._steps(entry)
-        finally:
-            pending.discard(entry.id)
+        outcome = await self._steps(entry)
+        # Only now is the entry's fate recorded; if this is cancelled or the database
+        # fails first, run_once gives the entry back (released, not failed).
+        pending.discard(entry.id)
+        return outcome
 
     async def _steps(self, entry: InboxEntry) -> str:
         done = list(entry.steps_done)
