@@ -89,3 +89,9 @@ async def test_client_pacing_keeps_a_300_request_burst_free_of_429s(
     assert sb.info()["rate_limited"] == 0
     print(f"\n{total} requests, {workers} tasks: {total / elapsed:.2f} req/s over "
           f"{elapsed:.1f} s, 0 answered 429")
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, True])
+def test_forced_burst_needs_a_positive_count(sandbox: Sandbox, count: object) -> None:
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        sandbox.rate_limit_burst(count)  # type: ignore[arg-type]

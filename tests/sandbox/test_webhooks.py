@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -598,3 +600,41 @@ def test_device_wellness_leaves_locked_records_alone(frozen_sandbox: Sandbox) ->
         record = sb.device_wellness(None, day, weight=80.0)
         assert record["weight"] == 70.0
         assert http.get(f"/api/v1/athlete/0/wellness/{day}").json()["weight"] == 70.0
+
+
+# -- the retry rule as a property ---------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.lists(st.sampled_from([200, 201, 204, 299, 400, 404, 410, 500, 502, 503]),
+                        max_size=5),
+       retries=st.integers(min_value=0, max_value=3),
+       bug=st.booleans())
+def test_attempts_stop_at_the_first_success_or_the_last_retry(
+    receiver: Receiver, answers: list[int], retries: int, bug: bool
+) -> None:
+    receiver.requests.clear()
+    receiver.script.clear()
+    receiver.answer(*answers)
+    sb = Sandbox(seed=3, athletes=1, history=False)
+    sb.clock.freeze()
+    sb.configure(webhook_retry_schedule=(5.0,) * retries, webhook_204_is_failure=bug)
+    app = connect(sb, receiver, ["WELLNESS_UPDATED"])
+    sb.device_wellness(None, sb.state.local_today(sb.athlete_id), weight=70.0)
+    for _ in range(retries + 1):
+        sb.deliver_webhooks()
+        sb.advance(5)
+    sb.stop()
+
+    padded = [*answers, *[200] * (retries + 1)]
+    ok = [200 <= s < 300 and not (s == 204 and bug) for s in padded]
+    first_ok = ok.index(True)
+    expected_attempts = min(first_ok, retries) + 1
+    log = sb.webhook_deliveries(app.client_id)
+    assert [e["attempt"] for e in log] == list(range(1, expected_attempts + 1))
+    assert [e["status"] for e in log] == padded[:expected_attempts]
+    assert log[-1]["outcome"] == ("delivered" if first_ok <= retries else "given_up")
+    assert all(e["outcome"] == "will_retry" for e in log[:-1])
+    assert len(receiver.requests) == expected_attempts
+    assert len({r.raw for r in receiver.requests}) == 1

@@ -1,4 +1,7 @@
-"""Per-client-address rate limiting, like the platform's 10 requests/s with a short burst."""
+"""Per-client-address rate limiting, like the platform's 10 requests/s with a short burst
+(API-NOTES §6.1): a token bucket per address, refilled at ``rate_limit_per_second`` up to
+``rate_limit_burst``. Over it, the app answers 429 ``{"status": 429, "error": "Too many
+requests"}`` (``Retry-After`` only with ``rate_limit_retry_after``)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,9 @@ class RateLimiter:
         """Pending forced 429s (a fault: "the next N requests get 429")."""
 
     def force(self, count: int) -> None:
+        """Answer the next ``count`` requests with 429, whatever the limit says."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"rate_limit_burst needs a whole number >= 1, not {count!r}")
         with self._lock:
             self._forced.append(count)
 
