@@ -212,7 +212,7 @@ def test_configuration_errors_say_what_to_do(inbox: Inbox) -> None:
 
 
 def test_from_env_reads_secrets_and_authorization(inbox: Inbox) -> None:
-    env = {"INTERVALS_WEBHOOK_SECRETS": f" {CURRENT}, {PREVIOUS} ",
+    env = {"INTERVALS_WEBHOOK_SECRET": f" {CURRENT}, {PREVIOUS} ",
            "INTERVALS_WEBHOOK_AUTHORIZATION": AUTH}
     receiver = WebhookReceiver.from_env(inbox, env=env)
     assert len(receiver.secrets) == 2
@@ -222,5 +222,5 @@ def test_from_env_reads_secrets_and_authorization(inbox: Inbox) -> None:
     missing_header = asyncio.run(receiver.receive(delivery(), content_type="application/json"))
     assert missing_header.status == 403
     receiver.writer.close()
-    with pytest.raises(ConfigurationError, match="INTERVALS_WEBHOOK_SECRETS"):
+    with pytest.raises(ConfigurationError, match="INTERVALS_WEBHOOK_SECRET"):
         WebhookReceiver.from_env(inbox, env={})

@@ -58,7 +58,7 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_AUTHORIZATION", "ENV_SECRETS", "Handle
 
 logger = logging.getLogger("intervals_icu.webhooks")
 
-ENV_SECRETS = "INTERVALS_WEBHOOK_SECRETS"
+ENV_SECRETS = "INTERVALS_WEBHOOK_SECRET"
 ENV_AUTHORIZATION = "INTERVALS_WEBHOOK_AUTHORIZATION"
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -141,7 +141,7 @@ class WebhookReceiver:
     def from_env(cls, inbox: Inbox | str | Engine, *, env: Mapping[str, str] | None = None,
                  **options: Any) -> WebhookReceiver:
         """A receiver configured from the environment (what ``icu webhooks serve`` uses):
-        ``INTERVALS_WEBHOOK_SECRETS`` (comma-separated; the current secret first, then any
+        ``INTERVALS_WEBHOOK_SECRET`` (comma-separated; the current secret first, then any
         still accepted during a rotation) and, optionally, ``INTERVALS_WEBHOOK_AUTHORIZATION``
         (the app's Authorization header value)."""
         source = os.environ if env is None else env
