@@ -9,8 +9,9 @@ The platform has no laps endpoint: users get laps (for runs too) as intervals. D
    88 % of it; a minute-long average bridges the dips terrain puts into one effort;
 3. close short gaps (< 15 s), keep efforts of at least a minute (30 s when very hard)
    that stand 10 % above the two minutes around them;
-4. the seconds between efforts become RECOVERY intervals, so the list covers the activity;
-5. efforts of similar duration and intensity are grouped (``4x 8m 285w``).
+4. edges are moved to where the 5 s effort crosses halfway to the surrounding minute;
+5. the seconds between efforts become RECOVERY intervals, so the list covers the activity;
+6. efforts of similar duration and output (±15 %) are grouped (``4x 8m 285w``).
 
 Interval statistics are computed for all intervals at once from cumulative sums.
 """
@@ -73,7 +74,7 @@ def detect_intervals(
              and _stands_out(effort, moving, s, e)]
     if not spans:
         return [], []
-    spans = spans[:60]
+    spans = _refine(np.where(moving, effort, 0.0), spans[:60])
     bounds: list[tuple[int, int, str]] = []
     cursor = 0
     for start, end in spans:
@@ -165,6 +166,37 @@ def _stands_out(effort: FloatArray, moving: NDArray[np.bool_], start: int, end: 
     if around.size < 30:
         return True
     return float(effort[start:end].mean()) >= 1.1 * float(around.mean())
+
+
+def _refine(effort: FloatArray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Move each edge to where the effort (5 s average) crosses halfway between the
+    interval's level and the minute outside it: smoothing blurs edges by ~10 s."""
+    quick = centered_mean(effort, 5)
+    n = effort.size
+    refined: list[tuple[int, int]] = []
+    floor = 0
+    for index, (start, end) in enumerate(spans):
+        ceiling = spans[index + 1][0] if index + 1 < len(spans) else n
+        level = float(effort[start:end].mean())
+        lo = max(floor, start - 30)
+        before = effort[max(0, start - 60):start]
+        if before.size:
+            half = 0.5 * (level + float(before.mean()))
+            window = quick[lo:min(start + 30, end)]
+            above = np.flatnonzero(window >= half)
+            if above.size:
+                start = lo + int(above[0])
+        after = effort[end:end + 60]
+        if after.size:
+            half = 0.5 * (level + float(after.mean()))
+            first = max(start + 1, end - 30)
+            window = quick[first:min(end + 30, ceiling)]
+            above = np.flatnonzero(window >= half)
+            if above.size:
+                end = first + int(above[-1]) + 1
+        refined.append((start, end))
+        floor = end
+    return refined
 
 
 def _spans(mask: NDArray[np.bool_], *, gap: int) -> list[tuple[int, int]]:
@@ -344,12 +376,12 @@ def _extreme(values: FloatArray, starts: IntArray, ends: IntArray,
 
 
 def _group(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group efforts of similar duration (±15 %) and output (±10 %, pace ±15 %)."""
+    """Group efforts of similar duration and output (both within ±15 %)."""
     work = [i for i in intervals if i["type"] == "WORK"]
     key = "weighted_average_watts" if any("weighted_average_watts" in i for i in work) else (
         "average_speed" if any("average_speed" in i for i in work) else "average_heartrate")
-    # Pace moves with the terrain more than power does: a wider band for speed.
-    band = 0.15 if key == "average_speed" else 0.10
+    # Outdoors, the same effort varies with the road (±10 % power, more for pace).
+    band = 0.15
     clusters: list[list[dict[str, Any]]] = []
     for interval in work:
         for cluster in clusters:

@@ -315,14 +315,14 @@ def _stop_mask(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatAr
     if recipe.stops <= 0 or n < 1500:
         return stopped
     # Out of town first: no stops in the first 15 minutes.
-    easy = np.flatnonzero(target[900:n - 120] < 0.8) + 900
+    easy = np.flatnonzero(target[900:n - 120] < 0.75) + 900
     if easy.size == 0:
         return stopped
     for _ in range(recipe.stops):
         start = int(easy[rng.integers(0, easy.size)])
         length = int(rng.choice([15, 25, 40, 60, 90, 240, 600], p=[.2, .2, .2, .15, .1, .1, .05]))
         stopped[start:start + length] = True
-    result: NDArray[np.bool_] = stopped & (target < 0.8)  # nobody stops mid-interval
+    result: NDArray[np.bool_] = stopped & (target < 0.75)  # nobody stops mid-interval
     return result
 
 
@@ -350,10 +350,12 @@ def _ride(recipe: ActivityRecipe, rng: np.random.Generator, target: FloatArray,
         _, gradient = route.at(distance)
         # Riders push harder uphill and soft-pedal or coast downhill; in a hard interval
         # they hold the effort whatever the road does.
-        hard = target >= 0.8
+        hard = target >= 0.75
         push = np.where(hard, np.clip(1.0 + 1.0 * gradient, 0.9, 1.1),
                         np.clip(1.0 + 3.0 * gradient, 0.25, 1.45))
         power = planned * push * wobble
+        # Easy riding stays easy: a climb in an endurance ride tops out around tempo.
+        power = np.where(hard, power, np.minimum(power, 0.82 * ftp))
         if not indoor:
             coasting = (gradient < -0.035) & ~hard
             power = np.where(coasting, power * 0.1, power)
