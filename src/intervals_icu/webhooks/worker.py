@@ -233,13 +233,11 @@ class Worker:
                 loop.call_soon_threadsafe(wake.set)
 
         self.receiver.writer.add_listener(notify)
-        next_reconcile = loop.time()
+        # Reconciling (a sync: maybe minutes) runs beside event processing, not instead.
+        reconciling = (asyncio.create_task(self._reconcile_periodically())
+                       if self.reconcile is not None and self.reconcile_every else None)
         try:
             while not (stop is not None and stop.is_set()) and not self._stopping:
-                if self.reconcile is not None and self.reconcile_every and (
-                        loop.time() >= next_reconcile):
-                    await self.reconcile_if_leader()
-                    next_reconcile = loop.time() + self.reconcile_every
                 try:
                     report = await self.run_once()
                 except Exception as exc:  # the database went away: wait, then try again
@@ -258,6 +256,10 @@ class Worker:
                     task.cancel()
         finally:
             self.receiver.writer.remove_listener(notify)
+            if reconciling is not None:
+                reconciling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reconciling
             if self.reconcile is not None:
                 await asyncio.to_thread(self.inbox.release_lease, RECONCILE_LEASE,
                                         self.worker_id)
@@ -267,6 +269,12 @@ class Worker:
         self._stopping = True
         if self._wake is not None:
             self._wake.set()
+
+    async def _reconcile_periodically(self) -> None:
+        assert self.reconcile_every
+        while True:
+            await self.reconcile_if_leader()
+            await asyncio.sleep(self.reconcile_every)
 
     async def reconcile_if_leader(self) -> bool:
         """Run the reconciliation (the mirror's incremental sync) if this worker holds the
