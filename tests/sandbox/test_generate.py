@@ -61,7 +61,8 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not() -> None:
     assert _snapshot(first) == _snapshot(second)
     a = [act for s in first.stores.values() for act in s.activities.values()]
     b = [act for s in other.stores.values() for act in s.activities.values()]
-    assert a and b
+    assert a
+    assert b
     assert [x["start_date_local"] for x in a] != [x["start_date_local"] for x in b]
 
 
@@ -187,7 +188,6 @@ def test_summaries_are_what_the_streams_say(world: Any) -> None:
 
 
 def test_interval_sessions_are_found_as_intervals(world: Any) -> None:
-    state, _ = world
     found = 0
     for store in _seeded(world):
         for activity_id, activity in store.activities.items():
@@ -205,7 +205,6 @@ def test_interval_sessions_are_found_as_intervals(world: Any) -> None:
 
 
 def test_gear_totals_add_up_from_the_activities(world: Any) -> None:
-    state, _ = world
     for store in _seeded(world):
         distance: dict[str, float] = defaultdict(float)
         count: Counter[str] = Counter()
@@ -223,18 +222,20 @@ def test_gear_totals_add_up_from_the_activities(world: Any) -> None:
 
 
 def test_sport_settings_have_thresholds_and_zones(world: Any) -> None:
-    state, _ = world
     for store in _seeded(world):
         settings = list(store.sport_settings.values())
         assert all(isinstance(s["id"], int) for s in settings)
         for sport in ("Ride", "Run", "Swim"):
             item = settings_for(sport, settings)
-            assert item is not None and sport in item["types"]
+            assert item is not None
+            assert sport in item["types"]
             assert item["lthr"] < item["max_hr"]
             zones = item["hr_zones"]
-            assert zones == sorted(zones) and zones[-1] == item["max_hr"]
+            assert zones == sorted(zones)
+            assert zones[-1] == item["max_hr"]
         ride = settings_for("Ride", settings)
-        assert ride is not None and 100 < ride["ftp"] < 450
+        assert ride is not None
+        assert 100 < ride["ftp"] < 450
         assert settings_for("Run", settings)["threshold_pace"] > 2.0  # type: ignore[index]
         assert len(store.custom_items) >= 2
 
@@ -264,8 +265,10 @@ def test_calendar_has_plans_notes_races_and_targets(world: Any) -> None:
     store = state.store(result.athlete_ids[0])
     events = list(store.events.values())
     categories = Counter(e["category"] for e in events)
-    assert categories["WORKOUT"] > 10 and categories["RACE_A"] == 1
-    assert categories["TARGET"] >= 2 and categories["NOTE"] >= 1
+    assert categories["WORKOUT"] > 10
+    assert categories["RACE_A"] == 1
+    assert categories["TARGET"] >= 2
+    assert categories["NOTE"] >= 1
     future = [e for e in events if e["category"] == "WORKOUT"
               and e["start_date_local"][:10] >= END.isoformat()]
     assert len(future) >= 8
@@ -276,7 +279,8 @@ def test_calendar_has_plans_notes_races_and_targets(world: Any) -> None:
         assert sum(_doc_seconds(s) for s in doc["steps"]) == event["moving_time"]
         assert _text_seconds(event["description"]) == event["moving_time"]
     paired = [a for a in store.activities.values() if "paired_event_id" in a]
-    assert paired and all(store.events[a["paired_event_id"]]["type"] == a["type"]
+    assert paired
+    assert all(store.events[a["paired_event_id"]]["type"] == a["type"]
                           for a in paired)
 
 
@@ -321,7 +325,8 @@ def test_generate_activity_builds_one_unstored_activity(world: Any) -> None:
                                          sport="Run")
     again, _ = generate_activity(state, athlete_id, rng_seed=99, when=when, sport="Run")
     assert len(state.store(athlete_id).activities) == before
-    assert activity["type"] == "Run" and activity["start_date_local"] == "2025-06-29T07:15:03"
+    assert activity["type"] == "Run"
+    assert activity["start_date_local"] == "2025-06-29T07:15:03"
     assert activity["id"] != again["id"]
     assert {k: v for k, v in activity.items() if k != "id"} == {
         k: v for k, v in again.items() if k != "id"}
@@ -331,7 +336,8 @@ def test_generate_activity_builds_one_unstored_activity(world: Any) -> None:
         state.store(athlete_id).sport_settings.values())).get("ftp")  # type: ignore[union-attr]
     strava, _ = generate_activity(state, athlete_id, rng_seed=5, when=when, sport="Ride",
                                   source="STRAVA")
-    assert strava["id"].isdigit() and strava["source"] == "STRAVA"
+    assert strava["id"].isdigit()
+    assert strava["source"] == "STRAVA"
 
 
 def test_seeding_does_not_emit_webhooks() -> None:
