@@ -256,3 +256,17 @@ def test_any_structured_ride_is_found_rep_by_rep(reps: int, work: int, rest: int
         assert any(abs(i["start_index"] - start) <= 20
                    and abs(i["elapsed_time"] - work * 60) <= 30 for i in found), rep
     assert any(g["count"] == reps for g in groups)
+
+
+def test_an_outdoor_track_is_a_loop_that_ends_at_home() -> None:
+    for sport in ("Ride", "Run"):
+        streams = synthesize(ActivityRecipe(sport=sport, seed=8, segments=((3000, 0.7),),
+                                            ftp=250, threshold_speed=3.8, lthr=165,
+                                            max_hr=185, resting_hr=50, weight=70,
+                                            lat=HOME[0], lon=HOME[1], stops=2))
+        lat, lng = streams["latlng"][:, 0], streams["latlng"][:, 1]
+        north = (lat - HOME[0]) * 111_320
+        east = (lng - HOME[1]) * 111_320 * math.cos(math.radians(HOME[0]))
+        assert math.hypot(north[-1], east[-1]) < 50
+        # Half-way round, the loop is well away from home.
+        assert np.hypot(north, east).max() > streams["distance"][-1] / 8

@@ -459,7 +459,11 @@ def _common_moving(streams: dict[str, np.ndarray], recipe: ActivityRecipe,
     streams["distance"] = np.round(distance, 1)
     streams["altitude"] = np.round(altitude + _smooth_noise(rng, n, 30.0, 0.3), 1)
     if positions and route is not None and recipe.lat is not None and recipe.lon is not None:
-        x, y = route.position(distance)
+        # The map loop is stretched to the distance actually covered, so the track ends
+        # back home and its length matches the distance stream.
+        stretch = max(float(distance[-1]), 1.0) / route.length
+        x, y = route.position(distance / stretch)
+        x, y = x * stretch, y * stretch
         # Own generator: leaving positions out (to summarize faster) changes nothing else.
         # GPS error wanders slowly (metres over tens of seconds); white noise would add
         # distance that was never ridden.
