@@ -109,7 +109,8 @@ async def test_a_sync_client_has_an_async_twin_sharing_the_pacing(sandbox: Sandb
 
     sync = sandbox.client(sandbox.coach_api_key).for_athlete(sandbox.athlete_id)
     seen: list[tuple[str, int]] = []
-    sync.on_response(lambda info, status, seconds, attempt: seen.append((info.path, status)))
+    remove = sync.on_response(
+        lambda info, status, seconds, attempt: seen.append((info.path, status)))
     twin = AsyncClient.from_client(
         sync, http_client=httpx.AsyncClient(transport=sandbox.async_transport()))
     assert twin.athlete_id == sandbox.athlete_id
@@ -117,6 +118,9 @@ async def test_a_sync_client_has_an_async_twin_sharing_the_pacing(sandbox: Sandb
     assert (await twin.athletes.get()).id == sandbox.athlete_id
     sync.athletes.get()
     assert seen == [(f"/api/v1/athlete/{sandbox.athlete_id}", 200)] * 2
+    remove()
+    sync.athletes.get()
+    assert len(seen) == 2
     back = Client.from_client(twin, http_client=httpx.Client(transport=sandbox.transport()))
     assert back.athletes.get().id == sandbox.athlete_id
     await twin.aclose()

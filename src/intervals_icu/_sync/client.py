@@ -39,7 +39,6 @@ from intervals_icu._http import (
     clone_config,
 )
 from intervals_icu._responses import Destination, Download, FileSink, parse_response
-from intervals_icu.journal import WriteJournal
 from intervals_icu.auth import (
     DEFAULT_BASE_URL,
     ENV_ATHLETE_ID,
@@ -47,6 +46,7 @@ from intervals_icu.auth import (
     Credentials,
     credentials_from_env,
 )
+from intervals_icu.journal import WriteJournal
 
 __all__ = ["Client"]
 
@@ -144,11 +144,19 @@ class Client:
         twin._attach_resources()
         return twin
 
-    def on_response(self, hook: ResponseHook) -> None:
+    def on_response(self, hook: ResponseHook) -> Callable[[], None]:
         """Call ``hook(request, status, seconds, attempt)`` after every HTTP attempt (also
         retries), e.g. to count requests or record latency. ``request`` is a RequestInfo
-        (method, path, query with secrets removed). Shared with derived clients."""
-        self._http.config.on_response.append(hook)
+        (method, path, query with secrets removed). Shared with derived clients.
+        Returns a function that removes the hook."""
+        hooks = self._http.config.on_response
+        hooks.append(hook)
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+
+        return remove
 
     def for_athlete(self, athlete_id: str) -> Client:
         """The same client (connection pool, pacing) acting on another athlete's data.

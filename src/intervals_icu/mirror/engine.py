@@ -134,14 +134,9 @@ class Mirror:
                 "which the mirror cannot copy into an AsyncClient: pass an AsyncClient to "
                 "Mirror instead (e.g. sandbox.async_client())"
             )
-        config = getattr(http, "config", None)
-        kwargs: dict[str, Any] = {}
-        if config is not None:  # same pacing and retry policy as the client given
-            kwargs = {"rate_limit": config.bucket.limit, "retry": config.retry,
-                      "timeout": config.timeout}
-        async with AsyncClient(source.credentials, athlete_id=source.athlete_id,
-                               base_url=source.base_url, strict=source.strict,
-                               **kwargs) as built:
+        # Same credentials, athlete, retry policy and timeouts, and the same token bucket:
+        # the mirror and the caller's own use of the client share one rate limit.
+        async with AsyncClient.from_client(source) as built:
             yield built
 
     # -- database access (one writer thread) ---------------------------------------------------
@@ -845,9 +840,6 @@ async def _run_all(coroutines: Iterable[Any]) -> None:
 @contextlib.contextmanager
 def _counting(client: Any, report: SyncReport) -> Any:
     """Count every HTTP response of this run, and attribute it to the stream being read."""
-    hooks = getattr(getattr(getattr(client, "_http", None), "config", None), "on_response",
-                    None)
-
     def hook(_info: Any, _status: int, _elapsed: float, attempt: int) -> None:
         report.requests += 1
         if attempt > 1:
@@ -856,11 +848,8 @@ def _counting(client: Any, report: SyncReport) -> Any:
         if stream is not None:
             stream.requests += 1
 
-    if hooks is None:
-        yield
-        return
-    hooks.append(hook)
+    remove = client.on_response(hook)
     try:
         yield
     finally:
-        hooks.remove(hook)
+        remove()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +41,34 @@ from intervals_icu.secret import Secret
 __all__ = ["Sandbox"]
 
 IN_PROCESS_BASE_URL = "http://sandbox.invalid"
+
+# Seeding a year of 1 Hz history takes seconds; the same seed, size and moment always give the
+# same data, so each process seeds once and every further Sandbox starts from a copy.
+_SEED_CACHE: OrderedDict[tuple[Any, ...], tuple[bytes, SeedResult]] = OrderedDict()
+_SEED_CACHE_SIZE = 8
+_SEED_CACHE_LOCK = threading.Lock()
+
+
+def _seeded_snapshot(seed: int, seed_args: dict[str, Any], clock: Clock) -> (
+    tuple[bytes, SeedResult]
+):
+    moment = clock.now()
+    # Local "today" differs per athlete time zone; within one quarter hour it cannot change
+    # differently for two sandboxes (the seeded zones are whole or half hours from UTC).
+    bucket = moment.replace(minute=moment.minute - moment.minute % 15, second=0,
+                            microsecond=0)
+    key = (seed, tuple(sorted(seed_args.items())), bucket)
+    with _SEED_CACHE_LOCK:
+        cached = _SEED_CACHE.get(key)
+        if cached is not None:
+            _SEED_CACHE.move_to_end(key)
+            return cached[0], copy.deepcopy(cached[1])
+        template = SandboxState(SandboxOptions(), Clock(start=moment, frozen=True), seed=seed)
+        seeded = seed_world(template, seed=seed, **seed_args)
+        _SEED_CACHE[key] = (template.snapshot(), seeded)
+        while len(_SEED_CACHE) > _SEED_CACHE_SIZE:
+            _SEED_CACHE.popitem(last=False)
+        return _SEED_CACHE[key][0], copy.deepcopy(seeded)
 
 
 class Sandbox:
@@ -79,11 +109,12 @@ class Sandbox:
         self.app.add_exception_handler(DroppedConnection, dropped_connection_handler)
 
     def _build_state(self) -> None:
-        self.state = SandboxState(self._options, self.clock, seed=self.seed)
+        snapshot, self.seeded = _seeded_snapshot(self.seed, self._seed_args, self.clock)
+        self.state = SandboxState.from_snapshot(snapshot, options=self._options,
+                                                clock=self.clock)
         self.rate_limiter = RateLimiter(lambda: self.state.options, time.monotonic)
         self.state.faults = FaultInjector(seed=self.seed)
         self.state.webhooks = WebhookDispatcher(self.state)
-        self.seeded: SeedResult = seed_world(self.state, seed=self.seed, **self._seed_args)
 
     # -- credentials ----------------------------------------------------------------------------
 

@@ -7,10 +7,9 @@ happens under ``state.lock`` (handlers run one at a time, like a single-writer d
 
 from __future__ import annotations
 
-import itertools
+import pickle
 import secrets
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -170,17 +169,41 @@ class SandboxState:
         self.stores: dict[str, AthleteStore] = {}
         self.activity_index: dict[str, str] = {}
         """activity id -> athlete id, for routes that address an activity alone."""
-        self._counters: dict[str, Iterator[int]] = {}
+        self._counters: dict[str, int] = {}
         self.webhooks: Any = None
         """The webhook dispatcher (set by the Sandbox); ``emit`` no-ops without one."""
         self.faults: Any = None
         """The fault injector (set by the Sandbox)."""
 
+    # -- snapshots (the seed cache) ----------------------------------------------------------
+
+    _RUNTIME = frozenset({"lock", "clock", "options", "webhooks", "faults"})
+
+    def snapshot(self) -> bytes:
+        """The data of this state (not its lock, clock, options or hooks) as bytes."""
+        data = {k: v for k, v in self.__dict__.items() if k not in self._RUNTIME}
+        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: bytes, *, options: SandboxOptions, clock: Clock) -> (
+        SandboxState
+    ):
+        """A new, independent state holding a copy of ``snapshot``'s data."""
+        state = cls.__new__(cls)
+        state.__dict__.update(pickle.loads(snapshot))  # noqa: S301 (our own bytes, in memory)
+        state.lock = threading.RLock()
+        state.options = options
+        state.clock = clock
+        state.webhooks = None
+        state.faults = None
+        return state
+
     # -- ids and time ---------------------------------------------------------------------------
 
     def next_id(self, kind: str, start: int = 1000) -> int:
-        counter = self._counters.setdefault(kind, itertools.count(start))
-        return next(counter)
+        value = self._counters.get(kind, start)
+        self._counters[kind] = value + 1
+        return value
 
     def now(self) -> datetime:
         return self.clock.now()
