@@ -114,12 +114,10 @@ class GroupCommitWriter:
                 return
             logger.error("webhook inbox commit failed (%d delivery answered 503): %s",
                          len(batch), type(exc).__name__)
-            for pending in batch:
-                _resolve(pending, exception=exc)
+            _settle([(pending, None, exc) for pending in batch])
             return
         self.commits += 1
-        for pending, result in zip(batch, results, strict=True):
-            _resolve(pending, result=result)
+        _settle([(pending, result, None) for pending, result in zip(batch, results, strict=True)])
         if any(result.new for result in results):
             for listener in list(self._listeners):
                 try:
@@ -128,16 +126,25 @@ class GroupCommitWriter:
                     logger.exception("webhook writer listener failed")
 
 
-def _resolve(pending: _Pending, *, result: StoreResult | None = None,
-             exception: BaseException | None = None) -> None:
-    def settle() -> None:
+_Outcome = tuple[_Pending, StoreResult | None, BaseException | None]
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Release the waiting requests: one wake-up per event loop, not one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting
+            loop.call_soon_threadsafe(_settle_in_loop, items)
+
+
+def _settle_in_loop(items: list[_Outcome]) -> None:
+    for pending, result, exception in items:
         if pending.future.done():  # the request was cancelled (client went away)
-            return
+            continue
         if exception is not None:
             pending.future.set_exception(exception)
         else:
             assert result is not None
             pending.future.set_result(result)
-
-    with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting
-        pending.loop.call_soon_threadsafe(settle)
