@@ -50,6 +50,8 @@ __all__ = [
 
 logger = logging.getLogger("intervals_icu")
 
+OAUTH_TOKEN_OPERATION = "oauth.token"
+"""Not a spec operation: the token endpoint lives outside /api/v1 (API-NOTES §3.2)."""
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 USER_AGENT = f"intervals-icu-python/{__version__}"
@@ -317,6 +319,13 @@ def error_from_response(
             server_error=said,
         )
         return _STATUS_CLASSES[status](f"{message} [{where}]", **kwargs)
+    if status == 404 and operation_id == OAUTH_TOKEN_OPERATION:
+        return errors.NotFound(
+            f"404: the authorization code was not accepted ({said or 'not found'}). Codes are "
+            "single-use and expire 2 minutes after the redirect: send the athlete through "
+            "authorize_url() again and exchange the new code at once.",
+            **kwargs,
+        )
     if status == 404:
         unknown_route = isinstance(body, dict) and "path" in body and "timestamp" in body
         if unknown_route:
@@ -617,7 +626,8 @@ def clone_config(config: HTTPConfig, **changes: Any) -> HTTPConfig:
 
 
 def _oauth_spec(app: OAuthApp, code: str) -> RequestSpec:
-    return RequestSpec("POST", "/api/oauth/token", operation_id=None, data=app.token_form(code))
+    return RequestSpec("POST", "/api/oauth/token", operation_id=OAUTH_TOKEN_OPERATION,
+                       data=app.token_form(code))
 
 
 def _oauth_result(response: httpx.Response) -> OAuthToken:
