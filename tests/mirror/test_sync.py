@@ -273,3 +273,37 @@ async def test_forget_athlete_marks_or_purges(mirror: Mirror, sandbox: Sandbox) 
     mirror.forget_athlete(sandbox.athlete_id, purge=True)
     assert sum(1 for _ in mirror.store.rows("activities", sandbox.athlete_id,
                                             include_deleted=True)) == 0
+
+
+async def test_refresh_event_upserts_or_tombstones_by_id(mirror: Mirror, aclient: AsyncClient,
+                                                         sandbox: Sandbox) -> None:
+    await mirror.sync_async()
+    athlete = sandbox.athlete_id
+    today = await aclient.today()
+    event = await aclient.events.create(category="NOTE", start_date_local=f"{today}T00:00:00",
+                                        name="Added by a webhook")
+    assert event.id is not None
+    assert (await mirror.refresh_event(athlete, event.id)).created == 1
+    assert (await mirror.refresh_event(athlete, event.id)).created == 0, "idempotent"
+    await aclient.events.delete(event.id)
+    assert (await mirror.refresh_event(athlete, event.id)).deleted == 1
+    assert_mirror_equals(mirror.store, sandbox, athlete)
+
+
+async def test_an_oauth_app_mirrors_each_athlete_with_its_own_token(
+    sandbox: Sandbox, store: Store
+) -> None:
+    """One bearer token reaches one athlete; credentials_for gives the mirror the others."""
+    sandbox.configure(rate_limit_enabled=False)
+    scopes = "ACTIVITY:READ,WELLNESS:READ,CALENDAR:READ,SETTINGS:READ"
+    first, second = sandbox.athlete_ids[:2]
+    tokens = {a: sandbox.oauth_token(a, scopes).credentials() for a in (first, second)}
+    async with sandbox.async_client(credentials=tokens[first], retry=FAST_RETRY,
+                                    rate_limit=RateLimit.unlimited()) as client:
+        without = Mirror(client, store)
+        report = await without.sync_async(athletes=[second])
+        assert report.athletes[0].error, "the first athlete's token cannot read the second"
+        mirror = Mirror(client, store, credentials_for=tokens.get)
+        report = await mirror.sync_async(athletes=[second])
+        assert not report.athletes[0].error
+    assert_mirror_equals(store, sandbox, second)

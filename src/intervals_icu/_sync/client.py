@@ -158,12 +158,16 @@ class Client:
 
         return remove
 
-    def for_athlete(self, athlete_id: str) -> Client:
+    def for_athlete(self, athlete_id: str, *, credentials: Credentials | None = None) -> (
+        Client
+    ):
         """The same client (connection pool, pacing) acting on another athlete's data.
 
-        For coaches: the athlete must follow you or be coached by you.
+        For coaches: the athlete must follow you or be coached by you. For OAuth apps, pass
+        that athlete's own ``credentials`` (their BearerToken): one token reaches one athlete.
         """
-        return self._derive(athlete_id=str(athlete_id))
+        changes = {} if credentials is None else {"credentials": credentials}
+        return self._derive(athlete_id=str(athlete_id), config_changes=changes)
 
     def with_options(
         self,

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intervals_icu import errors
+from intervals_icu.auth import Credentials
 from intervals_icu.dates import LocalDate, parse_local_date
 from intervals_icu.mirror.fingerprint import detail_fingerprint, fingerprint
 from intervals_icu.mirror.planner import (
@@ -78,6 +79,10 @@ class Mirror:
     ``AsyncClient`` instead). ``database`` is a SQLAlchemy URL or a :class:`Store`; the
     default is ``mirror.db`` in the user's data directory.
 
+    ``credentials_for(athlete_id)`` gives the credentials to read one athlete with (for an
+    OAuth app: that athlete's BearerToken); without it, or when it returns None, the client's
+    own credentials are used (a coach's key reaches every coached athlete).
+
     ``mirror.sync()`` runs a sync to completion; inside a running event loop use
     ``await mirror.sync_async()``. The ``refresh_*`` coroutines apply single changes (what a
     webhook delivery names), re-reading the API: a delivery is a hint, the API is the truth.
@@ -91,6 +96,7 @@ class Mirror:
         schema: str | None = None,
         settings: MirrorSettings | None = None,
         files_dir: str | Path | None = None,
+        credentials_for: Callable[[str], Credentials | None] | None = None,
     ) -> None:
         from intervals_icu import AsyncClient, Client
 
@@ -102,6 +108,7 @@ class Mirror:
         self.store = database if isinstance(database, Store) else Store(database, schema=schema)
         self.settings = settings or MirrorSettings()
         self.files_dir = Path(files_dir) if files_dir is not None else None
+        self.credentials_for = credentials_for
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="icu-mirror-db")
 
     def __repr__(self) -> str:
@@ -218,7 +225,27 @@ class Mirror:
                                    requests=report.requests, summary=report.as_dict())
         return report
 
+    def athlete_client(self, client: Any, athlete_id: str) -> Any:
+        """``client`` acting for ``athlete_id``, with that athlete's own credentials if
+        ``credentials_for`` knows them."""
+        credentials = self.credentials_for(athlete_id) if self.credentials_for else None
+        return client.for_athlete(athlete_id, credentials=credentials)
+
     # -- single changes (for the webhook worker) -----------------------------------------------
+
+    async def refresh_event(self, athlete_id: str, event_id: int) -> WriteCounts:
+        """Re-read one calendar event by id and apply it: upsert, or mark it deleted when the
+        API no longer has it (CALENDAR_UPDATED's ``deleted_events`` carry bare ids)."""
+        async with self._async_client() as client:
+            ac = self.athlete_client(client, athlete_id)
+            try:
+                record = to_record(await ac.events.get(int(event_id)))
+            except errors.NotFound:
+                return await self._db(self.store.apply_records, "events", athlete_id, [],
+                                      tombstones=[int(event_id)], state=None, run_id=None)
+            return await self._db(self.store.apply_records, "events", athlete_id,
+                                  [_event_write(record)], tombstones=[], state=None,
+                                  run_id=None)
 
     async def refresh_activity(self, athlete_id: str, activity_id: str, *,
                                streams: bool | None = None) -> WriteCounts:
@@ -226,7 +253,7 @@ class Mirror:
         the API no longer has it, mark it deleted. ``streams`` defaults to whether this
         athlete's streams are mirrored."""
         async with self._async_client() as client:
-            ac = client.for_athlete(athlete_id)
+            ac = self.athlete_client(client, athlete_id)
             want_streams = (await self._db(self.store.stream_preference, athlete_id)
                             if streams is None else streams)
             try:
@@ -258,7 +285,7 @@ class Mirror:
         start = parse_local_date(oldest)
         end = parse_local_date(newest) if newest is not None else start
         async with self._async_client() as client:
-            ac = client.for_athlete(athlete_id)
+            ac = self.athlete_client(client, athlete_id)
             report = StreamReport("events")
             return await _read_events_window(self, ac, athlete_id, start, end, report, None,
                                              None)
@@ -269,7 +296,7 @@ class Mirror:
         if not wanted:
             return WriteCounts()
         async with self._async_client() as client:
-            ac = client.for_athlete(athlete_id)
+            ac = self.athlete_client(client, athlete_id)
             report = StreamReport("wellness")
             return await _read_wellness_window(self, ac, athlete_id, wanted[0], wanted[-1],
                                                report, None, None)
@@ -277,7 +304,7 @@ class Mirror:
     async def refresh_sport_settings(self, athlete_id: str) -> WriteCounts:
         """Re-read the athlete (profile and sport settings) and apply it."""
         async with self._async_client() as client:
-            ac = client.for_athlete(athlete_id)
+            ac = self.athlete_client(client, athlete_id)
             profile = await ac.athletes.get()
             return await _apply_profile(self, athlete_id, to_record(profile), None,
                                         is_self=None)
@@ -346,7 +373,8 @@ class _Run:
     async def athlete(self, requested_id: str, listed: dict[str, Any] | None) -> None:
         athlete = AthleteReport(athlete_id=requested_id)
         self.report.athletes.append(athlete)
-        ac = self.client.for_athlete(requested_id) if requested_id != "0" else self.client
+        ac = (self.mirror.athlete_client(self.client, requested_id) if requested_id != "0"
+              else self.client)
         profile_stream = athlete.stream("sport_settings")
         token = _current_stream.set(profile_stream)
         try:
@@ -360,7 +388,7 @@ class _Run:
         athlete.athlete_id = athlete_id
         athlete.name = profile.get("name")
         if requested_id == "0":
-            ac = self.client.for_athlete(athlete_id)
+            ac = self.mirror.athlete_client(self.client, athlete_id)
         today = _today(profile.get("timezone"))
         merged = {**(listed or {}), **profile}
         is_self = athlete_id in (self.self_id, self.client.athlete_id) or (
