@@ -261,6 +261,6 @@ def test_demo_text_output_tells_the_story(icu: Icu, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("INTERVALS_API_KEY", "not-the-sandbox-key")
     run = icu("demo", "--years", "0.35", "--seed", "7")
     assert run.exit_code == 0, run.stderr
-    for text in ("Starting the sandbox", "First sync", "Changing things", "Next sync",
+    for text in ("Starting the sandbox", "First sync", "Changing things", "Next incremental sync",
                  "6/6 changes found"):
         assert text in run.stderr

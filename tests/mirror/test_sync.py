@@ -143,10 +143,34 @@ async def test_deletion_is_a_tombstone_and_a_moved_activity_is_not(
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
 
 
-async def test_deep_finds_what_the_lookback_window_cannot(
+async def test_incremental_sync_finds_edits_and_deletions_of_months_old_activities(
     aclient: AsyncClient, store: Store, sandbox: Sandbox
 ) -> None:
+    """The look-back window is 3 days; the light history scan finds the rest."""
     mirror = Mirror(aclient, store, settings=MirrorSettings(lookback_days=3))
+    await mirror.sync_async()
+    idle = await mirror.sync_async()
+    today = await aclient.today()
+    old = [a for a in await aclient.activities.list(today - timedelta(days=80),
+                                                    today - timedelta(days=40))
+           if not a.is_strava_stub]
+    await aclient.activities.update(old[0].id, name="Old ride, renamed")
+    await aclient.activities.update(old[2].id, icu_rpe=9, feel=2)
+    await aclient.activities.delete(old[1].id)
+    incremental = await mirror.sync_async()
+    found = incremental.totals()["activities"]
+    assert (found.updated, found.deleted) == (2, 1)
+    assert incremental.requests <= idle.requests + 6, "a few light requests, not a re-read"
+    renamed = changes(store, table_name="activities", record_id=old[0].id)
+    assert renamed[-1]["fields"] and "name" in renamed[-1]["fields"]
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id)
+
+
+async def test_without_the_scan_only_deep_finds_old_changes(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    mirror = Mirror(aclient, store,
+                    settings=MirrorSettings(lookback_days=3, scan_history=False))
     await mirror.sync_async()
     today = await aclient.today()
     old = [a for a in await aclient.activities.list(today - timedelta(days=80),

@@ -187,10 +187,11 @@ def demo(
                         table.add_row(f"[yellow]•[/yellow] {c.what}", f"[dim]{c.detail}[/dim]")
                     console.print(table)
 
-                _step(console, show, 4, "Next sync (deep: re-reads every summary and compares "
-                                        "fingerprints; writes only what changed)")
+                _step(console, show, 4, "Next incremental sync (recent days in full, the rest "
+                                        "of the history in a light scan; writes only what "
+                                        "changed)")
                 with SyncProgress(out, enabled=show) as progress:
-                    second = mirror.sync(deep=True, on_progress=progress)
+                    second = mirror.sync(on_progress=progress)
                 others = check_found(mirror.store, second.run_id, changes)
         finally:
             sandbox.stop()

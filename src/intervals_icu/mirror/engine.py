@@ -25,7 +25,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from intervals_icu import errors
 from intervals_icu.auth import Credentials
 from intervals_icu.dates import LocalDate, parse_local_date
-from intervals_icu.mirror.fingerprint import detail_fingerprint, fingerprint
+from intervals_icu.mirror.fingerprint import (
+    SCAN_FIELDS,
+    detail_fingerprint,
+    fingerprint,
+    scan_fingerprint,
+)
 from intervals_icu.mirror.planner import (
     EPOCH,
     MirrorSettings,
@@ -468,6 +473,11 @@ class _Run:
             if read_pass.role == "recent" and changed_from is not None:
                 ripple = changed_from if ripple is None else min(ripple, changed_from)
         recent = next((p for p in passes if p.role == "recent"), None)
+        if recent is not None and self.settings.scan_history and coverage[0] is not None:
+            scanned_from = await self._scan_history(ac, athlete_id, coverage[0],
+                                                    recent.oldest - timedelta(days=1), report)
+            if scanned_from is not None:
+                ripple = scanned_from if ripple is None else min(ripple, scanned_from)
         if recent is not None and ripple is not None and ripple < recent.oldest:
             # An activity changed (or moved) before the recent window: the fitness numbers
             # from that day on have moved too. Re-read that stretch (and wellness, later).
@@ -534,13 +544,65 @@ class _Run:
             newest = next_newest
         return coverage, changed_from
 
+    async def _scan_history(self, ac: Any, athlete_id: str, oldest: date, newest: date,
+                            report: StreamReport) -> date | None:
+        """Re-list ``oldest..newest`` with only :data:`SCAN_FIELDS` and apply what moved:
+        changed activities are read in full (``get_many``), vanished ones are confirmed by id
+        (deleted or moved). Returns the oldest local date that changed, for the fitness
+        ripple. The range was read before, so the saved position does not move."""
+        if newest < oldest:
+            return None
+        stored = await self.mirror._db(self.store.scan_fingerprints, athlete_id, oldest,
+                                       newest)
+        listed: dict[str, tuple[str, date | None]] = {}
+        page_size = self.settings.page_size
+        top = newest
+        while top >= oldest:
+            page = [to_record(a) for a in await ac.activities.list(
+                oldest, _end_of(top), limit=page_size, fields=list(SCAN_FIELDS))]
+            for record in page:
+                day = _local_day(record.get("start_date_local"))
+                listed[str(record["id"])] = (scan_fingerprint(record), day)
+            if len(page) < page_size:
+                break
+            days = [d for _, d in listed.values() if d is not None]
+            page_oldest = min(days, default=top)
+            # A page that did not get below its top day: read the rest one day lower
+            # (another sync pass re-reads that day in full if it holds > page_size).
+            top = page_oldest - timedelta(days=1) if page_oldest >= top else page_oldest
+        report.read += len(listed)
+        changed = sorted(k for k, (fp, _) in listed.items() if stored.get(k) != fp)
+        writes: list[RecordWrite] = []
+        for start in range(0, len(changed), self.settings.details_batch):
+            batch = changed[start:start + self.settings.details_batch]
+            writes.extend(_activity_write(to_record(a), bool(getattr(a, "is_strava_stub",
+                                                                        False)))
+                          for a in await ac.activities.get_many(batch))
+        tombstones, moved = await self._vanished(ac, athlete_id, writes, oldest, newest,
+                                                 listed=set(listed))
+        writes.extend(moved)
+        if not writes and not tombstones:
+            return None
+        counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
+                                       writes, tombstones=tombstones, state=None,
+                                       run_id=self.report.run_id)
+        _count(report, counts)
+        changed_keys = set(counts.changed_keys)
+        days = [w.columns["local_date"] for w in writes if w.key in changed_keys]
+        days += [d for k in tombstones if (d := listed.get(k, ("", None))[1]) is not None]
+        days += [stored_day for k in tombstones
+                 if (stored_day := await self.mirror._db(self.store.local_date_of,
+                                                         athlete_id, k)) is not None]
+        return min((d for d in days if d is not None), default=None)
+
     async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
-                        oldest: date, newest: date) -> tuple[list[str], list[RecordWrite]]:
+                        oldest: date, newest: date, *, listed: set[str] | None = None,
+                        ) -> tuple[list[str], list[RecordWrite]]:
         """Activities the mirror has in a range just read completely but the API did not
         list: deleted, or moved to another date. One ``get_many`` tells which."""
         live = await self.mirror._db(self.store.live_keys, "activities", athlete_id,
                                      date_column="local_date", oldest=oldest, newest=newest)
-        missing = sorted(live - {w.key for w in writes})
+        missing = sorted(live - {w.key for w in writes} - (listed or set()))
         if not missing:
             return [], []
         found = await ac.activities.get_many(missing)
@@ -818,6 +880,13 @@ def _windows(oldest: date, newest: date, days: int) -> list[tuple[date, date]]:
     from intervals_icu.dates import date_windows
 
     return list(date_windows(oldest, newest, days=days, newest_first=True))
+
+
+def _local_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _end_of(day: date) -> datetime:

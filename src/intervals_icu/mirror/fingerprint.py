@@ -17,10 +17,12 @@ from typing import Any
 
 __all__ = [
     "DETAIL_INDEPENDENT_FIELDS",
+    "SCAN_FIELDS",
     "canonical_json",
     "changed_fields",
     "detail_fingerprint",
     "fingerprint",
+    "scan_fingerprint",
 ]
 
 DETAIL_INDEPENDENT_FIELDS = frozenset({
@@ -36,6 +38,28 @@ DETAIL_INDEPENDENT_FIELDS = frozenset({
     "icu_intervals", "icu_groups",
 })
 """Summary fields whose change does not mean intervals, streams or files may have changed."""
+
+
+SCAN_FIELDS: tuple[str, ...] = (
+    # identity and placement
+    "id", "start_date_local", "type", "sub_type", "source", "external_id", "paired_event_id",
+    # what athletes and coaches edit by hand
+    "name", "description", "tags", "gear", "icu_rpe", "feel", "session_rpe", "commute",
+    "race", "trainer", "kg_lifted", "perceived_exertion", "icu_ignore_time",
+    "icu_ignore_power", "icu_ignore_hr", "icu_training_load", "icu_ftp", "lthr",
+    # what moves when the recording is cropped, split or re-analysed
+    "moving_time", "elapsed_time", "distance", "icu_intensity", "icu_intervals_edited",
+    "interval_summary", "analyzed", "stream_types",
+)
+"""The light projection an incremental sync re-lists for the WHOLE history (``fields=``):
+small enough to read every activity in a few requests, wide enough to notice any edit a
+person makes. Full summaries are fetched only for the ids whose projection moved."""
+
+
+def scan_fingerprint(record: Mapping[str, Any]) -> str:
+    """Hash of the scan projection, as the API returns it with ``fields=`` (nulls dropped)."""
+    projected = {k: record[k] for k in SCAN_FIELDS if record.get(k) is not None}
+    return fingerprint(projected)
 
 
 def canonical_json(value: Any) -> str:

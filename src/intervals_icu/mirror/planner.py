@@ -30,7 +30,11 @@ class MirrorSettings:
     """How much a sync re-reads and how it pages. The defaults suit a few runs a day."""
 
     lookback_days: int = 14
-    """Every run re-reads this many days before the last run's "today" (catches edits)."""
+    """Every run re-reads this many days before the last run's "today" in full."""
+    scan_history: bool = True
+    """Every run also re-lists the rest of the history in a light projection (a few
+    requests) and re-reads in full only the activities whose projection changed: edits and
+    deletions of months-old activities are found by the next incremental sync."""
     page_size: int = 500
     """Activities per list request (the list is newest first; paging is by date)."""
     window_days: int = 365
