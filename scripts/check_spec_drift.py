@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from intervals_icu.spec import official_spec  # noqa: E402
-from intervals_icu.spec.drift import diff_specs  # noqa: E402
+from intervals_icu.spec import official_spec
+from intervals_icu.spec.drift import diff_specs
 
 
 def main(argv: list[str]) -> int:

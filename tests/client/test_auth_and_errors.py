@@ -54,8 +54,10 @@ def test_personal_key_sent_as_bearer_gets_a_403_that_says_so(sandbox: Sandbox) -
     with pytest.raises(PermissionDenied) as info:
         client.athletes.get()
     assert seen[0].headers["authorization"] == f"Bearer {sandbox.api_key}"
-    assert "ApiKey(" in info.value.message and "personal" in info.value.message
-    assert info.value.status == 403 and info.value.server_error == "Access denied"
+    assert "ApiKey(" in info.value.message
+    assert "personal" in info.value.message
+    assert info.value.status == 403
+    assert info.value.server_error == "Access denied"
     assert sandbox.api_key not in str(info.value)
 
 
@@ -63,7 +65,8 @@ def test_wrong_username_is_named_in_the_401(sandbox: Sandbox) -> None:
     client, _ = recording_client(sandbox, ApiKey(sandbox.api_key, username=sandbox.athlete_id))
     with pytest.raises(AuthenticationError) as info:
         client.athletes.get()
-    assert "API_KEY" in str(info.value) and sandbox.athlete_id in str(info.value)
+    assert "API_KEY" in str(info.value)
+    assert sandbox.athlete_id in str(info.value)
 
 
 def test_wrong_key_says_where_to_get_the_right_one(sandbox: Sandbox) -> None:
@@ -79,16 +82,19 @@ def test_athlete_not_coached_is_a_403_naming_the_athlete(sandbox: Sandbox) -> No
     with pytest.raises(PermissionDenied) as info:
         client.for_athlete(sandbox.stranger_id).wellness.list("2025-01-01", "2025-01-02")
     assert sandbox.stranger_id in str(info.value)
-    assert "coach" in str(info.value) and "athletes.list()" in str(info.value)
+    assert "coach" in str(info.value)
+    assert "athletes.list()" in str(info.value)
 
 
 def test_coach_reads_a_coached_athlete_through_for_athlete(sandbox: Sandbox) -> None:
     coach = sandbox.client(sandbox.coach_api_key)
     roster = {a.id for a in coach.athletes.list()}
-    assert set(sandbox.athlete_ids) <= roster and sandbox.coach_id in roster
+    assert set(sandbox.athlete_ids) <= roster
+    assert sandbox.coach_id in roster
     athlete = coach.for_athlete(sandbox.athlete_id)
     assert athlete.athletes.get().id == sandbox.athlete_id
-    assert athlete.athlete_id == sandbox.athlete_id and coach.athlete_id == "0"
+    assert athlete.athlete_id == sandbox.athlete_id
+    assert coach.athlete_id == "0"
 
 
 def test_listing_athletes_with_a_bearer_token_explains_the_alternative(sandbox: Sandbox) -> None:
@@ -106,7 +112,8 @@ def test_listing_athletes_with_a_bearer_token_explains_the_alternative(sandbox: 
     assert "athletes.summary()" in str(info.value)
     with pytest.raises(PermissionDenied) as info:
         client.wellness.list("2025-01-01", "2025-01-02")
-    assert "WELLNESS:READ" in str(info.value) and "SETTINGS:READ" in str(info.value)
+    assert "WELLNESS:READ" in str(info.value)
+    assert "SETTINGS:READ" in str(info.value)
     assert client.athletes.get().id == sandbox.athlete_id
 
 
@@ -150,7 +157,8 @@ def test_secrets_never_show_in_repr_str_or_logs(sandbox: Sandbox,
     key = ApiKey(sandbox.api_key)
     token = BearerToken("super-secret-token")
     for text in (repr(key), str(key), repr(token), f"{key.key}", repr(key.key)):
-        assert sandbox.api_key not in text and "super-secret-token" not in text
+        assert sandbox.api_key not in text
+        assert "super-secret-token" not in text
     caplog.set_level(logging.DEBUG, logger="intervals_icu")
     client, _ = recording_client(sandbox, key)
     client.athletes.get()
@@ -220,7 +228,8 @@ def test_connection_refused_is_a_transport_error_with_advice() -> None:
     client = Client(ApiKey("k"), base_url="http://127.0.0.1:9", retry=FAST)
     with pytest.raises(TransportError) as info:
         client.athletes.get()
-    assert "base URL" in str(info.value) and "3 attempts" in str(info.value)
+    assert "base URL" in str(info.value)
+    assert "3 attempts" in str(info.value)
 
 
 async def test_async_client_maps_errors_the_same_way(sandbox: Sandbox) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,8 +31,9 @@ def test_windows_cover_the_range_exactly_once(start: date, span: int, days: int,
     windows = list(date_windows(start, end, days=days, newest_first=newest_first))
     if newest_first:
         windows.reverse()
-    assert windows[0][0] == start and windows[-1][1] == end
-    for (a_start, a_end), (b_start, _) in zip(windows, windows[1:], strict=False):
+    assert windows[0][0] == start
+    assert windows[-1][1] == end
+    for (_a_start, a_end), (b_start, _) in itertools.pairwise(windows):
         assert b_start == a_end + timedelta(days=1)
     assert all(0 <= (e - s).days < days for s, e in windows)
 
@@ -68,7 +70,8 @@ def test_for_athlete_shares_connections_and_pacing(sandbox: Sandbox) -> None:
     assert athlete._http.config.bucket is coach._http.config.bucket
     faster = coach.with_options(timeout=5)
     assert faster._http.config.bucket is coach._http.config.bucket
-    assert faster._http.config.timeout.read == 5 and coach._http.config.timeout.read == 60
+    assert faster._http.config.timeout.read == 5
+    assert coach._http.config.timeout.read == 60
 
 
 def test_strict_mode_reports_what_the_spec_lacks(sandbox: Sandbox) -> None:

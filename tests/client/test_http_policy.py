@@ -62,7 +62,8 @@ def test_jitter_stays_within_its_fraction(attempt: int, draw: float) -> None:
     policy = RetryPolicy(max_attempts=5, backoff_base=1, backoff_max=100, jitter=0.25)
     delay = retry_delay(policy, method="GET", attempt=attempt, status=500, rand=lambda: draw)
     base = 2 ** (attempt - 1)
-    assert delay is not None and base <= delay <= base * 1.25
+    assert delay is not None
+    assert base <= delay <= base * 1.25
 
 
 def test_retry_after_is_honoured_and_absurd_waits_give_up() -> None:

@@ -28,7 +28,8 @@ def test_clear_unsets_a_numeric_field_and_is_refused_elsewhere(client: Client,
                                                                sandbox: Sandbox) -> None:
     client.wellness.update("2025-03-02", weight=70.0, sleepSecs=28000)
     returned = client.wellness.update("2025-03-02", sleepSecs=CLEAR)
-    assert returned.sleepSecs is None and returned.weight == 70.0
+    assert returned.sleepSecs is None
+    assert returned.weight == 70.0
     assert "sleepSecs" not in stored(sandbox, "2025-03-02")
     with pytest.raises(InvalidRequestError, match="only unsets numeric"):
         client.wellness.update("2025-03-02", comments=CLEAR)  # type: ignore[arg-type]
@@ -60,7 +61,8 @@ def test_a_locked_record_is_not_overwritten_and_the_error_says_how(client: Clien
 def test_unlock_edit_relock_in_one_call(client: Client, sandbox: Sandbox) -> None:
     client.wellness.update("2025-03-06", weight=70.0, restingHR=50, locked=True)
     record = client.wellness.update("2025-03-06", weight=69.1, unlock=True)
-    assert record.locked is True and record.weight == 69.1
+    assert record.locked is True
+    assert record.weight == 69.1
     assert stored(sandbox, "2025-03-06")["restingHR"] == 50
 
 
@@ -124,11 +126,13 @@ async def test_async_lock_workflow(async_client: AsyncClient, sandbox: Sandbox) 
     assert (record.weight, record.locked) == (71.0, True)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["weight", "restingHR", "hrv", "sleepSecs"]),
                           st.one_of(st.just(CLEAR), st.integers(min_value=1, max_value=200))),
                 min_size=1, max_size=12))
-def test_partial_updates_compose_like_a_dict(client: Client, updates: list[tuple[str, object]]) -> None:
+def test_partial_updates_compose_like_a_dict(client: Client,
+                                             updates: list[tuple[str, object]]) -> None:
     """Any sequence of single-field updates leaves exactly what a dict update would."""
     day = "2025-08-01"
     client.wellness.update(day, weight=CLEAR, restingHR=CLEAR, hrv=CLEAR, sleepSecs=CLEAR)

@@ -162,7 +162,8 @@ async def test_incremental_sync_finds_edits_and_deletions_of_months_old_activiti
     assert (found.updated, found.deleted) == (2, 1)
     assert incremental.requests <= idle.requests + 6, "a few light requests, not a re-read"
     renamed = changes(store, table_name="activities", record_id=old[0].id)
-    assert renamed[-1]["fields"] and "name" in renamed[-1]["fields"]
+    assert renamed[-1]["fields"]
+    assert "name" in renamed[-1]["fields"]
     assert_mirror_equals(store, sandbox, sandbox.athlete_id)
 
 

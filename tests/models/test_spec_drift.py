@@ -36,4 +36,6 @@ def test_additions_removals_and_type_changes_are_reported(tmp_path: Path) -> Non
     path.write_text(json.dumps(new))
     result = subprocess.run([sys.executable, str(ROOT / "scripts/check_spec_drift.py"),
                              str(path)], capture_output=True, text=True)
-    assert result.returncode == 1 and "listLaps" in result.stdout and "BREAKING" in result.stdout
+    assert result.returncode == 1
+    assert "listLaps" in result.stdout
+    assert "BREAKING" in result.stdout

@@ -48,14 +48,16 @@ def test_strava_stub_is_a_distinct_type() -> None:
     assert stub.note == "STRAVA activities are not available via the API"
     full = parse_activity({"id": "i1", "type": "Ride", "source": "STRAVA", "name": "x",
                            "moving_time": 5})
-    assert isinstance(full, Activity) and not full.is_strava_stub
+    assert isinstance(full, Activity)
+    assert not full.is_strava_stub
 
 
 @given(st.sampled_from(["2026-04-16T06:37:39.861+00:00", "2021-01-01T15:14:22.925+0000",
                         "2026-04-16T05:28:47Z", "2026-04-16T05:28:47"]))
 def test_server_timestamps_in_every_seen_shape_parse_aware(text: str) -> None:
     record = Wellness.model_validate({"id": "2026-04-16", "updated": text})
-    assert record.updated is not None and record.updated.tzinfo is not None
+    assert record.updated is not None
+    assert record.updated.tzinfo is not None
     assert record.updated.astimezone(UTC).year in {2021, 2026}
 
 
@@ -65,7 +67,8 @@ def test_workout_doc_values_of_any_type_parse() -> None:
 
     event = Event.model_validate({"id": 1, "workout_doc": {"description": "x", "duration": 3600,
                                                            "steps": [{"duration": 60}]}})
-    assert event.workout_doc is not None and event.workout_doc["duration"] == 3600
+    assert event.workout_doc is not None
+    assert event.workout_doc["duration"] == 3600
 
 
 def test_repr_shows_only_what_is_set() -> None:

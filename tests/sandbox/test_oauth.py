@@ -115,7 +115,8 @@ def test_a_code_works_once(sandbox: Sandbox) -> None:
         with pytest.raises(NotFound) as caught:
             sandbox.oauth_app.exchange_code(code, http_client=http)
     assert caught.value.server_error == "Code not found (expired?)"
-    assert "single-use" in str(caught.value) and "authorize_url()" in str(caught.value)
+    assert "single-use" in str(caught.value)
+    assert "authorize_url()" in str(caught.value)
 
 
 def test_another_apps_code_or_secret_is_refused(sandbox: Sandbox) -> None:
