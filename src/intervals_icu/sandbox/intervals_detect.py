@@ -375,6 +375,15 @@ def _extreme(values: FloatArray, starts: IntArray, ends: IntArray,
                      for s, e in zip(starts.tolist(), ends.tolist(), strict=True)])
 
 
+def group_intervals(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups of a set of intervals (detected or edited by the athlete); sets each
+    member's ``group_id`` and clears stale ones."""
+    for interval in intervals:
+        interval.pop("group_id", None)
+        interval.setdefault("type", "WORK")
+    return _group(intervals)
+
+
 def _group(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group efforts of similar duration and output (both within ±15 %)."""
     work = [i for i in intervals if i["type"] == "WORK"]

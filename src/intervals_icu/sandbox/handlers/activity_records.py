@@ -314,6 +314,8 @@ def analyze(state: SandboxState, athlete_id: str, activity: dict[str, Any],
             streams, sport=sport,
             ftp=(settings or {}).get("ftp"), lthr=(settings or {}).get("lthr"),
             max_hr=(settings or {}).get("max_hr"),
+            threshold_speed=(settings or {}).get("threshold_pace"),
+            resting_hr=profile.get("icu_resting_hr"),
         )
         for number, interval in enumerate(intervals, start=1):
             interval.setdefault("id", number)

@@ -16,7 +16,6 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_math import group_intervals, interval_stats
 from intervals_icu.sandbox.handlers.activity_records import (
     analyze,
     detail_of,
@@ -26,6 +25,7 @@ from intervals_icu.sandbox.handlers.activity_records import (
     refuse_strava,
     sport_settings_for,
 )
+from intervals_icu.sandbox.intervals_detect import group_intervals, interval_stats
 from intervals_icu.sandbox.records import validate_patch
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
 
@@ -281,12 +281,15 @@ def _intervals_dto(activity: dict[str, Any], store: AthleteStore) -> dict[str, A
 
 def _stats_context(state: SandboxState, athlete_id: str, store: AthleteStore,
                    activity: dict[str, Any]) -> dict[str, Any]:
+    # The same statistics as detected intervals get (one implementation: intervals_detect).
     settings = sport_settings_for(store, activity.get("type")) or {}
     profile = state.accounts[athlete_id].profile
     return {
+        "sport": str(activity.get("type") or "Ride"),
         "ftp": activity.get("icu_ftp") or settings.get("ftp"),
-        "power_zones": settings.get("power_zones"),
-        "weight": activity.get("icu_weight") or profile.get("icu_weight") or profile.get("weight"),
+        "lthr": activity.get("lthr") or settings.get("lthr"),
+        "max_hr": settings.get("max_hr"),
+        "resting_hr": profile.get("icu_resting_hr"),
     }
 
 
