@@ -50,6 +50,7 @@ __all__ = [
 
 logger = logging.getLogger("intervals_icu")
 
+NOT_TRANSIENT_5XX = frozenset({501, 505})
 OAUTH_TOKEN_OPERATION = "oauth.token"
 """Not a spec operation: the token endpoint lives outside /api/v1 (API-NOTES §3.2)."""
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -102,6 +103,8 @@ def retry_delay(
     if failure == "status":
         if status == 429:
             retryable = True
+        elif status in NOT_TRANSIENT_5XX:
+            retryable = False  # "not implemented" will not start working in a second
         elif status is not None and 500 <= status <= 599:
             retryable = method in IDEMPOTENT_METHODS
         else:
@@ -360,6 +363,12 @@ def error_from_response(
             retry_after=retry_after,
             **kwargs,
         )
+    if status in NOT_TRANSIENT_5XX:
+        return errors.ServerError(
+            f"{status}: the server does not support this request ({where}): "
+            f"{said or 'not implemented'}. Retrying will not help.",
+            **kwargs,
+        )
     if status >= 500:
         if request.method in IDEMPOTENT_METHODS:
             advice = "It is safe to retry later."
@@ -388,10 +397,23 @@ def _transport_error(exc: httpx.TransportError, request: errors.RequestInfo, att
     errors.TransportError
 ):
     tried = f" after {attempts} attempts" if attempts > 1 else ""
+    sent = _failure_kind(exc) != "connect"
+    maybe_applied = sent and request.method not in IDEMPOTENT_METHODS
+    caution = (
+        " The request was sent and may have been applied, so it was not retried: check "
+        "(e.g. list by external_id) before sending it again." if maybe_applied else ""
+    )
     if isinstance(exc, httpx.TimeoutException):
+        advice = caution or " Raise the timeout (Client(timeout=...)) or retry later."
         return errors.RequestTimeout(
-            f"no answer in time{tried} ({request}): {type(exc).__name__}. Raise the timeout "
-            "(Client(timeout=...)) or retry later.",
+            f"no answer in time{tried} ({request}): {type(exc).__name__}.{advice}",
+            request=request,
+        )
+    if sent:
+        advice = caution or " It is safe to retry later."
+        return errors.TransportError(
+            f"the connection broke before an answer{tried} ({request}): "
+            f"{type(exc).__name__}: {exc}.{advice}",
             request=request,
         )
     return errors.TransportError(

@@ -23,7 +23,8 @@ def parse_local_date(value: LocalDate) -> date:
         if value.tzinfo is not None:
             raise InvalidRequestError(
                 f"{value.isoformat()} carries a time zone; the API wants the athlete's local "
-                "date. Convert it first, e.g. value.astimezone(await client.timezone()).date()"
+                "date. Convert it first: value.astimezone(client.timezone()).date() (await "
+                "client.timezone() with AsyncClient)"
             )
         return value.date()
     if isinstance(value, date):

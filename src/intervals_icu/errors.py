@@ -66,9 +66,13 @@ class RecordLockedError(IntervalsError):
     with ``client.wellness.unlock(oldest, newest)``.
     """
 
-    def __init__(self, message: str, *, record_id: str) -> None:
+    def __init__(self, message: str, *, record_id: str,
+                 record_ids: list[str] | None = None) -> None:
         super().__init__(message)
         self.record_id = record_id
+        """The (first) locked day."""
+        self.record_ids = record_ids or [record_id]
+        """Every locked day the write would have touched."""
 
 
 class ResponseValidationError(IntervalsError):

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
-__all__ = ["Secret"]
+__all__ = ["Secret", "is_secret_field", "redact_fields"]
+
+_SECRET_NAME = re.compile(r"(api_?key|secret|password|token)$", re.IGNORECASE)
+
+
+def is_secret_field(name: str) -> bool:
+    """A field that carries a credential (``icu_api_key``, ``client_secret``...)."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def redact_fields(value: Any) -> Any:
+    """A copy of JSON-like data with the values of credential fields replaced by ``***``."""
+    if isinstance(value, dict):
+        return {k: ("***" if is_secret_field(str(k)) and v else redact_fields(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_fields(v) for v in value]
+    return value
 
 
 class Secret:

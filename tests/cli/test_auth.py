@@ -65,6 +65,10 @@ def test_environment_overrides_the_stored_login(
     me = icu("whoami", "--json").json()
     assert me["id"] == server_only.coach_id
     assert me["credentials"] == "env INTERVALS_API_KEY"
+    # The stored athlete id belongs to the stored key: another key acts on its own athlete.
+    assert me.get("acting_on") in (None, "0", server_only.coach_id)
+    status = icu("auth", "status", "--json").json()
+    assert status["athlete"]["id"] == server_only.coach_id
 
 
 def test_status_without_credentials_says_how_to_log_in(icu: Icu) -> None:

@@ -126,9 +126,10 @@ def test_undo_restores_every_record_exactly(tmp_path: Path, initial: dict[str, A
     with sandbox.client(journal=journal) as client:
         with journal.batch("random writes") as batch_id:
             for write in writes:
+                # a script that writes locked records too (unlocking and re-locking them)
                 client.wellness.update_many([
                     {"id": day, **{k: (-1 if v is CLEAR else v) for k, v in fields.items()}}
-                    for day, fields in write.items()])
+                    for day, fields in write.items()], unlock=True)
         entries = journal.entries(batch_id)
         plan = plan_undo(entries, read_current(client, {e.target for e in entries}))
         assert not plan.impossible

@@ -219,9 +219,10 @@ def test_dropped_connection_is_retried_for_get_not_for_post(sandbox: Sandbox) ->
     assert len(seen) == 2
     seen.clear()
     sandbox.faults(route="POST *", drop_rate=1.0, count=1)
-    with pytest.raises(TransportError):
+    with pytest.raises(TransportError) as info:
         client.wellness.upload_csv(b"date,weight\n2025-02-04,70\n")
     assert len(seen) == 1
+    assert "may have been applied" in str(info.value)  # sent: do not blindly send it again
 
 
 def test_connection_refused_is_a_transport_error_with_advice() -> None:
@@ -240,3 +241,22 @@ async def test_async_client_maps_errors_the_same_way(sandbox: Sandbox) -> None:
         sandbox.faults(route="GET *", error_rate=1.0, error_status=500, count=1)
         assert (await client.athletes.get()).id == sandbox.athlete_id
     assert isinstance(client, AsyncClient)
+
+
+def test_an_unimplemented_operation_fails_at_once_and_says_retrying_will_not_help(
+    sandbox: Sandbox,
+) -> None:
+    client, seen = recording_client(sandbox, ApiKey(sandbox.api_key))
+    with pytest.raises(ServerError) as info:
+        client._request_json(RequestSpec("GET", "/api/v1/activity/i1/gap-histogram",
+                                         operation_id="getGapHistogram"))
+    assert info.value.status == 501
+    assert len(seen) == 1
+    assert "Retrying will not help" in str(info.value)
+
+
+def test_the_athletes_own_api_key_in_a_response_never_prints(sandbox: Sandbox) -> None:
+    athlete = sandbox.client().athletes.get()
+    assert getattr(athlete, "icu_api_key", None) == sandbox.api_key  # the data is there
+    assert sandbox.api_key not in repr(athlete)
+    assert sandbox.api_key not in str(athlete)

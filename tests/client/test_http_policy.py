@@ -136,3 +136,8 @@ def test_secret_query_values_are_redacted() -> None:
     assert redact_query([("code", "abc"), ("client_secret", "s"), ("oldest", "2025-01-01")]) == (
         "code=***&client_secret=***&oldest=2025-01-01"
     )
+
+
+@pytest.mark.parametrize("status", [501, 505])
+def test_not_implemented_is_not_retried(status: int) -> None:
+    assert retry_delay(POLICY, method="GET", attempt=1, status=status) is None

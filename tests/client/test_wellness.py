@@ -149,3 +149,23 @@ def test_partial_updates_compose_like_a_dict(client: Client,
         assert (value is None) == (name not in expected)
         if name in expected:
             assert value == pytest.approx(expected[name])
+
+
+def test_bulk_updates_refuse_typos_and_locked_records(client: Client, sandbox: Sandbox) -> None:
+    with pytest.raises(InvalidRequestError, match="Did you mean 'weight'"):
+        client.wellness.update_many([{"id": "2025-09-01", "wieght": 70}])
+    client.wellness.update_many([{"id": "2025-09-01", "weight": 70.0, "locked": True},
+                                 {"id": "2025-09-02", "weight": 71.0}])
+    with pytest.raises(RecordLockedError) as info:
+        client.wellness.update_many([{"id": "2025-09-01", "weight": 72.0},
+                                     {"id": "2025-09-02", "weight": 73.0}])
+    assert info.value.record_ids == ["2025-09-01"]
+    assert stored(sandbox, "2025-09-02")["weight"] == 71.0, "nothing was sent"
+    client.wellness.update_many([{"id": "2025-09-01", "weight": 72.0},
+                                 {"id": "2025-09-02", "weight": 73.0}], unlock=True)
+    first, second = stored(sandbox, "2025-09-01"), stored(sandbox, "2025-09-02")
+    assert (first["weight"], first["locked"]) == (72.0, True), "unlocked, written, re-locked"
+    assert (second["weight"], second["locked"]) == (73.0, False)
+    client.wellness.update_many([{"id": "2025-09-03", "SleepingHRrange": "55 - 72"}],
+                                custom_fields=True)
+    assert stored(sandbox, "2025-09-03")["SleepingHRrange"] == "55 - 72"

@@ -158,13 +158,16 @@ def resolve(*, athlete: str | None = None, base_url: str | None = None) -> Resol
     elif stored is not None and stored.api_key:
         credentials = ApiKey(stored.api_key)
         source = "keyring" if stored.key_in == "keyring" else "file"
+    # The stored athlete id and server belong to the stored key: with a key from the
+    # environment they would send that key to another account's data or another server.
+    stored_login = stored if source in ("keyring", "file") else None
 
     if athlete:
         athlete_id, athlete_source = athlete, "--athlete"
     elif env_athlete := os.environ.get(ENV_ATHLETE_ID, "").strip():
         athlete_id, athlete_source = env_athlete, "env INTERVALS_ATHLETE_ID"
-    elif stored is not None and stored.athlete_id:
-        athlete_id, athlete_source = stored.athlete_id, "stored login"
+    elif stored_login is not None and stored_login.athlete_id:
+        athlete_id, athlete_source = stored_login.athlete_id, "stored login"
     else:
         athlete_id, athlete_source = None, "default (0 = the key's owner)"
 
@@ -172,8 +175,8 @@ def resolve(*, athlete: str | None = None, base_url: str | None = None) -> Resol
         url, url_source = base_url, "--base-url"
     elif env_url := os.environ.get(ENV_BASE_URL, "").strip():
         url, url_source = env_url, "env INTERVALS_BASE_URL"
-    elif stored is not None and stored.base_url:
-        url, url_source = stored.base_url, "stored login"
+    elif stored_login is not None and stored_login.base_url:
+        url, url_source = stored_login.base_url, "stored login"
     else:
         url, url_source = None, "default"
     return Resolved(credentials, source, athlete_id, athlete_source, url, url_source)

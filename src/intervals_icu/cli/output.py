@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from intervals_icu.secret import redact_fields
+
 __all__ = [
     "AthleteOpt",
     "CsvOpt",
@@ -182,8 +184,11 @@ class Out:
 
     # -- data --------------------------------------------------------------------------------------
 
-    def json(self, value: Any) -> None:
-        sys.stdout.write(json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str))
+    def json(self, value: Any, *, redact: bool = True) -> None:
+        # The athlete's own icu_api_key (and any other credential field) is never printed;
+        # only `icu sandbox`, whose job is to hand out its made-up keys, passes redact=False.
+        data = redact_fields(_plain(value)) if redact else _plain(value)
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         sys.stdout.write("\n")
 
     def rows(

@@ -50,7 +50,7 @@ def sandbox(
     info = describe(sb)
     try:
         if as_json:
-            out.json(info)
+            out.json(info, redact=False)
         else:
             from rich.panel import Panel
 

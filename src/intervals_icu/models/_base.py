@@ -15,6 +15,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from intervals_icu.secret import is_secret_field
+
 __all__ = ["IcuDateTime", "IcuModel", "TolerantStrEnum", "strict_check"]
 
 
@@ -70,10 +72,12 @@ class IcuModel(BaseModel):
     )
 
     def __repr_args__(self) -> Any:
-        # 180-field models with mostly None values are unreadable; show what is set.
+        # 180-field models with mostly None values are unreadable; show what is set. Fields
+        # that hold credentials (the athlete's own icu_api_key...) never print their value.
         for name, value in super().__repr_args__():
-            if value is not None:
-                yield name, value
+            if value is None:
+                continue
+            yield name, ("***" if name and is_secret_field(name) else value)
 
     def to_api(self) -> dict[str, Any]:
         """The JSON body for a write: only the fields that were set, by their wire names."""

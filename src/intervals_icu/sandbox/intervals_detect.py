@@ -416,10 +416,8 @@ def _group(intervals: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _merge(cluster: list[dict[str, Any]]) -> dict[str, Any]:
     count = len(cluster)
-    group: dict[str, Any] = {"count": count, "start_index": cluster[0]["start_index"],
-                             "end_index": cluster[-1]["end_index"],
-                             "start_time": cluster[0]["start_time"],
-                             "end_time": cluster[-1]["end_time"]}
+    # IntervalGroup has start_index but no end_index/start_time/end_time (official spec).
+    group: dict[str, Any] = {"count": count, "start_index": cluster[0]["start_index"]}
     for name in ("moving_time", "elapsed_time", "distance", "training_load", "joules",
                  "joules_above_ftp", "total_elevation_gain"):
         if name in cluster[0]:

@@ -115,6 +115,16 @@ def _nullable(schema: Any) -> int:
     return changed
 
 
+def _stream_value_type(spec: JSON) -> int:
+    # ActivityStream elements carry "valueType" (e.g. "java.lang.Integer") beside
+    # "valueTypeIsArray", which the published schema lists alone.
+    props = spec["components"]["schemas"]["ActivityStream"]["properties"]
+    if "valueType" in props:
+        return 0
+    props["valueType"] = {"type": "string"}
+    return 1
+
+
 def _jackson_writes_nulls(spec: JSON) -> int:
     # Jackson serializes unset fields as null; springdoc marks nothing nullable.
     changed = sum(_nullable(schema) for schema in spec["components"]["schemas"].values())
@@ -165,6 +175,15 @@ ERRATA: tuple[Erratum, ...] = (
         ),
         source="SPEC uploadActivity description; API-NOTES §4.5, §6.3",
         apply=_upload_answers_201,
+    ),
+    Erratum(
+        name="stream-value-type",
+        reason=(
+            "Stream elements carry valueType (the Java type of the values) beside "
+            "valueTypeIsArray; the published ActivityStream schema lacks it."
+        ),
+        source="API-NOTES §4.7 (element shape; YZ-INV fixture)",
+        apply=_stream_value_type,
     ),
     Erratum(
         name="jackson-writes-nulls",

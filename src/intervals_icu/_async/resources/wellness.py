@@ -127,22 +127,69 @@ class AsyncWellnessResource(AsyncResource):
     async def put_record(self, record: Wellness | dict[str, Any]) -> Wellness:
         """Write one record whose ``id`` is its day (only the fields present change)."""
         body = _record_body(record)
-        return await self._client._request_model(
-            RequestSpec("PUT", self._athlete_path("/wellness"), operation_id="updateWellness_1",
-                        json=body),
-            Wellness,
-        )
+        try:
+            stored = await self._client._request_model(
+                RequestSpec("PUT", self._athlete_path("/wellness"),
+                            operation_id="updateWellness_1", json=body),
+                Wellness,
+            )
+        except errors.Unprocessable as exc:
+            if "lock" not in (exc.server_error or "").lower():
+                raise
+            stored = await self.get(body["id"])  # the platform refused instead of ignoring
+        if "locked" not in body and stored.locked and unapplied_fields(body, stored):
+            raise errors.RecordLockedError(
+                f"wellness {body['id']} is locked, so the write was not applied. Use "
+                "client.wellness.update(day, unlock=True, ...) to unlock, edit and re-lock it.",
+                record_id=body["id"],
+            )
+        return stored
 
     @operation("updateWellnessBulk")
-    async def update_many(self, records: builtins.list[Wellness | dict[str, Any]]) -> None:
-        """Write several records at once (each with its ``id`` = day). Locked records are not
-        changed by the platform unless the record itself carries ``locked: false``."""
-        body = [_record_body(r) for r in records]
-        if not body:
+    async def update_many(
+        self,
+        records: builtins.list[Wellness | dict[str, Any]],
+        *,
+        unlock: bool = False,
+        custom_fields: bool = False,
+    ) -> None:
+        """Write several records at once (each with its ``id`` = day), only the fields given.
+
+        Unknown field names are refused unless ``custom_fields=True`` (the athlete's own
+        wellness fields, by code). Locked records the write would change raise
+        :class:`~intervals_icu.errors.RecordLockedError` before anything is sent (one read of
+        the range tells which), unless ``unlock=True``: they are unlocked in the write and
+        locked again after. A record carrying ``"locked": False`` unlocks itself.
+        """
+        bodies = [_record_body(r, custom_fields=custom_fields) for r in records]
+        if not bodies:
             return
+        days = sorted(b["id"] for b in bodies)
+        current = await self.list(days[0], days[-1], fields=["id", "locked"])
+        locked_now = {r.id for r in current if r.locked}
+        blocked = [b["id"] for b in bodies
+                   if b["id"] in locked_now and b.get("locked") is not False
+                   and set(b) - {"id", "locked"}]
+        if blocked and not unlock:
+            raise errors.RecordLockedError(
+                f"{len(blocked)} wellness record(s) are locked ({', '.join(blocked[:5])}"
+                f"{', ...' if len(blocked) > 5 else ''}), so this write would not change them. "
+                "Pass unlock=True to unlock, write and re-lock them, or unlock the range first "
+                "with client.wellness.unlock(oldest, newest). Nothing was sent.",
+                record_id=blocked[0], record_ids=blocked,
+            )
+        relock = [{"id": day, "locked": True} for day in blocked]
+        for body in bodies:
+            if body["id"] in blocked:
+                body["locked"] = False
+        await self._put_bulk(bodies)
+        if relock:
+            await self._put_bulk(relock)
+
+    async def _put_bulk(self, bodies: builtins.list[dict[str, Any]]) -> None:
         await self._client._request_json(
             RequestSpec("PUT", self._athlete_path("/wellness-bulk"),
-                        operation_id="updateWellnessBulk", json=body)
+                        operation_id="updateWellnessBulk", json=bodies)
         )
 
     async def unlock(self, oldest: LocalDate, newest: LocalDate) -> builtins.list[str]:
@@ -157,7 +204,8 @@ class AsyncWellnessResource(AsyncResource):
                           locked: bool) -> builtins.list[str]:
         records = await self.list(oldest, newest, fields=["id", "locked"])
         days = [r.id for r in records if r.id and bool(r.locked) != locked]
-        await self.update_many([{"id": d, "locked": locked} for d in days])
+        if days:
+            await self._put_bulk([{"id": d, "locked": locked} for d in days])
         return days
 
     @operation("uploadWellness")
@@ -181,12 +229,13 @@ def _opt_date(value: LocalDate | None) -> str | None:
     return None if value is None else to_local_date(value)
 
 
-def _record_body(record: Wellness | dict[str, Any]) -> dict[str, Any]:
+def _record_body(record: Wellness | dict[str, Any], *,
+                 custom_fields: bool = False) -> dict[str, Any]:
     fields = record.to_api() if isinstance(record, Wellness) else dict(record)
     if not fields.get("id"):
         raise errors.InvalidRequestError(
             "each wellness record needs its 'id': the local day, e.g. '2025-03-01'"
         )
     fields["id"] = to_local_date(fields["id"])
-    return build_partial_body(Wellness, fields, allow_extra=True, what="Wellness")
+    return build_partial_body(Wellness, fields, allow_extra=custom_fields, what="Wellness")
 

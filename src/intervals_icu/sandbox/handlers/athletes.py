@@ -20,6 +20,9 @@ def athlete_json(state: SandboxState, athlete_id: str) -> dict[str, Any]:
 def get_athlete(ctx: Ctx) -> Any:
     athlete_id, store = ctx.store()
     body = athlete_json(ctx.state, athlete_id)
+    if athlete_id == ctx.principal.athlete_id and ctx.principal.kind == "api_key":
+        # The platform includes the athlete's own key (API-NOTES §4.1): clients must not leak it.
+        body["icu_api_key"] = ctx.state.accounts[athlete_id].api_key
     body["sportSettings"] = sorted(store.sport_settings.values(), key=lambda s: s["id"])
     body["custom_items"] = sorted(store.custom_items.values(), key=lambda s: s["id"])
     return body
