@@ -55,9 +55,11 @@ async def test_second_sync_changes_nothing_and_is_cheap(mirror: Mirror) -> None:
     assert report.ok
     totals = report.totals()
     assert all(s.changed == 0 for s in totals.values()), report.summary()
-    # profile, one activities page, one wellness and one events window, gear; no details
-    assert report.requests <= 6, report.summary()
+    # profile, one light scan of the whole history, one wellness and one events window;
+    # gear was read a moment ago (settings_refresh_hours); no details
+    assert report.requests <= 4, report.summary()
     assert totals["intervals"].requests == 0
+    assert totals["gear"].requests == 0
 
 
 async def test_strava_stubs_are_stored_flagged_and_counted(mirror: Mirror,

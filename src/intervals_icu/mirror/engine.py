@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,10 +26,11 @@ from intervals_icu import errors
 from intervals_icu.auth import Credentials
 from intervals_icu.dates import LocalDate, parse_local_date
 from intervals_icu.mirror.fingerprint import (
+    LOAD_FIELDS,
     SCAN_FIELDS,
     detail_fingerprint,
     fingerprint,
-    scan_fingerprint,
+    scan_projection,
 )
 from intervals_icu.mirror.planner import (
     EPOCH,
@@ -429,6 +430,17 @@ class _Run:
         athlete.strava_stubs = await self.mirror._db(
             self.store.count_live, "activities", athlete_id, is_strava_stub=True)
 
+    async def _fresh(self, athlete_id: str, stream: str) -> bool:
+        """Whether ``stream`` was read successfully within ``settings_refresh_hours``."""
+        position = await self.mirror._db(self.store.position, athlete_id, stream)
+        last = position.last_success_at
+        if last is None:
+            return False
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        age = datetime.now(UTC) - last
+        return age < timedelta(hours=self.settings.settings_refresh_hours)
+
     async def _db_oldest_activity(self, athlete_id: str) -> date | None:
         return await self.mirror._db(self.store.oldest_date, "activities", athlete_id,
                                      "local_date")
@@ -467,21 +479,30 @@ class _Run:
                              lookback_days=self.settings.lookback_days, deep=self.deep)
         coverage = (position.covered_from, position.covered_to)
         ripple: date | None = None
+        recent = next((p for p in passes if p.role == "recent"), None)
+        if recent is not None and self.settings.scan_history and coverage[0] is not None:
+            # One light request for the whole covered history (new activities included)
+            # instead of a full re-read of the recent window: edits anywhere are found.
+            passes = [p for p in passes if p is not recent]
+            ripple = await self._scan_history(ac, athlete_id, coverage[0], recent.newest,
+                                              report)
+            cf, ct = merge_coverage(coverage[0], coverage[1], coverage[0], recent.newest,
+                                    today)
+            coverage = (cf, ct)
+            await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
+                "activities", covered_from=cf, covered_to=ct), self.report.run_id)
+            # Nothing was read in full: a load change re-reads from its day to the top.
+            recent = Pass(recent.newest + timedelta(days=1), recent.newest, "recent")
         for read_pass in passes:
             coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
                                                                today, coverage, report)
             if read_pass.role == "recent" and changed_from is not None:
                 ripple = changed_from if ripple is None else min(ripple, changed_from)
-        recent = next((p for p in passes if p.role == "recent"), None)
-        if recent is not None and self.settings.scan_history and coverage[0] is not None:
-            scanned_from = await self._scan_history(ac, athlete_id, coverage[0],
-                                                    recent.oldest - timedelta(days=1), report)
-            if scanned_from is not None:
-                ripple = scanned_from if ripple is None else min(ripple, scanned_from)
         if recent is not None and ripple is not None and ripple < recent.oldest:
             # An activity changed (or moved) before the recent window: the fitness numbers
             # from that day on have moved too. Re-read that stretch (and wellness, later).
-            stretch = Pass(ripple, recent.oldest - timedelta(days=1), "recent")
+            stretch = Pass(ripple, min(recent.oldest - timedelta(days=1), recent.newest),
+                           "recent")
             coverage, _ = await self._activity_pass(ac, athlete_id, stretch, today, coverage,
                                                     report)
         self.ripples[athlete_id] = ripple
@@ -547,31 +568,31 @@ class _Run:
     async def _scan_history(self, ac: Any, athlete_id: str, oldest: date, newest: date,
                             report: StreamReport) -> date | None:
         """Re-list ``oldest..newest`` with only :data:`SCAN_FIELDS` and apply what moved:
-        changed activities are read in full (``get_many``), vanished ones are confirmed by id
-        (deleted or moved). Returns the oldest local date that changed, for the fitness
-        ripple. The range was read before, so the saved position does not move."""
+        new and changed activities are read in full (``get_many``), vanished ones are
+        confirmed by id (deleted or moved). Returns the oldest local date whose training
+        load may have moved (a new, deleted or moved activity, or a changed load or
+        duration), from which the fitness numbers must be re-read."""
         if newest < oldest:
             return None
-        stored = await self.mirror._db(self.store.scan_fingerprints, athlete_id, oldest,
+        stored = await self.mirror._db(self.store.scan_projections, athlete_id, oldest,
                                        newest)
-        listed: dict[str, tuple[str, date | None]] = {}
-        page_size = self.settings.page_size
+        listed: dict[str, dict[str, Any]] = {}
+        page_size = self.settings.scan_page_size
         top = newest
         while top >= oldest:
             page = [to_record(a) for a in await ac.activities.list(
                 oldest, _end_of(top), limit=page_size, fields=list(SCAN_FIELDS))]
             for record in page:
-                day = _local_day(record.get("start_date_local"))
-                listed[str(record["id"])] = (scan_fingerprint(record), day)
+                listed[str(record["id"])] = scan_projection(record)
             if len(page) < page_size:
                 break
-            days = [d for _, d in listed.values() if d is not None]
+            days = [d for r in listed.values() if (d := _local_day(r.get("start_date_local")))]
             page_oldest = min(days, default=top)
-            # A page that did not get below its top day: read the rest one day lower
-            # (another sync pass re-reads that day in full if it holds > page_size).
+            # A page that did not get below its top day: go on one day lower (a day with
+            # more than scan_page_size activities is beyond any athlete).
             top = page_oldest - timedelta(days=1) if page_oldest >= top else page_oldest
         report.read += len(listed)
-        changed = sorted(k for k, (fp, _) in listed.items() if stored.get(k) != fp)
+        changed = sorted(k for k, projection in listed.items() if stored.get(k) != projection)
         writes: list[RecordWrite] = []
         for start in range(0, len(changed), self.settings.details_batch):
             batch = changed[start:start + self.settings.details_batch]
@@ -587,13 +608,18 @@ class _Run:
                                        writes, tombstones=tombstones, state=None,
                                        run_id=self.report.run_id)
         _count(report, counts)
-        changed_keys = set(counts.changed_keys)
-        days = [w.columns["local_date"] for w in writes if w.key in changed_keys]
-        days += [d for k in tombstones if (d := listed.get(k, ("", None))[1]) is not None]
-        days += [stored_day for k in tombstones
-                 if (stored_day := await self.mirror._db(self.store.local_date_of,
-                                                         athlete_id, k)) is not None]
-        return min((d for d in days if d is not None), default=None)
+        moved_ids = {w.key for w in moved}
+        touched: list[date | None] = []
+        for key in changed:
+            before, after = stored.get(key), listed[key]
+            if before is None or any(before.get(f) != after.get(f) for f in LOAD_FIELDS):
+                touched += [_local_day(after.get("start_date_local")),
+                            _local_day((before or {}).get("start_date_local"))]
+        for key in [*tombstones, *moved_ids]:
+            touched.append(_local_day((stored.get(key) or {}).get("start_date_local")))
+            if key in moved_ids:
+                touched += [w.columns["local_date"] for w in moved if w.key == key]
+        return min((d for d in touched if d is not None), default=None)
 
     async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
                         oldest: date, newest: date, *, listed: set[str] | None = None,
@@ -666,6 +692,8 @@ class _Run:
 
     async def gear(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
         report = athlete.stream("gear")
+        if not self.deep and await self._fresh(athlete_id, "gear"):
+            return  # gear changes rarely: re-read every settings_refresh_hours (and deep)
         items = [to_record(g) for g in await ac.gear.list()]
         writes = [RecordWrite(str(g["id"]), g, gear_row(g), fingerprint(g))
                   for g in items if g.get("id") is not None]

@@ -17,12 +17,13 @@ from typing import Any
 
 __all__ = [
     "DETAIL_INDEPENDENT_FIELDS",
+    "LOAD_FIELDS",
     "SCAN_FIELDS",
     "canonical_json",
     "changed_fields",
     "detail_fingerprint",
     "fingerprint",
-    "scan_fingerprint",
+    "scan_projection",
 ]
 
 DETAIL_INDEPENDENT_FIELDS = frozenset({
@@ -56,10 +57,14 @@ small enough to read every activity in a few requests, wide enough to notice any
 person makes. Full summaries are fetched only for the ids whose projection moved."""
 
 
-def scan_fingerprint(record: Mapping[str, Any]) -> str:
-    """Hash of the scan projection, as the API returns it with ``fields=`` (nulls dropped)."""
-    projected = {k: record[k] for k in SCAN_FIELDS if record.get(k) is not None}
-    return fingerprint(projected)
+LOAD_FIELDS = frozenset({"icu_training_load", "start_date_local", "type", "moving_time",
+                         "elapsed_time"})
+"""Scan fields whose change moves the athlete's fitness curve from that day on."""
+
+
+def scan_projection(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The scan projection, as the API returns it with ``fields=`` (nulls dropped)."""
+    return {k: record[k] for k in SCAN_FIELDS if record.get(k) is not None}
 
 
 def canonical_json(value: Any) -> str:

@@ -37,6 +37,10 @@ class MirrorSettings:
     deletions of months-old activities are found by the next incremental sync."""
     page_size: int = 500
     """Activities per list request (the list is newest first; paging is by date)."""
+    scan_page_size: int = 5000
+    """Activities per request of the light history scan (a few hundred bytes each)."""
+    settings_refresh_hours: float = 24.0
+    """Incremental syncs re-read gear at most this often (deep and first syncs always do)."""
     window_days: int = 365
     """Days per wellness/events request."""
     activities_ahead_days: int = 2
@@ -54,7 +58,7 @@ class MirrorSettings:
     def __post_init__(self) -> None:
         from intervals_icu.errors import InvalidRequestError
 
-        for name in ("page_size", "window_days", "details_batch", "concurrency",
+        for name in ("page_size", "scan_page_size", "window_days", "details_batch", "concurrency",
                      "athlete_concurrency"):
             if getattr(self, name) < 1:
                 raise InvalidRequestError(f"MirrorSettings.{name} must be at least 1")

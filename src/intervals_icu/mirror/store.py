@@ -303,26 +303,18 @@ class Store:
         with self.engine.connect() as conn:
             return {row[0] for row in conn.execute(query)}
 
-    def scan_fingerprints(self, athlete_id: str, oldest: date, newest: date) -> dict[str, str]:
-        """Live activity id -> scan fingerprint of the stored record, within local dates."""
-        from intervals_icu.mirror.fingerprint import scan_fingerprint
+    def scan_projections(self, athlete_id: str, oldest: date,
+                         newest: date) -> dict[str, dict[str, Any]]:
+        """Live activity id -> scan projection of the stored record, within local dates."""
+        from intervals_icu.mirror.fingerprint import scan_projection
 
         t = schema.activities
         query = sa.select(t.c.activity_id, t.c.record).where(
             t.c.athlete_id == athlete_id, t.c.deleted_at.is_(None),
             t.c.local_date >= oldest, t.c.local_date <= newest)
         with self.engine.connect() as conn:
-            return {row[0]: scan_fingerprint(row[1])
+            return {row[0]: scan_projection(row[1])
                     for row in conn.execution_options(yield_per=500).execute(query)}
-
-    def local_date_of(self, athlete_id: str, activity_id: str) -> date | None:
-        t = schema.activities
-        with self.engine.connect() as conn:
-            value = conn.execute(sa.select(t.c.local_date).where(
-                t.c.athlete_id == athlete_id, t.c.activity_id == activity_id)).scalar()
-        if isinstance(value, str):
-            return date.fromisoformat(value[:10])
-        return value if isinstance(value, date) else None
 
     def oldest_date(self, table_name: str, athlete_id: str, date_column: str) -> date | None:
         t = schema.DATA_TABLES[table_name]
