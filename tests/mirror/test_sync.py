@@ -62,6 +62,45 @@ async def test_second_sync_changes_nothing_and_is_cheap(mirror: Mirror) -> None:
     assert totals["gear"].requests == 0
 
 
+async def test_a_known_athlete_costs_three_requests_when_nothing_changed(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    mirror = Mirror(aclient.for_athlete(sandbox.athlete_id), store)
+    await mirror.sync_async()
+    with store.engine.connect() as conn:
+        stamps_before = conn.execute(sa.select(sa.func.max(schema.activities.c.checked_at),
+                                               sa.func.count())).one()
+        changes_before = conn.execute(sa.select(sa.func.count()).select_from(
+            schema.changes)).scalar_one()
+    report = await mirror.sync_async()
+    assert report.ok, report.errors()
+    # the profile was read moments ago (settings_refresh_hours): one light scan of every
+    # activity, one wellness window, one events window
+    assert report.requests <= 3, report.summary()
+    assert report.athletes[0].name == sandbox.state.accounts[sandbox.athlete_id].profile["name"]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.max(schema.activities.c.checked_at),
+                                      sa.func.count())).one() == stamps_before
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            schema.changes)).scalar_one() == changes_before
+
+
+async def test_a_profile_change_is_read_when_the_cache_is_stale_or_deep(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    ac = aclient.for_athlete(sandbox.athlete_id)
+    await Mirror(ac, store).sync_async()
+    await ac.athletes.update(weight=71.5)
+    await Mirror(ac, store).sync_async()
+    assert store.stored_profile(sandbox.athlete_id)["weight"] != 71.5  # cached for a day
+    await Mirror(ac, store).sync_async(deep=True)
+    assert store.stored_profile(sandbox.athlete_id)["weight"] == 71.5
+    await ac.athletes.update(weight=72.0)
+    always = Mirror(ac, store, settings=MirrorSettings(settings_refresh_hours=0))
+    await always.sync_async()
+    assert store.stored_profile(sandbox.athlete_id)["weight"] == 72.0
+
+
 async def test_strava_stubs_are_stored_flagged_and_counted(mirror: Mirror,
                                                            sandbox: Sandbox) -> None:
     stubs = [a for a in sandbox.state.store(sandbox.athlete_id).activities.values()

@@ -382,26 +382,32 @@ class _Run:
         ac = (self.mirror.athlete_client(self.client, requested_id) if requested_id != "0"
               else self.client)
         profile_stream = athlete.stream("sport_settings")
-        token = _current_stream.set(profile_stream)
-        try:
-            profile = to_record(await ac.athletes.get())
-        except (errors.APIError, errors.TransportError) as exc:
-            athlete.error = _describe(exc)
-            return
-        finally:
-            _current_stream.reset(token)
+        profile = await self._cached_profile(requested_id)
+        if profile is None:
+            token = _current_stream.set(profile_stream)
+            try:
+                profile = to_record(await ac.athletes.get())
+            except (errors.APIError, errors.TransportError) as exc:
+                athlete.error = _describe(exc)
+                return
+            finally:
+                _current_stream.reset(token)
+            fetched = True
+        else:
+            fetched = False
         athlete_id = str(profile.get("id") or requested_id)
         athlete.athlete_id = athlete_id
         athlete.name = profile.get("name")
         if requested_id == "0":
             ac = self.mirror.athlete_client(self.client, athlete_id)
         today = _today(profile.get("timezone"))
-        merged = {**(listed or {}), **profile}
-        is_self = athlete_id in (self.self_id, self.client.athlete_id) or (
-            self.self_id is None and self.client.athlete_id == "0")
-        counts = await _apply_profile(self.mirror, athlete_id, merged, self.report.run_id,
-                                      is_self=is_self)
-        _count(profile_stream, counts, read=len(profile.get("sportSettings") or []))
+        if fetched:
+            merged = {**(listed or {}), **profile}
+            is_self = athlete_id in (self.self_id, self.client.athlete_id) or (
+                self.self_id is None and self.client.athlete_id == "0")
+            counts = await _apply_profile(self.mirror, athlete_id, merged,
+                                          self.report.run_id, is_self=is_self)
+            _count(profile_stream, counts, read=len(profile.get("sportSettings") or []))
         self._progress(athlete_id, profile_stream, finished=True)
 
         await self._guard(athlete, "activities", self.activities(ac, athlete_id, today,
@@ -430,8 +436,21 @@ class _Run:
         athlete.strava_stubs = await self.mirror._db(
             self.store.count_live, "activities", athlete_id, is_strava_stub=True)
 
+    async def _cached_profile(self, requested_id: str) -> dict[str, Any] | None:
+        """The stored profile when an incremental run may skip reading it: the athlete id is
+        known (not "0"), the profile and sport settings were read within
+        ``settings_refresh_hours`` and the athlete is not forgotten. Webhooks
+        (``SPORT_SETTINGS_UPDATED``) and ``refresh_sport_settings`` keep it current between."""
+        if self.deep or requested_id == "0":
+            return None
+        if not await self._fresh(requested_id, "sport_settings"):
+            return None
+        return await self.mirror._db(self.store.stored_profile, requested_id)
+
     async def _fresh(self, athlete_id: str, stream: str) -> bool:
         """Whether ``stream`` was read successfully within ``settings_refresh_hours``."""
+        if self.settings.settings_refresh_hours <= 0:
+            return False
         position = await self.mirror._db(self.store.position, athlete_id, stream)
         last = position.last_success_at
         if last is None:

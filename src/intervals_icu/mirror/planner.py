@@ -40,7 +40,8 @@ class MirrorSettings:
     scan_page_size: int = 5000
     """Activities per request of the light history scan (a few hundred bytes each)."""
     settings_refresh_hours: float = 24.0
-    """Incremental syncs re-read gear at most this often (deep and first syncs always do)."""
+    """Incremental syncs re-read gear, and the profile with its sport settings when the
+    athlete id is known, at most this often (deep and first syncs always do; 0: every run)."""
     window_days: int = 365
     """Days per wellness/events request."""
     activities_ahead_days: int = 2

@@ -365,6 +365,14 @@ class Store:
         with self.engine.connect() as conn:
             return [row[0] for row in conn.execute(query)]
 
+    def stored_profile(self, athlete_id: str) -> dict[str, Any] | None:
+        """The stored profile of a live (not forgotten) athlete, or None."""
+        t = schema.athletes
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.c.record).where(
+                t.c.athlete_id == athlete_id, t.c.deleted_at.is_(None))).first()
+        return dict(row[0]) if row is not None else None
+
     def stream_preference(self, athlete_id: str) -> bool:
         """Whether this athlete's streams are mirrored (some were stored before)."""
         t = schema.streams
