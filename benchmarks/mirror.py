@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,7 +56,8 @@ async def main(years: float, workdir: Path) -> None:
     print(f"{'':<46} requests      wall        floor (requests / {RATE:.0f}/s)")
     try:
         print("paced (sandbox 10/s burst 20, client default RateLimit 10/s burst 5):")
-        async with AsyncClient(_key(sandbox), base_url=sandbox.base_url) as client:
+        async with AsyncClient(_key(sandbox), base_url=sandbox.base_url,
+                               athlete_id=athlete) as client:
             summaries = await sync(client, f"sqlite:///{workdir / 'summaries.db'}",
                                    intervals=False)
             line("full sync: summaries, wellness, events", summaries)
@@ -63,6 +66,9 @@ async def main(years: float, workdir: Path) -> None:
             intervals = full.totals()["intervals"]
             line("full sync with intervals for every activity", full,
                  f"  [intervals: {intervals.requests} req for {intervals.read} activities]")
+            quiet = await sync(client, url)
+            line("incremental, nothing changed", quiet,
+                 f"  [records written: {_written(workdir / 'mirror.db', quiet.run_id)}]")
             edited = await _edit(client, 10)
             incremental = await sync(client, url)
             found = incremental.totals()["activities"].updated
@@ -71,6 +77,33 @@ async def main(years: float, workdir: Path) -> None:
             deep = await sync(client, url, deep=True)
             line("deep sync (every summary re-read)", deep,
                  f"  [changes: {sum(s.changed for s in deep.totals().values())}]")
+            print("change detection: 20 edits to activities older than 60 days, 5 of them "
+                  "deleted, 10 events older than 60 days changed:")
+            expected = await _old_changes(client)
+            for label, options in (("incremental", {}), ("deep", {"deep": True})):
+                copy = workdir / f"recall-{label}.db"
+                shutil.copy(workdir / "mirror.db", copy)
+                run = await sync(client, f"sqlite:///{copy}", **options)
+                found_keys = _changed_keys(copy, run.run_id)
+                hits = len(expected & found_keys)
+                extra = ""
+                if options:
+                    budget = deep.requests + len(expected)
+                    extra = (f"; budget {budget} = {deep.requests} windows/pages + "
+                             f"{len(expected)} changed")
+                line(f"{label} after those changes", run,
+                     f"  [found {hits} of {len(expected)} "
+                     f"({100 * hits / len(expected):.0f}%){extra}]")
+        print("paced, 150 ms latency injected on every request:")
+        sandbox.faults(latency_ms=150)
+        async with AsyncClient(_key(sandbox), base_url=sandbox.base_url,
+                               athlete_id=athlete) as client:
+            slow = await sync(client, f"sqlite:///{workdir / 'slow-summaries.db'}",
+                              intervals=False)
+            line("full sync: summaries, wellness, events", slow)
+            slow = await sync(client, f"sqlite:///{workdir / 'slow.db'}")
+            line("full sync with intervals for every activity", slow)
+        sandbox.clear_faults()
         print("relaxed (sandbox rate limit off, client RateLimit.unlimited()):")
         sandbox.configure(rate_limit_enabled=False)
         async with AsyncClient(_key(sandbox), base_url=sandbox.base_url,
@@ -106,6 +139,48 @@ async def _edit(client: AsyncClient, count: int) -> int:
     for activity in chosen:
         await client.activities.update(activity.id, name=f"{activity.name} (edited)")
     return len(chosen)
+
+
+async def _old_changes(client: AsyncClient) -> set[tuple[str, str, str]]:
+    """Make the changes the recall figures look for; returns (table, id, change) triples."""
+    today = await client.today()
+    old = [a for a in await client.activities.list(today - timedelta(days=5 * 366),
+                                                   today - timedelta(days=60))
+           if not a.is_strava_stub]
+    chosen = random.Random(2).sample(old, 25)
+    expected: set[tuple[str, str, str]] = set()
+    for i, activity in enumerate(chosen[:20]):
+        fields: dict[str, Any] = ({"name": f"{activity.name} (fixed)"} if i % 2 else
+                                  {"icu_rpe": 7, "description": "felt heavy"})
+        await client.activities.update(activity.id, **fields)
+        expected.add(("activities", activity.id, "updated"))
+    for activity in chosen[20:]:
+        await client.activities.delete(activity.id)
+        expected.add(("activities", activity.id, "deleted"))
+    events = [e for e in await client.events.list(today - timedelta(days=5 * 366),
+                                                  today - timedelta(days=60)) if e.id]
+    for event in random.Random(3).sample(events, 10):
+        await client.events.update(event.id, name=f"{event.name or 'Event'} (moved)")
+        expected.add(("events", str(event.id), "updated"))
+    return expected
+
+
+def _changed_keys(path: Path, run_id: int) -> set[tuple[str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select table_name, record_id, change from changes "
+                            "where run_id = ?", (run_id,)).fetchall()
+    return {(str(t), str(r), str(c)) for t, r, c in rows}
+
+
+def _written(path: Path, run_id: int) -> int:
+    """Records (any mirrored table) and change-log rows the run wrote."""
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute(
+            "select m.name from sqlite_master m join pragma_table_info(m.name) c "
+            "where m.type = 'table' and c.name = 'run_id' "
+            "and m.name not in ('sync_state', 'sync_runs')")]
+        return sum(int(conn.execute(f"select count(*) from {t} where run_id = ?",
+                                    (run_id,)).fetchone()[0]) for t in tables)
 
 
 def _export_peak(url: str, dest: Path, selection: str) -> tuple[float, int, float]:

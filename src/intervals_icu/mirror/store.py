@@ -450,11 +450,9 @@ class Store:
                     after={f: write.record.get(f) for f in fields},
                 ))
         _upsert_many(conn, t, upserts, _pk(t), keep=("first_seen_at",))
+        # Unchanged rows are not touched: a run that finds nothing new writes no record (when
+        # a range was last confirmed is in sync_state: last_success_at, deep_checked_at).
         counts.unchanged += len(unchanged)
-        for chunk in _chunks(unchanged):
-            conn.execute(sa.update(t).where(
-                *((t.c.athlete_id == athlete_id,) if scoped else ()), key_col.in_(chunk)
-            ).values(checked_at=now, run_id=run_id))
         doomed = [k for k in tombstones if k not in latest]
         for chunk in _chunks(doomed):
             where: list[Any] = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
