@@ -58,6 +58,7 @@ async def main(years: float, workdir: Path) -> None:
         print("paced (sandbox 10/s burst 20, client default RateLimit 10/s burst 5):")
         async with AsyncClient(_key(sandbox), base_url=sandbox.base_url,
                                athlete_id=athlete) as client:
+            await _past_notes(client, years)
             summaries = await sync(client, f"sqlite:///{workdir / 'summaries.db'}",
                                    intervals=False)
             line("full sync: summaries, wellness, events", summaries)
@@ -78,7 +79,7 @@ async def main(years: float, workdir: Path) -> None:
             line("deep sync (every summary re-read)", deep,
                  f"  [changes: {sum(s.changed for s in deep.totals().values())}]")
             print("change detection: 20 edits to activities older than 60 days, 5 of them "
-                  "deleted, up to 10 events older than 60 days changed:")
+                  "deleted, 10 events older than 60 days changed:")
             expected = await _old_changes(client)
             for label, options in (("incremental", {}), ("deep", {"deep": True})):
                 copy = workdir / f"recall-{label}.db"
@@ -139,6 +140,16 @@ async def _edit(client: AsyncClient, count: int) -> int:
     for activity in chosen:
         await client.activities.update(activity.id, name=f"{activity.name} (edited)")
     return len(chosen)
+
+
+async def _past_notes(client: AsyncClient, years: float) -> None:
+    """A coach's notes through the history (the seed plans mostly ahead): old events to edit."""
+    today = await client.today()
+    span = int(years * 365)
+    await client.events.create_many([
+        {"category": "NOTE", "name": f"Block review {i}",
+         "start_date_local": f"{today - timedelta(days=61 + i * (span - 61) // 12)}T00:00:00"}
+        for i in range(12)])
 
 
 async def _old_changes(client: AsyncClient) -> set[tuple[str, str, str]]:

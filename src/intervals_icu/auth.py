@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from intervals_icu.errors import ConfigurationError
+from intervals_icu.errors import ConfigurationError, MissingCredentials
 from intervals_icu.scopes import Scope, format_scopes, parse_scopes, required_scope
 from intervals_icu.secret import Secret
 
@@ -50,7 +50,7 @@ class ApiKey:
     def __init__(self, key: str | Secret, *, username: str = API_KEY_USERNAME) -> None:
         secret = Secret(key)
         if not secret.reveal().strip():
-            raise ConfigurationError(
+            raise MissingCredentials(
                 "the API key is empty: copy it from https://intervals.icu/settings "
                 "(Developer Settings, at the bottom) or set INTERVALS_API_KEY"
             )
@@ -89,7 +89,7 @@ class BearerToken:
     ) -> None:
         secret = Secret(token)
         if not secret.reveal().strip():
-            raise ConfigurationError("the access token is empty")
+            raise MissingCredentials("the access token is empty")
         self.token = secret
         self.scopes: frozenset[Scope] | None = (
             None if scopes is None else parse_scopes(

@@ -18,6 +18,7 @@ __all__ = [
     "IntervalsError",
     "InvalidRequestError",
     "MethodNotAllowed",
+    "MissingCredentials",
     "NotFound",
     "PermissionDenied",
     "RateLimited",
@@ -53,6 +54,10 @@ class IntervalsError(Exception):
 
 class ConfigurationError(IntervalsError):
     """The client cannot be built as asked (missing credentials, bad base URL...)."""
+
+
+class MissingCredentials(ConfigurationError):
+    """No usable credentials: none were given or found, or the key or token is empty."""
 
 
 class InvalidRequestError(IntervalsError, ValueError):

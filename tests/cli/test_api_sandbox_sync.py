@@ -170,6 +170,24 @@ def test_export_parquet_and_streams(icu: Icu, home: Path, tmp_path: Path,
     assert len(samples.splitlines()) > 100
     assert {line.split(",")[1] for line in samples.splitlines()[1:]} == {activity.id}
     assert icu("export", "streams", "--db", db).exit_code == 2
+    missing = icu("export", "streams", "--db", db, "--activity", "i999999999")
+    assert missing.exit_code == 4
+    assert "not in the mirror" in missing.stderr
+    assert not missing.stdout
+
+
+def test_export_streams_of_an_activity_not_synced_with_streams_says_so(
+    icu: Icu, live: Sandbox, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'mirror.db'}"
+    assert icu("sync", "--db", db, "--json").exit_code == 0
+    with live.client() as client:
+        activity = next(a for a in client.activities.list(client.today() - timedelta(14))
+                        if not a.is_strava_stub)
+    run = icu("export", "streams", "--db", db, "--activity", activity.id)
+    assert run.exit_code == 4
+    assert "icu sync --streams" in run.stderr
+    assert not run.stdout, "no header-only file"
 
 
 def test_sync_refuses_athlete_and_roster_together(icu: Icu, live: Sandbox) -> None:
@@ -237,6 +255,21 @@ def test_webhooks_serve_needs_a_secret(icu: Icu, live: Sandbox) -> None:
     run = icu("webhooks", "serve", "--port", "0")
     assert run.exit_code == 2
     assert "secret" in run.stderr.lower()
+
+
+def test_webhooks_serve_warns_about_a_secret_typed_on_the_command_line(
+    icu: Icu, live: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = f"sqlite:///{tmp_path / 'inbox.db'}"
+    # three workers on SQLite stop the server right after the checks: exit 2, not 3 (auth)
+    typed = icu("webhooks", "serve", "--secret", "s3cr3t-value", "--workers", "3", "--db", db)
+    assert typed.exit_code == 2
+    assert "INTERVALS_WEBHOOK_SECRET instead" in " ".join(typed.stderr.split())
+    assert "s3cr3t-value" not in typed.stderr + typed.stdout
+    monkeypatch.setenv("INTERVALS_WEBHOOK_SECRET", "s3cr3t-value")
+    from_env = icu("webhooks", "serve", "--workers", "3", "--db", db)
+    assert from_env.exit_code == 2
+    assert "instead" not in from_env.stderr
 
 
 # -- icu demo -----------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def test_athlete_option_acts_on_a_coached_athlete(icu: Icu, coach: Sandbox) -> N
 def test_athlete_option_on_a_stranger_is_an_auth_error(icu: Icu, coach: Sandbox) -> None:
     run = icu("wellness", "show", "7d", "--athlete", coach.stranger_id)
     assert run.exit_code == 3
-    assert coach.stranger_id in run.stderr
+    said = " ".join(run.stderr.split())
+    assert f"athlete {coach.stranger_id} (from --athlete" in said
+    assert "`icu athletes` lists the ids you can use" in said
 
 
 def test_shell_completion_script_is_available() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from intervals_icu import errors
-from intervals_icu.cli.output import ExitCode, exit_code_for
+from intervals_icu.cli.output import ExitCode, exit_code_for, message_for
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu
 
@@ -20,7 +20,8 @@ def _api(cls: type[errors.APIError], status: int) -> errors.APIError:
 @pytest.mark.parametrize(("error", "code"), [
     (_api(errors.AuthenticationError, 401), ExitCode.AUTH),
     (_api(errors.PermissionDenied, 403), ExitCode.AUTH),
-    (errors.ConfigurationError("no credentials"), ExitCode.AUTH),
+    (errors.MissingCredentials("no credentials"), ExitCode.AUTH),
+    (errors.ConfigurationError("SQLite supports one worker"), ExitCode.BAD_INPUT),
     (_api(errors.NotFound, 404), ExitCode.NOT_FOUND),
     (_api(errors.RateLimited, 429), ExitCode.RATE_LIMITED),
     (errors.TransportError("refused"), ExitCode.NETWORK),
@@ -43,3 +44,19 @@ def test_a_server_error_exits_7(icu: Icu, live: Sandbox) -> None:
     run = icu("wellness", "show", "3d")
     assert run.exit_code == 7
     assert "503" in run.stderr
+
+
+def test_rate_limit_message_says_what_to_do_at_the_shell() -> None:
+    error = errors.RateLimited("429: ... lower Client(rate_limit=...)", status=429,
+                               server_error=None, request=REQUEST, retry_after=30)
+    said = message_for(error)
+    assert "Client(" not in said
+    assert "Wait a minute and run the command again" in said
+    assert "30 s" in said
+
+
+def test_a_missing_scope_keeps_the_library_message() -> None:
+    error = errors.PermissionDenied(
+        "403: this call needs the OAuth scope WELLNESS:READ", status=403, server_error=None,
+        request=errors.RequestInfo("GET", "/api/v1/athlete/i42/wellness"))
+    assert message_for(error) == str(error)

@@ -76,7 +76,7 @@ class AsyncClient:
     ) -> None:
         credentials = credentials if credentials is not None else credentials_from_env()
         if credentials is None:
-            raise errors.ConfigurationError(
+            raise errors.MissingCredentials(
                 "no credentials: pass ApiKey('<key>') (or BearerToken for OAuth apps), or set "
                 "INTERVALS_API_KEY. The key is at https://intervals.icu/settings, Developer "
                 "Settings."

@@ -90,9 +90,9 @@ class _IcuGroup(TyperGroup):
 
             if not isinstance(exc, IntervalsError):
                 raise
-            from intervals_icu.cli.output import Out, exit_code_for
+            from intervals_icu.cli.output import Out, exit_code_for, message_for
 
-            Out().error(str(exc))
+            Out().error(message_for(exc))
             raise typer.Exit(int(exit_code_for(exc))) from None
 
 

@@ -105,7 +105,56 @@ def streams(
         raise typer.BadParameter("give --activity ID or --since DATE")
     out = Out()
     with _closing(Store(database_url(db))) as store:
+        if activity is not None:
+            _check_streams_mirrored(out, store, activity, athlete)
         result = export_streams(store, _destination(output, fmt, "streams"),
                                 activity_id=activity, since=since, athlete_id=athlete,
                                 format=fmt.value)
+        if result.rows == 0 and activity is None and not _any_streams(store, athlete):
+            out.warn("no streams are mirrored: run `icu sync --streams` first")
     _done(out, result, "stream sample")
+
+
+def _check_streams_mirrored(out: Out, store: Any, activity_id: str,
+                            athlete_id: str | None) -> None:
+    """Stop with a reason before writing an empty file for an activity whose streams the
+    mirror does not have."""
+    import sqlalchemy as sa
+
+    from intervals_icu.cli.output import ExitCode
+    from intervals_icu.mirror import schema
+
+    t = schema.activities
+    query = sa.select(t.c.streams_fingerprint, t.c.deleted_at).where(
+        t.c.activity_id == activity_id)
+    if athlete_id:
+        query = query.where(t.c.athlete_id == athlete_id)
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+        samples = conn.execute(sa.select(sa.func.count()).select_from(schema.streams).where(
+            schema.streams.c.activity_id == activity_id)).scalar_one()
+    if row is None:
+        out.error(f"activity {activity_id} is not in the mirror ({store!r}): run `icu sync` "
+                  "first, or check the id (`icu export activities`)")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    if row[1] is not None:
+        out.warn(f"activity {activity_id} was deleted on the platform; exporting what the "
+                 "mirror kept")
+    elif row[0] is None and samples == 0:
+        out.error(f"the streams of activity {activity_id} are not mirrored yet: run "
+                  "`icu sync --streams`")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    elif samples == 0:
+        out.warn(f"activity {activity_id} has no streams (a manual entry?)")
+
+
+def _any_streams(store: Any, athlete_id: str | None) -> bool:
+    import sqlalchemy as sa
+
+    from intervals_icu.mirror import schema
+
+    query = sa.select(schema.streams.c.activity_id).limit(1)
+    if athlete_id:
+        query = query.where(schema.streams.c.athlete_id == athlete_id)
+    with store.engine.connect() as conn:
+        return conn.execute(query).first() is not None

@@ -28,6 +28,7 @@ __all__ = [
     "YesOpt",
     "command_group",
     "exit_code_for",
+    "message_for",
 ]
 
 
@@ -56,9 +57,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     """The exit code for an error raised by the library."""
     from intervals_icu import errors
 
-    if isinstance(exc, (errors.AuthenticationError, errors.PermissionDenied)):
-        return ExitCode.AUTH
-    if isinstance(exc, errors.ConfigurationError):
+    if isinstance(exc, (errors.AuthenticationError, errors.PermissionDenied,
+                        errors.MissingCredentials)):
         return ExitCode.AUTH
     if isinstance(exc, errors.NotFound):
         return ExitCode.NOT_FOUND
@@ -68,9 +68,33 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.NETWORK
     if isinstance(exc, errors.ServerError):
         return ExitCode.SERVER
-    if isinstance(exc, (errors.InvalidRequestError, errors.BadRequest, errors.Unprocessable)):
+    if isinstance(exc, (errors.InvalidRequestError, errors.BadRequest, errors.Unprocessable,
+                        errors.ConfigurationError)):
         return ExitCode.BAD_INPUT
     return ExitCode.ERROR
+
+
+def message_for(exc: BaseException) -> str:
+    """The error as a command-line user needs it: what to do at the shell, not in Python."""
+    import re
+
+    from intervals_icu import errors
+
+    where = f" [{exc.request}]" if isinstance(exc, errors.APIError) and exc.request else ""
+    if isinstance(exc, errors.RateLimited):
+        wait = (f" The server asked for {exc.retry_after:.0f} s." if exc.retry_after else "")
+        return ("429: the server is rate limiting this API key, and icu's retries ran out."
+                f"{wait} Wait a minute and run the command again; if other scripts or apps "
+                f"use the same key, run them one after another.{where}")
+    if isinstance(exc, errors.PermissionDenied) and exc.request is not None and \
+            "OAuth scope" not in exc.message:
+        found = re.search(r"/athlete/([^/?]+)", exc.request.path)
+        if found and found.group(1) != "0":
+            return (f"403: athlete {found.group(1)} (from --athlete or INTERVALS_ATHLETE_ID) "
+                    "does not share their data with you: you neither coach nor follow them. "
+                    "`icu athletes` lists the ids you can use; leave --athlete out to act on "
+                    f"yourself.{where}")
+    return str(exc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class Session:
             from intervals_icu import Client, errors
 
             if self.resolved.credentials is None:
-                raise errors.ConfigurationError(
+                raise errors.MissingCredentials(
                     "not logged in: run `icu auth login`, or set INTERVALS_API_KEY "
                     "(the key is at https://intervals.icu/settings, Developer Settings)"
                 )

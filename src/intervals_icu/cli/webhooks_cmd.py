@@ -16,8 +16,19 @@ app = command_group(no_args_is_help=True)
 
 SecretOpt = Annotated[list[str] | None, typer.Option(
     "--secret", envvar="INTERVALS_WEBHOOK_SECRET", metavar="SECRET",
-    help="The app's webhook secret (Manage App); repeat it while rotating secrets. "
-         "Env: INTERVALS_WEBHOOK_SECRET.")]
+    help="The app's webhook secret (Manage App); repeat it while rotating secrets. Prefer "
+         "the environment (INTERVALS_WEBHOOK_SECRET, several separated by spaces): a secret "
+         "on the command line shows in `ps` and in shell history.")]
+
+
+def _warn_if_typed(ctx: typer.Context, out: Out, *options: tuple[str, str]) -> None:
+    """Warn when a secret came from the command line, where other users and the shell's
+    history can read it."""
+    for name, env in options:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name == "COMMANDLINE":
+            out.warn(f"--{name} on the command line is visible in `ps` and kept in shell "
+                     f"history; set {env} instead.")
 
 
 def _inbox(db: str | None) -> Any:
@@ -29,6 +40,7 @@ def _inbox(db: str | None) -> Any:
 
 @app.command("serve")
 def serve(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8080,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     path: Annotated[str, typer.Option("--path", help="URL path of the endpoint.")] = "/",
@@ -54,8 +66,10 @@ def serve(
 
     out = Out()
     if not secret:
-        raise typer.BadParameter("give the app's webhook secret: --secret or "
-                                 "INTERVALS_WEBHOOK_SECRET", param_hint="--secret")
+        raise typer.BadParameter("give the app's webhook secret: INTERVALS_WEBHOOK_SECRET "
+                                 "(or --secret)", param_hint="--secret")
+    _warn_if_typed(ctx, out, ("secret", "INTERVALS_WEBHOOK_SECRET"),
+                   ("authorization", "INTERVALS_WEBHOOK_AUTHORIZATION"))
     url = database_url(db)
     with Session() as session:
         client = session.client
