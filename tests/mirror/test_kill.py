@@ -34,9 +34,12 @@ def _count(store: Store, table: sa.Table) -> int:
 
 POINTS: dict[str, Callable[[Store], bool]] = {
     "during the first pages": lambda s: _count(s, schema.activities) > 0,
+    # pages of 8: the history is read as windows fetched concurrently and stored in order
+    "between history windows": lambda s: _count(s, schema.activities) > 8,
     "during intervals": lambda s: _count(s, schema.intervals) > 0,
     "during streams": lambda s: _count(s, schema.streams) > 20,
 }
+PAGE_SIZES = {"between history windows": "8"}
 
 
 @pytest.mark.slow
@@ -47,7 +50,8 @@ def test_sync_killed_mid_run_converges(point: str, tmp_path: Path) -> None:
     store = Store(url)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.mirror.sync_child", sandbox.base_url, url],
+            [sys.executable, "-m", "tests.mirror.sync_child", sandbox.base_url, url,
+             *([PAGE_SIZES[point]] if point in PAGE_SIZES else [])],
             cwd=ROOT, stdin=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         assert child.stdin is not None

@@ -370,3 +370,20 @@ async def test_an_oauth_app_mirrors_each_athlete_with_its_own_token(
         report = await mirror.sync_async(athletes=[second])
         assert not report.athletes[0].error
     assert_mirror_equals(store, sandbox, second)
+
+
+async def test_a_long_history_is_read_in_concurrent_windows_and_equals_the_sandbox(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    count = len(sandbox.state.store(sandbox.athlete_id).activities)
+    mirror = Mirror(aclient, store, settings=MirrorSettings(page_size=20, concurrency=4))
+    report = await mirror.sync_async(intervals=False)
+    assert report.ok, report.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    # the first page in full, one light listing of the rest, then windows of at most 18
+    # (capacity 90% of a page) that are never re-paged
+    activities = report.totals()["activities"]
+    assert activities.requests <= 2 + -(-count // 10) + 1, report.summary()
+    deep = await mirror.sync_async(deep=True, intervals=False)
+    assert deep.ok, deep.errors()
+    assert sum(s.changed for s in deep.totals().values()) == 0, deep.summary()

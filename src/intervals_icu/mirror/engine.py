@@ -343,6 +343,7 @@ class _Run:
         self.detail_slots = asyncio.Semaphore(self.settings.concurrency)
         self.self_id: str | None = None
         self.ripples: dict[str, date | None] = {}
+        self.floors: dict[str, asyncio.Future[date | None]] = {}
 
     async def all(self, *, roster: bool, athletes: Sequence[str] | None) -> None:
         targets: list[tuple[str, dict[str, Any] | None]]
@@ -410,20 +411,26 @@ class _Run:
             _count(profile_stream, counts, read=len(profile.get("sportSettings") or []))
         self._progress(athlete_id, profile_stream, finished=True)
 
-        await self._guard(athlete, "activities", self.activities(ac, athlete_id, today,
-                                                                 athlete))
-        floor = self.since or await self._db_oldest_activity(athlete_id) or (
-            today - timedelta(days=365))
+        # Activities tell where the history starts (the floor of wellness and events): a
+        # history read signals it after its first request, so the three run together.
+        floor_known: asyncio.Future[date | None] = asyncio.get_running_loop().create_future()
+        self.floors[athlete_id] = floor_known
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._guard(athlete, "wellness", self.dated(
-                ac, athlete_id, "wellness", today, floor, today + timedelta(days=1), athlete)))
-            events_ahead = (self.settings.deep_events_ahead_days if self.deep
-                            else self.settings.events_ahead_days)
-            group.create_task(self._guard(athlete, "events", self.dated(
-                ac, athlete_id, "events", today, floor, today + timedelta(days=events_ahead),
-                athlete)))
+            group.create_task(self._activities_then_details(ac, athlete_id, today, athlete))
+            group.create_task(self._dated_streams(ac, athlete_id, today, athlete))
             group.create_task(self._guard(athlete, "gear", self.gear(ac, athlete_id,
                                                                      athlete)))
+        athlete.strava_stubs = await self.mirror._db(
+            self.store.count_live, "activities", athlete_id, is_strava_stub=True)
+
+    async def _activities_then_details(self, ac: Any, athlete_id: str, today: date,
+                                       athlete: AthleteReport) -> None:
+        try:
+            await self._guard(athlete, "activities", self.activities(ac, athlete_id, today,
+                                                                     athlete))
+        finally:
+            self._signal_floor(athlete_id, None)
+        async with asyncio.TaskGroup() as group:
             if self.intervals:
                 group.create_task(self._guard(athlete, "intervals", self.interval_details(
                     ac, athlete_id, athlete)))
@@ -433,8 +440,28 @@ class _Run:
             if self.files:
                 group.create_task(self._guard(athlete, "files", self.file_details(
                     ac, athlete_id, athlete)))
-        athlete.strava_stubs = await self.mirror._db(
-            self.store.count_live, "activities", athlete_id, is_strava_stub=True)
+
+    async def _dated_streams(self, ac: Any, athlete_id: str, today: date,
+                             athlete: AthleteReport) -> None:
+        listed_oldest = await self.floors[athlete_id]
+        stored_oldest = await self._db_oldest_activity(athlete_id)
+        oldest = min((d for d in (listed_oldest, stored_oldest) if d is not None), default=None)
+        floor = self.since or oldest or (today - timedelta(days=365))
+        events_ahead = (self.settings.deep_events_ahead_days if self.deep
+                        else self.settings.events_ahead_days)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._guard(athlete, "wellness", self.dated(
+                ac, athlete_id, "wellness", today, floor, today + timedelta(days=1), athlete)))
+            group.create_task(self._guard(athlete, "events", self.dated(
+                ac, athlete_id, "events", today, floor, today + timedelta(days=events_ahead),
+                athlete)))
+
+    def _signal_floor(self, athlete_id: str, oldest: date | None) -> None:
+        """Let wellness and events start: ``oldest`` is the oldest activity the API listed
+        (None: ask the database, once the activities are stored)."""
+        known = self.floors.get(athlete_id)
+        if known is not None and not known.done():
+            known.set_result(oldest)
 
     async def _cached_profile(self, requested_id: str) -> dict[str, Any] | None:
         """The stored profile when an incremental run may skip reading it: the athlete id is
@@ -512,9 +539,15 @@ class _Run:
                 "activities", covered_from=cf, covered_to=ct), self.report.run_id)
             # Nothing was read in full: a load change re-reads from its day to the top.
             recent = Pass(recent.newest + timedelta(days=1), recent.newest, "recent")
+        history_only = all(p.role in ("backfill", "deep") for p in passes)
         for read_pass in passes:
-            coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
-                                                               today, coverage, report)
+            if read_pass.role in ("backfill", "deep"):
+                coverage, changed_from = await self._history_pass(
+                    ac, athlete_id, read_pass, today, coverage, report,
+                    signal_floor=history_only and read_pass.oldest <= EPOCH)
+            else:
+                coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
+                                                                   today, coverage, report)
             if read_pass.role == "recent" and changed_from is not None:
                 ripple = changed_from if ripple is None else min(ripple, changed_from)
         if recent is not None and ripple is not None and ripple < recent.oldest:
@@ -555,34 +588,137 @@ class _Run:
                     lowest, next_newest = newest, newest - timedelta(days=1)
                 else:
                     lowest, next_newest = page_oldest + timedelta(days=1), page_oldest
-            report.read += len(writes)
-            tombstones, moved = await self._vanished(ac, athlete_id, writes, lowest, newest)
-            writes.extend(moved)
-            state: StateUpdate | None = None
-            if read_pass.role in ("backfill", "deep"):
-                cf, ct = merge_coverage(coverage[0], coverage[1], lowest, read_pass.newest,
-                                        today)
-                coverage = (cf, ct)
-                state = StateUpdate("activities", covered_from=cf, covered_to=ct,
-                                    history_complete=cf is not None and cf <= EPOCH)
-            elif next_newest is None or next_newest < read_pass.oldest:
-                cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
-                                        read_pass.newest, today)
-                coverage = (cf, ct)
-                state = StateUpdate("activities", covered_from=cf, covered_to=ct)
-            counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
-                                           writes, tombstones=tombstones, state=state,
-                                           run_id=self.report.run_id)
-            _count(report, counts)
-            changed = set(counts.changed_keys)
-            for day in (w.columns["local_date"] for w in writes if w.key in changed):
-                if day is not None and (changed_from is None or day < changed_from):
-                    changed_from = day
-            self._progress(athlete_id, report)
+            coverage, page_changed = await self._apply_page(
+                ac, athlete_id, writes, lowest, newest, read_pass, today, coverage, report,
+                last=next_newest is None or next_newest < read_pass.oldest)
+            if page_changed is not None and (changed_from is None or page_changed < changed_from):
+                changed_from = page_changed
             if next_newest is None:
                 break
             newest = next_newest
         return coverage, changed_from
+
+    async def _apply_page(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
+                          lowest: date, newest: date, read_pass: Pass, today: date,
+                          coverage: tuple[date | None, date | None], report: StreamReport, *,
+                          last: bool) -> tuple[tuple[date | None, date | None], date | None]:
+        """Store one page that lists ``lowest..newest`` completely (what it lacks was deleted
+        or moved) and move the saved position in the same transaction; returns the new
+        coverage and the oldest local date among the records that changed."""
+        changed_from: date | None = None
+        report.read += len(writes)
+        tombstones, moved = await self._vanished(ac, athlete_id, writes, lowest, newest)
+        writes = [*writes, *moved]
+        state: StateUpdate | None = None
+        if read_pass.role in ("backfill", "deep"):
+            cf, ct = merge_coverage(coverage[0], coverage[1], lowest, read_pass.newest, today)
+            coverage = (cf, ct)
+            state = StateUpdate("activities", covered_from=cf, covered_to=ct,
+                                history_complete=cf is not None and cf <= EPOCH)
+        elif last:
+            cf, ct = merge_coverage(coverage[0], coverage[1], read_pass.oldest,
+                                    read_pass.newest, today)
+            coverage = (cf, ct)
+            state = StateUpdate("activities", covered_from=cf, covered_to=ct)
+        counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
+                                       writes, tombstones=tombstones, state=state,
+                                       run_id=self.report.run_id)
+        _count(report, counts)
+        changed = set(counts.changed_keys)
+        for day in (w.columns["local_date"] for w in writes if w.key in changed):
+            if day is not None and (changed_from is None or day < changed_from):
+                changed_from = day
+        self._progress(athlete_id, report)
+        return coverage, changed_from
+
+    async def _history_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
+                            coverage: tuple[date | None, date | None], report: StreamReport,
+                            *, signal_floor: bool
+                            ) -> tuple[tuple[date | None, date | None], date | None]:
+        """Read a long stretch (a first sync, a deep sync) without one page waiting for the
+        other: the first page in full; if there is more, one light listing of the rest (ids
+        and dates) cuts it into date windows of under ``page_size`` activities, read
+        concurrently and stored in order, newest first, so a stop leaves one contiguous
+        saved range. A window that grew past ``page_size`` meanwhile is paged as usual."""
+        page_size = self.settings.page_size
+        first = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+                 for a in await ac.activities.list(read_pass.oldest,
+                                                   _end_of(read_pass.newest), limit=page_size)]
+        days = [d for w in first if (d := w.columns["local_date"]) is not None]
+        if len(first) < page_size:
+            if signal_floor:
+                self._signal_floor(athlete_id, min(days, default=None))
+            return await self._apply_page(ac, athlete_id, first, read_pass.oldest,
+                                          read_pass.newest, read_pass, today, coverage,
+                                          report, last=True)
+        page_oldest = min(days, default=read_pass.newest)
+        if page_oldest >= read_pass.newest:  # a whole page on one day: page it as usual
+            return await self._activity_pass(ac, athlete_id, read_pass, today, coverage,
+                                             report)
+        coverage, changed_from = await self._apply_page(
+            ac, athlete_id, first, page_oldest + timedelta(days=1), read_pass.newest,
+            read_pass, today, coverage, report, last=False)
+        counts = await self._list_days(ac, read_pass.oldest, page_oldest)
+        if signal_floor:
+            self._signal_floor(athlete_id, min(counts, default=page_oldest))
+        windows = _cut_windows(counts, read_pass.oldest, page_oldest,
+                               capacity=max(1, page_size * 9 // 10))
+        ahead = max(1, self.settings.concurrency)
+        fetches: dict[int, asyncio.Task[Any]] = {}
+
+        def fetch_up_to(index: int) -> None:
+            for i in range(index, min(index + ahead, len(windows))):
+                if i not in fetches:
+                    lo, hi = windows[i]
+                    fetches[i] = asyncio.ensure_future(
+                        ac.activities.list(lo, _end_of(hi), limit=page_size))
+
+        try:
+            for index, (lo, hi) in enumerate(windows):
+                fetch_up_to(index)
+                page = await fetches.pop(index)
+                if len(page) >= page_size:
+                    coverage, window_changed = await self._activity_pass(
+                        ac, athlete_id, Pass(lo, hi, read_pass.role), today, coverage, report)
+                else:
+                    writes = [_activity_write(to_record(a),
+                                              bool(getattr(a, "is_strava_stub", False)))
+                              for a in page]
+                    coverage, window_changed = await self._apply_page(
+                        ac, athlete_id, writes, lo, hi, read_pass, today, coverage, report,
+                        last=index == len(windows) - 1)
+                if window_changed is not None and (changed_from is None
+                                                   or window_changed < changed_from):
+                    changed_from = window_changed
+        finally:
+            for pending in fetches.values():
+                pending.cancel()
+            await asyncio.gather(*fetches.values(), return_exceptions=True)
+        return coverage, changed_from
+
+    async def _list_days(self, ac: Any, oldest: date, newest: date) -> dict[date, int]:
+        """How many activities each local day of ``oldest..newest`` has, from the light
+        listing (ids and dates only)."""
+        counts: dict[date, int] = {}
+        seen: set[str] = set()
+        page_size = self.settings.scan_page_size
+        top = newest
+        while top >= oldest:
+            page = [to_record(a) for a in await ac.activities.list(
+                oldest, _end_of(top), limit=page_size, fields=["id", "start_date_local"])]
+            lowest = top
+            for record in page:
+                day = _local_day(record.get("start_date_local"))
+                key = str(record.get("id"))
+                if day is None or key in seen:
+                    continue
+                seen.add(key)
+                counts[day] = counts.get(day, 0) + 1
+                lowest = min(lowest, day)
+            if len(page) < page_size:
+                break
+            top = lowest - timedelta(days=1) if lowest >= top else lowest
+        return counts
 
     async def _scan_history(self, ac: Any, athlete_id: str, oldest: date, newest: date,
                             report: StreamReport) -> date | None:
@@ -919,6 +1055,21 @@ def _updated_fp(record: dict[str, Any]) -> str:
     """Records with ``updated`` change when it moves; the hash also catches computed fields
     that change without it (e.g. fitness recomputed)."""
     return fingerprint(record)
+
+
+def _cut_windows(counts: dict[date, int], oldest: date, newest: date,
+                 capacity: int) -> list[tuple[date, date]]:
+    """Contiguous windows covering ``oldest..newest``, newest first, each holding at most
+    ``capacity`` activities by ``counts`` (a busier single day gets a window of its own)."""
+    windows: list[tuple[date, date]] = []
+    hi, held = newest, 0
+    for day in sorted((d for d in counts if oldest <= d <= newest), reverse=True):
+        if held and held + counts[day] > capacity:
+            windows.append((day + timedelta(days=1), hi))
+            hi, held = day, 0
+        held += counts[day]
+    windows.append((oldest, hi))
+    return windows
 
 
 def _windows(oldest: date, newest: date, days: int) -> list[tuple[date, date]]:
