@@ -3,9 +3,9 @@ curves (JSON and CSV), power and heart-rate histograms, time at heart rate, best
 map data and segments; plus best power / heart rate at chosen durations across activities.
 
 Not simulated (they answer 501, see docs/sandbox.md): power-vs-hr, power-spike-model,
-hr-load-model, pace and GAP histograms, weather summary, the athlete's curve sets
-(power/pace/hr-curves), power-hr-curve, activity pace curves and the MMP model. Their numbers
-rest on models of the platform that cannot be reproduced faithfully here.
+hr-load-model, pace and GAP histograms, weather summary, power-hr-curve and the MMP model.
+Their numbers rest on models of the platform that cannot be reproduced faithfully here. The
+athlete's curve sets and activity pace curves are in ``athlete_curves``.
 """
 
 from __future__ import annotations
