@@ -3,8 +3,10 @@ at the cost the design promises; Strava stubs stay stubs; failures are reported,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -387,3 +389,79 @@ async def test_a_long_history_is_read_in_concurrent_windows_and_equals_the_sandb
     deep = await mirror.sync_async(deep=True, intervals=False)
     assert deep.ok, deep.errors()
     assert sum(s.changed for s in deep.totals().values()) == 0, deep.summary()
+
+
+async def test_the_same_athlete_named_twice_is_synced_once_and_the_run_ends(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    mirror = Mirror(aclient, store)
+    for targets in ([sandbox.athlete_id, sandbox.athlete_id], ["0", sandbox.athlete_id]):
+        report = await asyncio.wait_for(mirror.sync_async(athletes=targets, intervals=False),
+                                        timeout=120)
+        assert report.ok, report.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def _raise_load_of_an_old_activity(client: AsyncClient, days_ago: int) -> None:
+    today = await client.today()
+    old = next(a for a in await client.activities.list(today - timedelta(days=days_ago + 15),
+                                                       today - timedelta(days=days_ago))
+               if not a.is_strava_stub and a.icu_training_load)
+    await client.activities.update(old.id, icu_training_load=old.icu_training_load + 150)
+
+
+async def test_a_load_change_reaches_wellness_even_when_the_run_that_found_it_fails(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan stores the changed activity; re-reading the stretch after it then fails. The
+    day it changed was saved first, so the next run still re-reads activities and wellness."""
+    from intervals_icu import errors
+    from intervals_icu._async.resources.activities import AsyncActivitiesResource
+
+    mirror = Mirror(aclient, store)
+    assert (await mirror.sync_async(intervals=False)).ok
+    await _raise_load_of_an_old_activity(aclient, 90)
+    real_list = AsyncActivitiesResource.list
+
+    async def full_lists_fail(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("fields") is None:
+            raise errors.TransportError("injected: connection reset")
+        return await real_list(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncActivitiesResource, "list", full_lists_fail)
+    failed = await mirror.sync_async(intervals=False)
+    assert failed.totals()["activities"].error
+    assert store.position(sandbox.athlete_id, "activities").reread_from is not None
+    monkeypatch.setattr(AsyncActivitiesResource, "list", real_list)
+    healed = await mirror.sync_async(intervals=False)
+    assert healed.ok, healed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    assert store.position(sandbox.athlete_id, "activities").reread_from is None
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is None
+
+
+async def test_a_load_change_found_while_resuming_a_stopped_history_reaches_wellness(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    settings = MirrorSettings(page_size=20, concurrency=3)
+    sandbox.faults(route="GET /api/v1/athlete/*/activities*", error_rate=1.0, count=40)
+    mirror = Mirror(aclient, store, settings=settings)
+    stopped = await mirror.sync_async(intervals=False)
+    sandbox.clear_faults()
+    position = store.position(sandbox.athlete_id, "activities")
+    assert stopped.totals()["activities"].error or not position.history_complete
+    await _raise_load_of_an_old_activity(aclient, 40)
+    resumed = await mirror.sync_async(intervals=False)
+    assert resumed.ok, resumed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def test_forgetting_an_athlete_then_syncing_again_restores_everything(
+    mirror: Mirror, sandbox: Sandbox
+) -> None:
+    assert (await mirror.sync_async(intervals=False)).ok
+    mirror.store.forget_athlete(sandbox.athlete_id, purge=False)
+    again = await mirror.sync_async(intervals=False)
+    assert again.ok, again.errors()
+    assert again.totals()["gear"].requests == 1
+    assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id, intervals=False)

@@ -343,12 +343,11 @@ class _Run:
         self.detail_slots = asyncio.Semaphore(self.settings.concurrency)
         self.self_id: str | None = None
         self.ripples: dict[str, date | None] = {}
-        self.floors: dict[str, asyncio.Future[date | None]] = {}
 
     async def all(self, *, roster: bool, athletes: Sequence[str] | None) -> None:
         targets: list[tuple[str, dict[str, Any] | None]]
         if athletes:
-            targets = [(str(a), None) for a in athletes]
+            targets = [(a, None) for a in dict.fromkeys(str(a) for a in athletes)]
         elif roster:
             targets = await self._roster()
         else:
@@ -414,22 +413,24 @@ class _Run:
         # Activities tell where the history starts (the floor of wellness and events): a
         # history read signals it after its first request, so the three run together.
         floor_known: asyncio.Future[date | None] = asyncio.get_running_loop().create_future()
-        self.floors[athlete_id] = floor_known
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._activities_then_details(ac, athlete_id, today, athlete))
-            group.create_task(self._dated_streams(ac, athlete_id, today, athlete))
+            group.create_task(self._activities_then_details(ac, athlete_id, today, athlete,
+                                                            floor_known))
+            group.create_task(self._dated_streams(ac, athlete_id, today, athlete,
+                                                  floor_known))
             group.create_task(self._guard(athlete, "gear", self.gear(ac, athlete_id,
                                                                      athlete)))
         athlete.strava_stubs = await self.mirror._db(
             self.store.count_live, "activities", athlete_id, is_strava_stub=True)
 
     async def _activities_then_details(self, ac: Any, athlete_id: str, today: date,
-                                       athlete: AthleteReport) -> None:
+                                       athlete: AthleteReport,
+                                       floor_known: asyncio.Future[date | None]) -> None:
         try:
             await self._guard(athlete, "activities", self.activities(ac, athlete_id, today,
-                                                                     athlete))
+                                                                     athlete, floor_known))
         finally:
-            self._signal_floor(athlete_id, None)
+            _signal(floor_known, None)
         async with asyncio.TaskGroup() as group:
             if self.intervals:
                 group.create_task(self._guard(athlete, "intervals", self.interval_details(
@@ -442,8 +443,9 @@ class _Run:
                     ac, athlete_id, athlete)))
 
     async def _dated_streams(self, ac: Any, athlete_id: str, today: date,
-                             athlete: AthleteReport) -> None:
-        listed_oldest = await self.floors[athlete_id]
+                             athlete: AthleteReport,
+                             floor_known: asyncio.Future[date | None]) -> None:
+        listed_oldest = await floor_known
         stored_oldest = await self._db_oldest_activity(athlete_id)
         oldest = min((d for d in (listed_oldest, stored_oldest) if d is not None), default=None)
         floor = self.since or oldest or (today - timedelta(days=365))
@@ -455,13 +457,6 @@ class _Run:
             group.create_task(self._guard(athlete, "events", self.dated(
                 ac, athlete_id, "events", today, floor, today + timedelta(days=events_ahead),
                 athlete)))
-
-    def _signal_floor(self, athlete_id: str, oldest: date | None) -> None:
-        """Let wellness and events start: ``oldest`` is the oldest activity the API listed
-        (None: ask the database, once the activities are stored)."""
-        known = self.floors.get(athlete_id)
-        if known is not None and not known.done():
-            known.set_result(oldest)
 
     async def _cached_profile(self, requested_id: str) -> dict[str, Any] | None:
         """The stored profile when an incremental run may skip reading it: the athlete id is
@@ -515,8 +510,8 @@ class _Run:
 
     # -- activities -----------------------------------------------------------------------
 
-    async def activities(self, ac: Any, athlete_id: str, today: date,
-                         athlete: AthleteReport) -> None:
+    async def activities(self, ac: Any, athlete_id: str, today: date, athlete: AthleteReport,
+                         floor_known: asyncio.Future[date | None] | None = None) -> None:
         report = athlete.stream("activities")
         position = await self.mirror._db(self.store.position, athlete_id, "activities")
         top = today + timedelta(days=self.settings.activities_ahead_days)
@@ -526,12 +521,15 @@ class _Run:
         coverage = (position.covered_from, position.covered_to)
         ripple: date | None = None
         recent = next((p for p in passes if p.role == "recent"), None)
+        if recent is not None and position.reread_from is not None:
+            ripple = position.reread_from  # a previous run found it and did not finish
         if recent is not None and self.settings.scan_history and coverage[0] is not None:
             # One light request for the whole covered history (new activities included)
             # instead of a full re-read of the recent window: edits anywhere are found.
             passes = [p for p in passes if p is not recent]
-            ripple = await self._scan_history(ac, athlete_id, coverage[0], recent.newest,
-                                              report)
+            scanned = await self._scan_history(ac, athlete_id, coverage[0], recent.newest,
+                                               report)
+            ripple = min((d for d in (ripple, scanned) if d is not None), default=None)
             cf, ct = merge_coverage(coverage[0], coverage[1], coverage[0], recent.newest,
                                     today)
             coverage = (cf, ct)
@@ -539,17 +537,28 @@ class _Run:
                 "activities", covered_from=cf, covered_to=ct), self.report.run_id)
             # Nothing was read in full: a load change re-reads from its day to the top.
             recent = Pass(recent.newest + timedelta(days=1), recent.newest, "recent")
-        history_only = all(p.role in ("backfill", "deep") for p in passes)
+        backfill = [p.oldest for p in passes if p.role == "backfill"]
+        wellness = await self.mirror._db(self.store.position, athlete_id, "wellness")
+        if backfill and wellness.covered_to is not None:
+            # Activities the mirror never read, below days whose wellness it has: one may
+            # have changed since that wellness was read (the mirror cannot tell, it never saw
+            # it). Re-read wellness over that stretch too.
+            await self.mirror._db(self.store.mark_reread, athlete_id, ("wellness",),
+                                  min(backfill), self.report.run_id)
+        # Without a recent pass or such a re-read no ripple can come: wellness starts at once.
+        history_only = recent is None and not (backfill and wellness.covered_to is not None)
         for read_pass in passes:
             if read_pass.role in ("backfill", "deep"):
                 coverage, changed_from = await self._history_pass(
                     ac, athlete_id, read_pass, today, coverage, report,
-                    signal_floor=history_only and read_pass.oldest <= EPOCH)
+                    floor_known=floor_known if history_only and read_pass.oldest <= EPOCH
+                    else None)
             else:
                 coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
                                                                    today, coverage, report)
             if read_pass.role == "recent" and changed_from is not None:
                 ripple = changed_from if ripple is None else min(ripple, changed_from)
+        self.ripples[athlete_id] = ripple  # wellness re-reads from there even if below fails
         if recent is not None and ripple is not None and ripple < recent.oldest:
             # An activity changed (or moved) before the recent window: the fitness numbers
             # from that day on have moved too. Re-read that stretch (and wellness, later).
@@ -557,9 +566,9 @@ class _Run:
                            "recent")
             coverage, _ = await self._activity_pass(ac, athlete_id, stretch, today, coverage,
                                                     report)
-        self.ripples[athlete_id] = ripple
         await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
-            "activities", success=True, deep_checked=self.deep), self.report.run_id)
+            "activities", success=True, deep_checked=self.deep,
+            clear_reread=recent is not None or self.deep), self.report.run_id)
 
     async def _activity_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
                              coverage: tuple[date | None, date | None],
@@ -633,7 +642,7 @@ class _Run:
 
     async def _history_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
                             coverage: tuple[date | None, date | None], report: StreamReport,
-                            *, signal_floor: bool
+                            *, floor_known: asyncio.Future[date | None] | None
                             ) -> tuple[tuple[date | None, date | None], date | None]:
         """Read a long stretch (a first sync, a deep sync) without one page waiting for the
         other: the first page in full; if there is more, one light listing of the rest (ids
@@ -646,8 +655,7 @@ class _Run:
                                                    _end_of(read_pass.newest), limit=page_size)]
         days = [d for w in first if (d := w.columns["local_date"]) is not None]
         if len(first) < page_size:
-            if signal_floor:
-                self._signal_floor(athlete_id, min(days, default=None))
+            _signal(floor_known, min(days, default=None))
             return await self._apply_page(ac, athlete_id, first, read_pass.oldest,
                                           read_pass.newest, read_pass, today, coverage,
                                           report, last=True)
@@ -659,8 +667,7 @@ class _Run:
             ac, athlete_id, first, page_oldest + timedelta(days=1), read_pass.newest,
             read_pass, today, coverage, report, last=False)
         counts = await self._list_days(ac, read_pass.oldest, page_oldest)
-        if signal_floor:
-            self._signal_floor(athlete_id, min(counts, default=page_oldest))
+        _signal(floor_known, min(counts, default=page_oldest))
         windows = _cut_windows(counts, read_pass.oldest, page_oldest,
                                capacity=max(1, page_size * 9 // 10))
         ahead = max(1, self.settings.concurrency)
@@ -748,33 +755,46 @@ class _Run:
             top = page_oldest - timedelta(days=1) if page_oldest >= top else page_oldest
         report.read += len(listed)
         changed = sorted(k for k, projection in listed.items() if stored.get(k) != projection)
-        writes: list[RecordWrite] = []
-        for start in range(0, len(changed), self.settings.details_batch):
-            batch = changed[start:start + self.settings.details_batch]
-            writes.extend(_activity_write(to_record(a), bool(getattr(a, "is_strava_stub",
-                                                                        False)))
-                          for a in await ac.activities.get_many(batch))
-        tombstones, moved = await self._vanished(ac, athlete_id, writes, oldest, newest,
-                                                 listed=set(listed))
-        writes.extend(moved)
-        if not writes and not tombstones:
-            return None
-        counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
-                                       writes, tombstones=tombstones, state=None,
-                                       run_id=self.report.run_id)
-        _count(report, counts)
-        moved_ids = {w.key for w in moved}
+        # The fitness numbers from the oldest day whose load moved must be re-read in full
+        # (activities and wellness). That is saved before anything is applied, so a run that
+        # stops after applying cannot forget it (the next scan would see nothing to do).
         touched: list[date | None] = []
         for key in changed:
             before, after = stored.get(key), listed[key]
             if before is None or any(before.get(f) != after.get(f) for f in LOAD_FIELDS):
                 touched += [_local_day(after.get("start_date_local")),
                             _local_day((before or {}).get("start_date_local"))]
-        for key in [*tombstones, *moved_ids]:
-            touched.append(_local_day((stored.get(key) or {}).get("start_date_local")))
-            if key in moved_ids:
-                touched += [w.columns["local_date"] for w in moved if w.key == key]
-        return min((d for d in touched if d is not None), default=None)
+        ripple = await self._mark_reread(athlete_id, touched)
+        for start in range(0, len(changed), self.settings.details_batch):
+            batch = changed[start:start + self.settings.details_batch]
+            writes = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+                      for a in await ac.activities.get_many(batch)]
+            # stored batch by batch: a long scan that fails part way keeps what it read
+            counts = await self.mirror._db(self.store.apply_records, "activities",
+                                           athlete_id, writes, run_id=self.report.run_id)
+            _count(report, counts)
+        tombstones, moved = await self._vanished(ac, athlete_id, [], oldest, newest,
+                                                 listed=set(listed))
+        if not tombstones and not moved:
+            return ripple
+        gone = [_local_day((stored.get(k) or {}).get("start_date_local"))
+                for k in [*tombstones, *(w.key for w in moved)]]
+        gone += [w.columns["local_date"] for w in moved]
+        ripple = await self._mark_reread(athlete_id, [ripple, *gone])
+        counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
+                                       moved, tombstones=tombstones, state=None,
+                                       run_id=self.report.run_id)
+        _count(report, counts)
+        return ripple
+
+    async def _mark_reread(self, athlete_id: str, days: Sequence[date | None]) -> date | None:
+        """Save the oldest of ``days`` as where activities and wellness must next be re-read
+        in full from (kept until a run has done it); returns it."""
+        oldest = min((d for d in days if d is not None), default=None)
+        if oldest is not None:
+            await self.mirror._db(self.store.mark_reread, athlete_id,
+                                  ("activities", "wellness"), oldest, self.report.run_id)
+        return oldest
 
     async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
                         oldest: date, newest: date, *, listed: set[str] | None = None,
@@ -801,8 +821,9 @@ class _Run:
         passes = plan_passes(covered_from=position.covered_from,
                              covered_to=position.covered_to, floor=floor, top=top, today=today,
                              lookback_days=self.settings.lookback_days, deep=self.deep,
-                             also_from=self.ripples.get(athlete_id) if stream == "wellness"
-                             else None)
+                             also_from=min((d for d in (self.ripples.get(athlete_id),
+                                                         position.reread_from) if d),
+                                           default=None) if stream == "wellness" else None)
         coverage = (position.covered_from, position.covered_to)
         reader = _read_wellness_window if stream == "wellness" else _read_events_window
         step = timedelta(days=self.settings.window_days)
@@ -843,7 +864,8 @@ class _Run:
                             stream, history_complete=True), self.report.run_id)
                 index += 1
         await self.mirror._db(self.store.save_state, athlete_id, StateUpdate(
-            stream, success=True, deep_checked=self.deep), self.report.run_id)
+            stream, success=True, deep_checked=self.deep, clear_reread=True),
+            self.report.run_id)
 
     async def gear(self, ac: Any, athlete_id: str, athlete: AthleteReport) -> None:
         report = athlete.stream("gear")
@@ -1055,6 +1077,13 @@ def _updated_fp(record: dict[str, Any]) -> str:
     """Records with ``updated`` change when it moves; the hash also catches computed fields
     that change without it (e.g. fitness recomputed)."""
     return fingerprint(record)
+
+
+def _signal(floor_known: asyncio.Future[date | None] | None, oldest: date | None) -> None:
+    """Let wellness and events start: ``oldest`` is the oldest activity the API listed
+    (None: ask the database, once the activities are stored)."""
+    if floor_known is not None and not floor_known.done():
+        floor_known.set_result(oldest)
 
 
 def _cut_windows(counts: dict[date, int], oldest: date, newest: date,

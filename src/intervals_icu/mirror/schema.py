@@ -296,6 +296,9 @@ sync_state = Table(
     Column("deep_checked_at", Stamp),
     Column("last_success_at", Stamp),
     Column("last_error", Text),
+    Column("reread_from", Date,
+           comment="A change found on this day moved later numbers (fitness): the next run "
+                   "re-reads the stream in full from here (NULL once done)."),
     Column("updated_at", Stamp, nullable=False),
     Column("run_id", Integer),
 )

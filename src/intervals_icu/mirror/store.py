@@ -93,6 +93,8 @@ class StateUpdate:
     success: bool = False
     error: str | None = None
     clear_error: bool = False
+    clear_reread: bool = False
+    """The stream was re-read from ``reread_from`` (or further back): forget it."""
 
 
 @dataclass
@@ -143,6 +145,8 @@ class SyncPosition:
     deep_checked_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
+    reread_from: date | None = None
+    """A change found on this day moved later numbers: re-read from here in full."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +246,7 @@ class Store:
         return SyncPosition(
             athlete_id, stream, row["covered_from"], row["covered_to"],
             bool(row["history_complete"]), row["deep_checked_at"], row["last_success_at"],
-            row["last_error"],
+            row["last_error"], row["reread_from"],
         )
 
     def positions(self, athlete_id: str | None = None) -> list[SyncPosition]:
@@ -271,6 +275,8 @@ class Store:
             values["last_error"] = None
         if update.clear_error:
             values["last_error"] = None
+        if update.clear_reread:
+            values["reread_from"] = None
         if update.error is not None:
             values["last_error"] = update.error[:2000]
         where = (t.c.athlete_id == athlete_id, t.c.stream == update.stream)
@@ -283,6 +289,22 @@ class Store:
     def save_state(self, athlete_id: str, update: StateUpdate, run_id: int | None) -> None:
         with self.engine.begin() as conn:
             self._write_state(conn, athlete_id, update, run_id, utcnow())
+
+    def mark_reread(self, athlete_id: str, streams: Sequence[str], day: date,
+                    run_id: int | None) -> None:
+        """Remember, for each stream, to re-read it in full from ``day`` (or from an older
+        day already remembered), in one transaction."""
+        t = schema.sync_state
+        now = utcnow()
+        with self.engine.begin() as conn:
+            for stream in streams:
+                where = (t.c.athlete_id == athlete_id, t.c.stream == stream)
+                known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
+                if known is None:
+                    self._write_state(conn, athlete_id, StateUpdate(stream), run_id, now)
+                elif known[0] is not None and known[0] <= day:
+                    continue
+                conn.execute(sa.update(t).where(*where).values(reread_from=day))
 
     # -- reading what the mirror has ----------------------------------------------------------
 
@@ -643,9 +665,10 @@ class Store:
                     conn.execute(sa.update(table).where(where, table.c.deleted_at.is_(None))
                                  .values(deleted_at=now, run_id=run_id))
                 del name
+            # Mirroring them again starts from scratch: a first sync, every stream read.
+            conn.execute(sa.delete(schema.sync_state).where(
+                schema.sync_state.c.athlete_id == athlete_id))
             if purge:
-                conn.execute(sa.delete(schema.sync_state).where(
-                    schema.sync_state.c.athlete_id == athlete_id))
                 conn.execute(sa.delete(schema.changes).where(
                     schema.changes.c.athlete_id == athlete_id))
             else:
