@@ -55,8 +55,8 @@ def test_athlete_option_on_a_stranger_is_an_auth_error(icu: Icu, coach: Sandbox)
     run = icu("wellness", "show", "7d", "--athlete", coach.stranger_id)
     assert run.exit_code == 3
     said = " ".join(run.stderr.split())
-    assert f"athlete {coach.stranger_id} (from --athlete" in said
-    assert "`icu athletes` lists the ids you can use" in said
+    assert f"/athlete/{coach.stranger_id}" in said
+    assert f"If athlete {coach.stranger_id} is someone else: `icu athletes` lists" in said
 
 
 def test_shell_completion_script_is_available() -> None:

@@ -52,7 +52,9 @@ def test_rate_limit_message_says_what_to_do_at_the_shell() -> None:
     said = message_for(error)
     assert "Client(" not in said
     assert "Wait a minute and run the command again" in said
-    assert "30 s" in said
+    longer = message_for(errors.RateLimited("429", status=429, server_error=None,
+                                            request=REQUEST, retry_after=300))
+    assert "Wait 300 s (the server asked for that)" in longer
 
 
 def test_a_missing_scope_keeps_the_library_message() -> None:

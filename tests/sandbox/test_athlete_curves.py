@@ -211,7 +211,8 @@ def test_curve_ids_windows() -> None:
 
 
 @pytest.mark.parametrize("bad", ["xx", "0d", "1w", "r.2023-10-31.2023-10-01",
-                                 "r.2023-02-30.2023-03-01", "all-kj2"])
+                                 "r.2023-02-30.2023-03-01", "all-kj2",
+                                 "s3000", "9999y", "999999999d"])
 def test_unknown_curve_id_is_422(sb: Sandbox, client: Client, bad: str) -> None:
     with pytest.raises(errors.Unprocessable) as raised:
         client.activities.athlete_power_curves("Ride", curves=["1y", bad])
@@ -399,3 +400,7 @@ def test_activity_pace_curves_csv(sb: Sandbox, client: Client, http: httpx.Clien
     assert without.status_code == 500
     with pytest.raises(errors.InvalidRequestError):
         client.activities.activity_pace_curves_csv(first, last, [])
+    for odd in ("nan", "inf", "-400"):  # 422, never a body that is not JSON
+        refused = http.get(path(sb, "/activity-pace-curves.json"),
+                           params={"oldest": str(first), "newest": str(last), "distances": odd})
+        assert refused.status_code == 422, odd

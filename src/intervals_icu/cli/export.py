@@ -125,7 +125,7 @@ def _check_streams_mirrored(out: Out, store: Any, activity_id: str,
     from intervals_icu.mirror import schema
 
     t = schema.activities
-    query = sa.select(t.c.streams_fingerprint, t.c.deleted_at).where(
+    query = sa.select(t.c.streams_fingerprint, t.c.deleted_at, t.c.is_strava_stub).where(
         t.c.activity_id == activity_id)
     if athlete_id:
         query = query.where(t.c.athlete_id == athlete_id)
@@ -136,6 +136,10 @@ def _check_streams_mirrored(out: Out, store: Any, activity_id: str,
     if row is None:
         out.error(f"activity {activity_id} is not in the mirror ({store!r}): run `icu sync` "
                   "first, or check the id (`icu export activities`)")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    if row[2] and samples == 0:
+        out.error(f"activity {activity_id} came from Strava: the API does not serve its "
+                  "streams (nor anything but a stub), so the mirror cannot have them")
         raise typer.Exit(ExitCode.NOT_FOUND)
     if row[1] is not None:
         out.warn(f"activity {activity_id} was deleted on the platform; exporting what the "

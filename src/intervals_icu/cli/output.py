@@ -82,18 +82,20 @@ def message_for(exc: BaseException) -> str:
 
     where = f" [{exc.request}]" if isinstance(exc, errors.APIError) and exc.request else ""
     if isinstance(exc, errors.RateLimited):
-        wait = (f" The server asked for {exc.retry_after:.0f} s." if exc.retry_after else "")
-        return ("429: the server is rate limiting this API key, and icu's retries ran out."
-                f"{wait} Wait a minute and run the command again; if other scripts or apps "
-                f"use the same key, run them one after another.{where}")
+        pause = (f"{exc.retry_after:.0f} s (the server asked for that)"
+                 if exc.retry_after and exc.retry_after > 60 else "a minute")
+        return ("429: the server is rate limiting these credentials, and icu's retries ran "
+                f"out. Wait {pause} and run the command again; if other scripts or apps use "
+                f"the same key or token, run them one after another.{where}")
     if isinstance(exc, errors.PermissionDenied) and exc.request is not None and \
             "OAuth scope" not in exc.message:
         found = re.search(r"/athlete/([^/?]+)", exc.request.path)
         if found and found.group(1) != "0":
-            return (f"403: athlete {found.group(1)} (from --athlete or INTERVALS_ATHLETE_ID) "
-                    "does not share their data with you: you neither coach nor follow them. "
-                    "`icu athletes` lists the ids you can use; leave --athlete out to act on "
-                    f"yourself.{where}")
+            # The library's reason stays first: the id may be the caller's own (a wrong
+            # scheme) or one they may only read.
+            return (f"{exc} If athlete {found.group(1)} is someone else: `icu athletes` "
+                    "lists who shares their data with you, and how (READ cannot change "
+                    "anything); leave --athlete out to act on yourself.")
     return str(exc)
 
 

@@ -28,6 +28,7 @@ synthesizes every activity's streams once, later ones only combine cached curves
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
@@ -92,7 +93,16 @@ def _years_back(day: date, years: int) -> date:
 
 
 def parse_curve_id(curve_id: str, anchor: date) -> CurveSpec:
-    """The window of ``curve_id`` counted back from ``anchor``; 422 for an unknown id."""
+    """The window of ``curve_id`` counted back from ``anchor``; 422 for an unknown id or one
+    reaching outside the calendar (``s3000``, ``9999y``)."""
+    try:
+        return _parse_curve_id(curve_id, anchor)
+    except (ValueError, OverflowError):
+        raise ApiError(422, f"Invalid curve '{curve_id}': it reaches outside the calendar "
+                            "(years 1 to 9999)") from None
+
+
+def _parse_curve_id(curve_id: str, anchor: date) -> CurveSpec:
     base = _FATIGUE.sub("", curve_id)
     if match := _RELATIVE.fullmatch(base):
         count, unit = int(match.group(1)), match.group(2)
@@ -157,7 +167,9 @@ class _Entry:
 
 
 _CACHE: dict[int, _Entry] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
+"""Re-entrant: a weakref callback (below) may run inside a collection triggered by a thread
+that already holds it."""
 
 
 def _forget(key: int) -> Any:
@@ -417,8 +429,8 @@ def activity_pace_curves(ctx: Ctx) -> Any:
         distances = [float(d) for d in asked] if asked else list(PACE_DISTANCES)
     except ValueError:
         raise ApiError(422, f"Invalid value for 'distances': {','.join(asked or [])}") from None
-    if any(d <= 0 for d in distances):
-        raise ApiError(422, "distances must be positive")
+    if any(not math.isfinite(d) or d <= 0 for d in distances):
+        raise ApiError(422, "distances must be positive numbers of meters")
     curves = []
     for day, activity in _candidates(store, ctx.q("type")):
         if not oldest <= day <= newest:
