@@ -31,6 +31,7 @@ from intervals_icu.sandbox.handlers.activity_records import (
     locate,
     refuse_strava,
     sorted_newest_first,
+    sport_types,
 )
 from intervals_icu.sandbox.records import to_csv
 from intervals_icu.sandbox.state import AthleteStore
@@ -252,7 +253,7 @@ def _range_curves(ctx: Ctx, names: tuple[str, ...], key: str) -> tuple[list[int]
     newest = ctx.q_date("newest", required=True)
     assert oldest is not None
     assert newest is not None
-    sport = ctx.q("type")
+    types = sport_types(store, ctx.q("type"))
     secs = [int(s) for s in ctx.q_list("secs") or CURVE_SECS]
     profile = ctx.state.accounts[athlete_id].profile
     curves = []
@@ -260,7 +261,7 @@ def _range_curves(ctx: Ctx, names: tuple[str, ...], key: str) -> tuple[list[int]
         day = str(activity.get("start_date_local") or "")[:10]
         if is_strava(activity) or not oldest.isoformat() <= day <= newest.isoformat():
             continue
-        if sport and activity.get("type") != sport:
+        if types is not None and activity.get("type") not in types:
             continue
         streams = _streams(store, activity)
         values = next((streams[n] for n in names if streams.get(n)), None)

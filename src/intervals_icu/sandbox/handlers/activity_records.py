@@ -33,6 +33,7 @@ __all__ = [
     "refuse_strava",
     "sorted_newest_first",
     "sport_settings_for",
+    "sport_types",
     "update_activity",
     "with_intervals",
 ]
@@ -60,6 +61,18 @@ _DELETED_STUB_KEYS = ("id", "commute", "race", "file_sport_index", "icu_athlete_
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def sport_types(store: AthleteStore, sport: str | None) -> set[str] | None:
+    """The activity types of ``sport``'s settings (None: every sport): the API's ``type``
+    parameter of curves means the sport, e.g. Ride includes VirtualRide."""
+    if not sport:
+        return None
+    for settings in store.sport_settings.values():
+        types = settings.get("types") or []
+        if sport in types:
+            return set(types)
+    return {sport}
 
 
 def is_strava(activity: dict[str, Any]) -> bool:

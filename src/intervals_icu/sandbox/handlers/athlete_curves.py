@@ -54,6 +54,7 @@ from intervals_icu.sandbox.handlers.activity_records import (
     is_strava,
     public_view,
     sorted_newest_first,
+    sport_types,
 )
 from intervals_icu.sandbox.records import to_csv
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore
@@ -236,17 +237,6 @@ def activity_curve(store: AthleteStore, activity: dict[str, Any], kind: str) -> 
 
 
 # -- which activities --------------------------------------------------------------------------
-
-
-def sport_types(store: AthleteStore, sport: str | None) -> set[str] | None:
-    """The activity types of ``sport``'s settings (None: every sport)."""
-    if not sport:
-        return None
-    for settings in store.sport_settings.values():
-        types = settings.get("types") or []
-        if sport in types:
-            return set(types)
-    return {sport}
 
 
 def _candidates(store: AthleteStore, sport: str | None) -> list[tuple[date, dict[str, Any]]]:
