@@ -272,6 +272,17 @@ def test_ride_counts_its_sport_settings_types(sb: Sandbox, http: httpx.Client) -
     assert curve["moving_time"] == sum(a["moving_time"] for a in virtual + outdoor)
 
 
+def test_range_curves_read_type_as_the_sport_too(sb: Sandbox, http: httpx.Client) -> None:
+    first, last = today(sb) - timedelta(days=120), today(sb)
+    response = http.get(path(sb, "/activity-power-curves.json"),
+                        params={"type": "Ride", "oldest": str(first), "newest": str(last)})
+    listed = {c["id"] for c in response.json()["curves"]}
+    expected = {a["id"] for a in matching(http, ride_types(http), "watts", first, last)}
+    assert listed == expected
+    assert any(a["type"] == "VirtualRide" for a in matching(http, {"VirtualRide"}, "watts",
+                                                            first, last))
+
+
 def test_a_sport_without_data_is_an_empty_curve(client: Client) -> None:
     result = client.activities.athlete_power_curves("Swim", curves=["1y", "all"])
     assert [c.id for c in result.list_ or []] == ["1y", "all"]
