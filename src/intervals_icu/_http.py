@@ -314,6 +314,7 @@ def error_from_response(
     if status in (401, 403):
         message = diagnose_auth_failure(
             status=status,
+            method=request.method,
             credentials=credentials,
             operation_id=operation_id,
             path=request.path,

@@ -216,9 +216,14 @@ class OAuthApp:
         return await oauth_exchange_async(self, code, http_client)
 
 
+OPERATIONS_REFUSING_SELF_ALIAS = frozenset({"listActivityPaceCurves"})
+"""Operations the platform answers 403 for athlete id "0" (API-NOTES §2.2, observed live)."""
+
+
 def diagnose_auth_failure(
     *,
     status: int,
+    method: str = "GET",
     credentials: Credentials | None,
     operation_id: str | None,
     path: str,
@@ -271,11 +276,20 @@ def diagnose_auth_failure(
                 f"403: a Bearer token was sent{said}. If this is your personal API key, use "
                 "ApiKey('<key>') instead: personal keys go as HTTP Basic with username API_KEY."
             )
+    if path_athlete_id == "0" and operation_id in OPERATIONS_REFUSING_SELF_ALIAS:
+        return (
+            f"403: this endpoint refuses athlete id '0'{said}, though others accept it. Name "
+            "the athlete: client.for_athlete('<your id>') (client.athletes.get().id is yours)."
+        )
     if path_athlete_id and path_athlete_id not in {"0", caller_athlete_id}:
+        write = method.upper() not in {"GET", "HEAD", "OPTIONS"}
+        read_only = (" If they share their data with you read-only (a READ follow), you may "
+                     "read but not change it: changes need a coach's WRITE permission."
+                     if write else "")
         return (
             f"403: you may not access athlete {path_athlete_id}{said}. The athlete must follow "
             "you or be coached by you on Intervals.icu; client.athletes.list() shows who you "
-            "can read, and athlete id '0' means yourself."
+            f"can read (and with what permission), and athlete id '0' means yourself.{read_only}"
         )
     if isinstance(credentials, BearerToken):
         needed = required_scope(operation_id) if operation_id else None

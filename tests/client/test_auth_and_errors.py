@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -260,3 +261,28 @@ def test_the_athletes_own_api_key_in_a_response_never_prints(sandbox: Sandbox) -
     assert getattr(athlete, "icu_api_key", None) == sandbox.api_key  # the data is there
     assert sandbox.api_key not in repr(athlete)
     assert sandbox.api_key not in str(athlete)
+
+
+def test_a_read_follower_writing_is_told_read_only_access_cannot_change(
+    sandbox: Sandbox
+) -> None:
+    sandbox.state.follow(sandbox.athlete_id, sandbox.stranger_id, "READ")
+    client = sandbox.client()
+    reader = client.for_athlete(sandbox.stranger_id)
+    assert reader.wellness.list("2025-01-01", "2025-01-02") is not None  # reading is allowed
+    with pytest.raises(PermissionDenied) as info:
+        reader.wellness.update("2025-01-01", weight=70.0)
+    assert "READ follow" in str(info.value)
+    assert "WRITE permission" in str(info.value)
+
+
+def test_the_endpoint_that_refuses_athlete_zero_says_to_name_the_athlete(
+    sandbox: Sandbox
+) -> None:
+    client = sandbox.client()
+    today = client.today()
+    with pytest.raises(PermissionDenied) as info:
+        client.activities.activity_pace_curves(today - timedelta(days=30), today)
+    assert "refuses athlete id '0'" in str(info.value)
+    named = client.for_athlete(client.athletes.get().id)
+    assert named.activities.activity_pace_curves(today - timedelta(days=30), today) is not None
