@@ -268,7 +268,7 @@ class Mirror:
                 return await self._db(self.store.apply_activity_tombstones, athlete_id,
                                       [activity_id], run_id=None)
             raw = to_record(activity)
-            summary = _activity_write(raw, bool(getattr(activity, "is_strava_stub", False)))
+            summary = _summary_write(activity)
             counts = await self._db(self.store.apply_records, "activities", athlete_id,
                                     [summary])
             if summary.columns["is_strava_stub"]:
@@ -447,8 +447,8 @@ class _Run:
                              floor_known: asyncio.Future[date | None]) -> None:
         listed_oldest = await floor_known
         stored_oldest = await self._db_oldest_activity(athlete_id)
-        oldest = min((d for d in (listed_oldest, stored_oldest) if d is not None), default=None)
-        floor = self.since or oldest or (today - timedelta(days=365))
+        floor = self.since or _earliest(listed_oldest, stored_oldest) or (
+            today - timedelta(days=365))
         events_ahead = (self.settings.deep_events_ahead_days if self.deep
                         else self.settings.events_ahead_days)
         async with asyncio.TaskGroup() as group:
@@ -529,7 +529,7 @@ class _Run:
             passes = [p for p in passes if p is not recent]
             scanned = await self._scan_history(ac, athlete_id, coverage[0], recent.newest,
                                                report)
-            ripple = min((d for d in (ripple, scanned) if d is not None), default=None)
+            ripple = _earliest(ripple, scanned)
             cf, ct = merge_coverage(coverage[0], coverage[1], coverage[0], recent.newest,
                                     today)
             coverage = (cf, ct)
@@ -581,7 +581,7 @@ class _Run:
         newest = read_pass.newest
         while newest >= read_pass.oldest:
             page = await ac.activities.list(read_pass.oldest, _end_of(newest), limit=page_size)
-            writes = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+            writes = [_summary_write(a)
                       for a in page]
             if len(page) < page_size:
                 lowest, next_newest = read_pass.oldest, None
@@ -591,8 +591,7 @@ class _Run:
                 if page_oldest >= newest:
                     # a whole page on one day: read that day without a limit
                     day = await ac.activities.list(newest, _end_of(newest))
-                    writes = [_activity_write(to_record(a),
-                                              bool(getattr(a, "is_strava_stub", False)))
+                    writes = [_summary_write(a)
                               for a in day]
                     lowest, next_newest = newest, newest - timedelta(days=1)
                 else:
@@ -600,8 +599,7 @@ class _Run:
             coverage, page_changed = await self._apply_page(
                 ac, athlete_id, writes, lowest, newest, read_pass, today, coverage, report,
                 last=next_newest is None or next_newest < read_pass.oldest)
-            if page_changed is not None and (changed_from is None or page_changed < changed_from):
-                changed_from = page_changed
+            changed_from = _earliest(changed_from, page_changed)
             if next_newest is None:
                 break
             newest = next_newest
@@ -614,7 +612,6 @@ class _Run:
         """Store one page that lists ``lowest..newest`` completely (what it lacks was deleted
         or moved) and move the saved position in the same transaction; returns the new
         coverage and the oldest local date among the records that changed."""
-        changed_from: date | None = None
         report.read += len(writes)
         tombstones, moved = await self._vanished(ac, athlete_id, writes, lowest, newest)
         writes = [*writes, *moved]
@@ -634,9 +631,7 @@ class _Run:
                                        run_id=self.report.run_id)
         _count(report, counts)
         changed = set(counts.changed_keys)
-        for day in (w.columns["local_date"] for w in writes if w.key in changed):
-            if day is not None and (changed_from is None or day < changed_from):
-                changed_from = day
+        changed_from = _earliest(*(w.columns["local_date"] for w in writes if w.key in changed))
         self._progress(athlete_id, report)
         return coverage, changed_from
 
@@ -650,7 +645,7 @@ class _Run:
         concurrently and stored in order, newest first, so a stop leaves one contiguous
         saved range. A window that grew past ``page_size`` meanwhile is paged as usual."""
         page_size = self.settings.page_size
-        first = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+        first = [_summary_write(a)
                  for a in await ac.activities.list(read_pass.oldest,
                                                    _end_of(read_pass.newest), limit=page_size)]
         days = [d for w in first if (d := w.columns["local_date"]) is not None]
@@ -666,7 +661,11 @@ class _Run:
         coverage, changed_from = await self._apply_page(
             ac, athlete_id, first, page_oldest + timedelta(days=1), read_pass.newest,
             read_pass, today, coverage, report, last=False)
-        counts = await self._list_days(ac, read_pass.oldest, page_oldest)
+        counts: dict[date, int] = {}
+        for record in (await self._light_listing(ac, read_pass.oldest, page_oldest,
+                                                 ("id", "start_date_local"))).values():
+            if (day := _local_day(record.get("start_date_local"))) is not None:
+                counts[day] = counts.get(day, 0) + 1
         _signal(floor_known, min(counts, default=page_oldest))
         windows = _cut_windows(counts, read_pass.oldest, page_oldest,
                                capacity=max(1, page_size * 9 // 10))
@@ -688,44 +687,38 @@ class _Run:
                     coverage, window_changed = await self._activity_pass(
                         ac, athlete_id, Pass(lo, hi, read_pass.role), today, coverage, report)
                 else:
-                    writes = [_activity_write(to_record(a),
-                                              bool(getattr(a, "is_strava_stub", False)))
+                    writes = [_summary_write(a)
                               for a in page]
                     coverage, window_changed = await self._apply_page(
                         ac, athlete_id, writes, lo, hi, read_pass, today, coverage, report,
                         last=index == len(windows) - 1)
-                if window_changed is not None and (changed_from is None
-                                                   or window_changed < changed_from):
-                    changed_from = window_changed
+                changed_from = _earliest(changed_from, window_changed)
         finally:
             for pending in fetches.values():
                 pending.cancel()
             await asyncio.gather(*fetches.values(), return_exceptions=True)
         return coverage, changed_from
 
-    async def _list_days(self, ac: Any, oldest: date, newest: date) -> dict[date, int]:
-        """How many activities each local day of ``oldest..newest`` has, from the light
-        listing (ids and dates only)."""
-        counts: dict[date, int] = {}
-        seen: set[str] = set()
+    async def _light_listing(self, ac: Any, oldest: date, newest: date,
+                             fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Every activity of ``oldest..newest`` with only ``fields`` (and the id), keyed by
+        id: a few hundred bytes each, ``scan_page_size`` per request."""
+        listed: dict[str, dict[str, Any]] = {}
         page_size = self.settings.scan_page_size
         top = newest
         while top >= oldest:
             page = [to_record(a) for a in await ac.activities.list(
-                oldest, _end_of(top), limit=page_size, fields=["id", "start_date_local"])]
-            lowest = top
+                oldest, _end_of(top), limit=page_size, fields=list(fields))]
             for record in page:
-                day = _local_day(record.get("start_date_local"))
-                key = str(record.get("id"))
-                if day is None or key in seen:
-                    continue
-                seen.add(key)
-                counts[day] = counts.get(day, 0) + 1
-                lowest = min(lowest, day)
+                listed[str(record["id"])] = record
             if len(page) < page_size:
                 break
-            top = lowest - timedelta(days=1) if lowest >= top else lowest
-        return counts
+            days = [d for r in listed.values() if (d := _local_day(r.get("start_date_local")))]
+            page_oldest = min(days, default=top)
+            # A page that did not get below its top day: go on one day lower (a day with
+            # more than scan_page_size activities is beyond any athlete).
+            top = page_oldest - timedelta(days=1) if page_oldest >= top else page_oldest
+        return listed
 
     async def _scan_history(self, ac: Any, athlete_id: str, oldest: date, newest: date,
                             report: StreamReport) -> date | None:
@@ -738,21 +731,8 @@ class _Run:
             return None
         stored = await self.mirror._db(self.store.scan_projections, athlete_id, oldest,
                                        newest)
-        listed: dict[str, dict[str, Any]] = {}
-        page_size = self.settings.scan_page_size
-        top = newest
-        while top >= oldest:
-            page = [to_record(a) for a in await ac.activities.list(
-                oldest, _end_of(top), limit=page_size, fields=list(SCAN_FIELDS))]
-            for record in page:
-                listed[str(record["id"])] = scan_projection(record)
-            if len(page) < page_size:
-                break
-            days = [d for r in listed.values() if (d := _local_day(r.get("start_date_local")))]
-            page_oldest = min(days, default=top)
-            # A page that did not get below its top day: go on one day lower (a day with
-            # more than scan_page_size activities is beyond any athlete).
-            top = page_oldest - timedelta(days=1) if page_oldest >= top else page_oldest
+        listed = {key: scan_projection(record) for key, record in
+                  (await self._light_listing(ac, oldest, newest, SCAN_FIELDS)).items()}
         report.read += len(listed)
         changed = sorted(k for k, projection in listed.items() if stored.get(k) != projection)
         # The fitness numbers from the oldest day whose load moved must be re-read in full
@@ -767,7 +747,7 @@ class _Run:
         ripple = await self._mark_reread(athlete_id, touched)
         for start in range(0, len(changed), self.settings.details_batch):
             batch = changed[start:start + self.settings.details_batch]
-            writes = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+            writes = [_summary_write(a)
                       for a in await ac.activities.get_many(batch)]
             # stored batch by batch: a long scan that fails part way keeps what it read
             counts = await self.mirror._db(self.store.apply_records, "activities",
@@ -790,7 +770,7 @@ class _Run:
     async def _mark_reread(self, athlete_id: str, days: Sequence[date | None]) -> date | None:
         """Save the oldest of ``days`` as where activities and wellness must next be re-read
         in full from (kept until a run has done it); returns it."""
-        oldest = min((d for d in days if d is not None), default=None)
+        oldest = _earliest(*days)
         if oldest is not None:
             await self.mirror._db(self.store.mark_reread, athlete_id,
                                   ("activities", "wellness"), oldest, self.report.run_id)
@@ -807,7 +787,7 @@ class _Run:
         if not missing:
             return [], []
         found = await ac.activities.get_many(missing)
-        moved = [_activity_write(to_record(a), bool(getattr(a, "is_strava_stub", False)))
+        moved = [_summary_write(a)
                  for a in found]
         still = {w.key for w in moved}
         return [k for k in missing if k not in still], moved
@@ -821,9 +801,9 @@ class _Run:
         passes = plan_passes(covered_from=position.covered_from,
                              covered_to=position.covered_to, floor=floor, top=top, today=today,
                              lookback_days=self.settings.lookback_days, deep=self.deep,
-                             also_from=min((d for d in (self.ripples.get(athlete_id),
-                                                         position.reread_from) if d),
-                                           default=None) if stream == "wellness" else None)
+                             also_from=_earliest(self.ripples.get(athlete_id),
+                                                 position.reread_from)
+                             if stream == "wellness" else None)
         coverage = (position.covered_from, position.covered_to)
         reader = _read_wellness_window if stream == "wellness" else _read_events_window
         step = timedelta(days=self.settings.window_days)
@@ -1061,6 +1041,11 @@ async def _read_events_window(mirror: Mirror, ac: Any, athlete_id: str, oldest: 
     return counts
 
 
+def _summary_write(activity: Any) -> RecordWrite:
+    """An activity as the API returned it (a model or a dict), ready to store."""
+    return _activity_write(to_record(activity), bool(getattr(activity, "is_strava_stub", False)))
+
+
 def _activity_write(record: dict[str, Any], is_stub: bool) -> RecordWrite:
     summary = {k: v for k, v in record.items() if k not in _DETAIL_KEYS}
     return RecordWrite(
@@ -1077,6 +1062,11 @@ def _updated_fp(record: dict[str, Any]) -> str:
     """Records with ``updated`` change when it moves; the hash also catches computed fields
     that change without it (e.g. fitness recomputed)."""
     return fingerprint(record)
+
+
+def _earliest(*days: date | None) -> date | None:
+    """The oldest of the days given, ignoring None."""
+    return min((d for d in days if d is not None), default=None)
 
 
 def _signal(floor_known: asyncio.Future[date | None] | None, oldest: date | None) -> None:
