@@ -11,8 +11,37 @@ import pytest
 
 from intervals_icu import AsyncClient, Client, RetryPolicy
 from intervals_icu.sandbox import Sandbox
+from tests import clock
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_max=0.01)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test runs on the pinned "today" (tests/clock.py), set before any test module is
+    imported so that nothing reads the real date first."""
+    clock.pin()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    clock.unpin()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"pinned today: {clock.pinned_moment().isoformat()} (set {clock.ENV} to move it)"
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests marked ``real_clock`` run on the machine's clock (today's handling stays
+    covered); the pinned clock resumes where it was after them."""
+    if request.node.get_closest_marker("real_clock") is None:
+        yield
+        return
+    clock.unpin()
+    try:
+        yield
+    finally:
+        clock.resume()
 
 
 @pytest.fixture(scope="session")

@@ -75,10 +75,12 @@ def test_update_refuses_unknown_fields(icu: Icu, live: Sandbox) -> None:
 
 def test_download_is_parallel_and_resumable(icu: Icu, live: Sandbox, tmp_path: Path) -> None:
     dest = tmp_path / "files"
-    recent = [a for a in _activities(icu, "30d")
-              if a.get("source") != "STRAVA" and a.get("type") in {"Ride", "Run"}][:3]
-    assert len(recent) == 3
-    ids = [a["id"] for a in recent]
+    # chosen by property: rides or runs recorded with streams that have intervals
+    with_intervals = [a for a in _activities(icu, "60d")
+                      if a.get("source") != "STRAVA" and a.get("type") in {"Ride", "Run"}
+                      and a.get("stream_types") and a.get("interval_summary")][:3]
+    assert len(with_intervals) == 3, "the seeded athlete has rides or runs with intervals"
+    ids = [a["id"] for a in with_intervals]
     first = icu("activities", "download", *ids, "--what", "streams,intervals",
                 "--dest", str(dest), "--workers", "3", "--json")
     assert first.exit_code == 0, first.stderr

@@ -20,8 +20,9 @@ import pytest
 
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu
+from tests.clock import CHILD_ICU, child_env
 
-ICU = [sys.executable, "-c", "from intervals_icu.cli import main; raise SystemExit(main())"]
+ICU = [sys.executable, "-c", CHILD_ICU]
 
 
 # -- icu api ------------------------------------------------------------------------------------
@@ -97,12 +98,12 @@ def test_sandbox_command_serves_and_prints_credentials(home: Path) -> None:
     process = subprocess.Popen(
         [*ICU, "sandbox", "--port", str(port), "--seed", "5", "--athletes", "1", "--years",
          "0.1", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ})
+        env=child_env())
     try:
         info = json.loads(_wait_for_line(process))
         assert info["base_url"] == f"http://127.0.0.1:{port}"
         assert info["env"]["INTERVALS_API_KEY"] == info["api_key"]
-        env = {**os.environ, **info["env"]}
+        env = child_env({**os.environ, **info["env"]})
         whoami = subprocess.run([*ICU, "whoami", "--json"], env=env, capture_output=True,
                                 text=True, timeout=60, check=False)
         assert whoami.returncode == 0, whoami.stderr
@@ -201,7 +202,7 @@ def test_webhooks_serve_stores_applies_and_replays(icu: Icu, live: Sandbox,
     port = _free_port()
     db = f"sqlite:///{tmp_path / 'hooks.db'}"
     secret = "whsec-test-123"
-    env = {**os.environ, "INTERVALS_WEBHOOK_SECRET": secret}
+    env = child_env({**os.environ, "INTERVALS_WEBHOOK_SECRET": secret})
     server = subprocess.Popen(
         [*ICU, "webhooks", "serve", "--port", str(port), "--db", db], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

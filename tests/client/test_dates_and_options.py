@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -127,3 +128,29 @@ async def test_a_sync_client_has_an_async_twin_sharing_the_pacing(sandbox: Sandb
     back = Client.from_client(twin, http_client=httpx.Client(transport=sandbox.transport()))
     assert back.athletes.get().id == sandbox.athlete_id
     await twin.aclose()
+
+
+def test_tests_run_on_the_pinned_today(sandbox: Sandbox, client: Client) -> None:
+    from tests import clock
+
+    pinned = clock.pinned_moment()
+    assert clock.pinned()
+    assert abs(datetime.now(UTC) - pinned) < timedelta(hours=2)  # a whole session fits
+    tz = client.timezone()
+    assert client.today() == datetime.now(UTC).astimezone(tz).date()
+    assert sandbox.state.local_today(sandbox.athlete_id) == client.today()
+
+
+@pytest.mark.real_clock
+def test_today_on_the_real_clock(sandbox: Sandbox, client: Client, tmp_path: Path) -> None:
+    """One test on the machine's clock, so "today" handling is covered on the real date."""
+    from tests import clock
+
+    assert not clock.pinned()
+    stamp = tmp_path / "now"
+    stamp.touch()  # the kernel stamps the file: a clock no library can move
+    real = datetime.fromtimestamp(stamp.stat().st_mtime, UTC)
+    assert abs(datetime.now(UTC) - real) < timedelta(seconds=5)
+    tz = client.timezone()
+    assert client.today() == real.astimezone(tz).date()
+    assert sandbox.state.local_today(sandbox.athlete_id) == client.today()

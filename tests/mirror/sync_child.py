@@ -9,9 +9,11 @@ import sys
 
 from intervals_icu import ApiKey, Client
 from intervals_icu.mirror import Mirror, MirrorSettings
+from tests.clock import pin_from_environment
 
 
 def main() -> None:
+    pin_from_environment()  # the parent test's clock
     base_url, database = sys.argv[1], sys.argv[2]
     settings = MirrorSettings(page_size=int(sys.argv[3])) if len(sys.argv) > 3 else None
     key = sys.stdin.readline().strip()

@@ -5,7 +5,6 @@ sandbox (real socket, default pacing); the parent kills it at several points of 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from intervals_icu import RateLimit
 from intervals_icu.mirror import Mirror, Store, schema
 from intervals_icu.sandbox import Sandbox
+from tests.clock import child_env
 from tests.mirror.oracle import assert_mirror_equals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_sync_killed_mid_run_converges(point: str, tmp_path: Path) -> None:
         child = subprocess.Popen(
             [sys.executable, "-m", "tests.mirror.sync_child", sandbox.base_url, url,
              *([PAGE_SIZES[point]] if point in PAGE_SIZES else [])],
-            cwd=ROOT, stdin=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT, stdin=subprocess.PIPE, env=child_env(),
         )
         assert child.stdin is not None
         child.stdin.write(f"{sandbox.api_key}\n".encode())
