@@ -74,26 +74,45 @@ def _x_day(field: str = "day", *, title: str | None = None, axis: bool = True) -
 ZOOM = {"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
 
 
-def _hover_rule(param: str, tooltip: list[Spec], *, data: str, field: str = "day") -> Spec:
-    """A vertical rule at the hovered day with the day's numbers as its tooltip."""
-    return {
+def _hover_band(param: str, tooltip: list[Spec], *, data: str,
+                transform: list[Spec] | None = None) -> Spec:
+    """A band over each day, the full height of the panel: hovering anywhere in a day's
+    column shades it and shows that day's numbers (the rows need ``day`` and ``day_next``)."""
+    layer: Spec = {
         "data": {"name": data},
-        "mark": {"type": "rule", "color": "#555", "strokeWidth": 1},
+        "mark": {"type": "rect", "color": "#555"},
         "encoding": {
-            "x": _x_day(field),
-            "opacity": {"condition": {"param": param, "empty": False, "value": 0.5},
+            "x": _x_day(axis=False), "x2": {"field": "day_next"},
+            "opacity": {"condition": {"param": param, "empty": False, "value": 0.12},
                         "value": 0},
             "tooltip": tooltip,
         },
-        "params": [{"name": param, "select": {"type": "point", "fields": [field],
-                                              "nearest": True, "on": "pointerover",
+        "params": [{"name": param, "select": {"type": "point", "on": "pointerover",
                                               "clear": "pointerout"}}],
     }
+    if transform:
+        layer["transform"] = transform
+    return layer
 
 
 def _day_end(day: str, hours: int = 20) -> str:
     """Where a day's bar ends: most of the day, leaving a gap before the next."""
-    return (datetime.fromisoformat(day) + timedelta(hours=hours)).isoformat()
+    return (datetime.fromisoformat(day) + timedelta(hours=hours)).isoformat() + "Z"
+
+
+def _instant(day: date, hours: float) -> str:
+    """A moment ``hours`` after the start of ``day`` (UTC, like the time axes)."""
+    return (datetime.combine(day, datetime.min.time()) + timedelta(hours=hours)).isoformat() \
+        + "Z"
+
+
+def _add_day_spans(rows: list[Row]) -> None:
+    """``date``: the day as text (tooltips; ``day`` becomes a time once drawn); where its
+    bar ends and where the next day starts."""
+    for row in rows:
+        row["date"] = row["day"]
+        row["day_end"] = _day_end(row["day"])
+        row["day_next"] = _day_end(row["day"], 24)
 
 
 def _stagger(marks: list[Row]) -> None:
@@ -135,7 +154,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
         return Chart("fitness", "Fitness, fatigue and form", caption, None,
                      "no wellness day in this period has fitness numbers: sync wellness "
                      "(`icu sync`)")
-    tooltip = [{"field": "day", "type": "nominal", "title": "day"},
+    tooltip = [{"field": "date", "type": "nominal", "title": "day"},
                {"field": "fitness", "type": "quantitative", "format": ".1f"},
                {"field": "fatigue", "type": "quantitative", "format": ".1f"},
                {"field": "form", "type": "quantitative", "format": ".1f"},
@@ -143,8 +162,9 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
                {"field": "status", "type": "nominal", "title": "from"}]
     for row in days:
         row["status"] = "projected" if row["projected"] else "wellness record"
-    for row in (*days, *loads):
-        row["day_end"] = _day_end(row["day"])
+    _add_day_spans(days)
+    _add_day_spans(loads)
+    _add_day_spans(races)
     _stagger(races)
     lines = {
         "data": {"name": "fitness"},
@@ -168,7 +188,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
             "mark": {"type": "rule", "color": "#d62728", "strokeDash": [4, 3],
                      "strokeWidth": 1.5},
             "encoding": {"x": _x_day(),
-                         "tooltip": [{"field": "day", "type": "nominal"},
+                         "tooltip": [{"field": "date", "type": "nominal", "title": "day"},
                                      {"field": "label", "type": "nominal", "title": "race"}]},
         }, {
             "data": {"name": "races"},
@@ -181,7 +201,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
     top = {
         "width": WIDTH, "height": 220,
         "layer": [{**lines, "params": [ZOOM]}, *race_rules,
-                  _hover_rule("hover", tooltip, data="fitness")],
+                  _hover_band("hover", tooltip, data="fitness")],
         "resolve": {"scale": {"y": "independent"}},
     }
     form = {
@@ -203,7 +223,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
             {"data": {"values": [{"y": -30}, {"y": -10}, {"y": 5}]},
              "mark": {"type": "rule", "strokeDash": [2, 3], "color": "#999"},
              "encoding": {"y": {"field": "y", "type": "quantitative"}}},
-            _hover_rule("hover_form", tooltip, data="fitness"),
+            _hover_band("hover_form", tooltip, data="fitness"),
         ],
     }
     ramp = {
@@ -218,7 +238,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
                       "value": "#d62728"},
             "opacity": {"condition": {"test": "datum.projected", "value": 0.35},
                         "value": 0.9},
-            "tooltip": [{"field": "day", "type": "nominal"},
+            "tooltip": [{"field": "date", "type": "nominal", "title": "day"},
                         {"field": "ramp", "type": "quantitative", "format": ".1f",
                          "title": "ramp rate"}],
         },
@@ -233,7 +253,7 @@ def fitness_chart(days: list[Row], loads: list[Row], races: list[Row], *,
             "y2": {"datum": 0},
             "color": {"field": "kind", "type": "nominal", "title": None,
                       "scale": {"domain": ["done", "planned"], "range": ["#555", "#bbb"]}},
-            "tooltip": [{"field": "day", "type": "nominal"},
+            "tooltip": [{"field": "date", "type": "nominal", "title": "day"},
                         {"field": "kind", "type": "nominal"},
                         {"field": "load", "type": "quantitative"},
                         {"field": "what", "type": "nominal"}],
@@ -264,7 +284,7 @@ def totals_chart(rows: list[Row], *, monthly: bool) -> Chart:
         end = (start + timedelta(days=7)) if not monthly else \
             (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         # a small gap between bars
-        row["end"] = (end - timedelta(hours=10 if not monthly else 36)).isoformat()
+        row["end"] = _instant(end, -10 if not monthly else -36)
         row["period"] = f"{unit} of {row['start']}"
     sports = [r["sport"] for r in rows]
     order = _sport_color(sports)["scale"]["domain"]
@@ -316,6 +336,7 @@ def wellness_chart(rows: list[Row], rolling_days: int) -> Chart:
                f"and their {rolling_days}-day rolling mean (the days with a value among the "
                f"{rolling_days} ending that day) as a line. Hover for the day's value.")
     present = [m for m in WELLNESS_METRICS if any(r["metric"] == m for r in rows)]
+    _add_day_spans(rows)
     if not present:
         return Chart("wellness", "Wellness trends", caption, None,
                      "no HRV, resting HR, weight or sleep recorded in this period")
@@ -323,7 +344,7 @@ def wellness_chart(rows: list[Row], rolling_days: int) -> Chart:
     for index, metric in enumerate(present):
         label, unit = WELLNESS_METRICS[metric]
         last = index == len(present) - 1
-        tooltip = [{"field": "day", "type": "nominal"},
+        tooltip = [{"field": "date", "type": "nominal", "title": "day"},
                    {"field": "value", "type": "quantitative", "format": ".1f", "title": label},
                    {"field": "mean", "type": "quantitative", "format": ".1f",
                     "title": f"{rolling_days}-day mean"}]
@@ -340,8 +361,8 @@ def wellness_chart(rows: list[Row], rolling_days: int) -> Chart:
         mean = {**filtered, "mark": {"type": "line", "color": "#e45756", "strokeWidth": 2},
                 "encoding": {"x": _x_day(axis=last),
                              "y": {"field": "mean", "type": "quantitative"}}}
-        hover = _hover_rule(f"hover_{metric}", tooltip, data="wellness")
-        hover["transform"] = filtered["transform"]
+        hover = _hover_band(f"hover_{metric}", tooltip, data="wellness",
+                            transform=filtered["transform"])
         panels.append({"width": WIDTH, "height": 90, "layer": [points, mean, hover]})
     spec = _base({"wellness": rows}, vconcat=panels, spacing=8,
                  resolve={"scale": {"x": "shared"}})
@@ -463,10 +484,10 @@ def compliance_chart(rows: list[Row]) -> Chart:
                      "no planned workout in this period (the calendar's WORKOUT events)")
     for row in rows:
         start = date.fromisoformat(row["start"])
-        row["end"] = (start + timedelta(days=7) - timedelta(hours=10)).isoformat()
-        row["inner_start"] = (start + timedelta(days=1, hours=12)).isoformat()
-        row["inner_end"] = (start + timedelta(days=5, hours=12)).isoformat()
-        row["middle"] = (start + timedelta(days=3, hours=12)).isoformat()
+        row["end"] = _instant(start, 7 * 24 - 10)
+        row["inner_start"] = _instant(start, 36)
+        row["inner_end"] = _instant(start, 5 * 24 + 12)
+        row["middle"] = _instant(start, 3 * 24 + 12)
         row["week"] = f"week of {row['start']}"
         row["completion"] = f"{row['completed']}/{row['planned']}" if row["planned"] else "-"
     tooltip = [{"field": "week", "type": "nominal"},
@@ -503,7 +524,7 @@ def roster_chart(rows: list[Row]) -> Chart:
                "last wellness day of the period (the mirror's wellness records). Below the "
                "dashed line at −30 form, fatigue runs far ahead of fitness. Hover a point for "
                "the athlete.")
-    rows = [r for r in rows if r["fitness"] is not None]
+    rows = [{**r, "date": r["day"]} for r in rows if r["fitness"] is not None]
     if not rows:
         return Chart("roster", "Roster: fitness and form", caption, None,
                      "no athlete has fitness numbers in this period")
@@ -519,7 +540,7 @@ def roster_chart(rows: list[Row]) -> Chart:
                                 "scale": {"scheme": "redyellowgreen", "domain": [-40, 20],
                                           "clamp": True}},
                       "tooltip": [{"field": "athlete", "type": "nominal"},
-                                  {"field": "day", "type": "nominal"},
+                                  {"field": "date", "type": "nominal", "title": "day"},
                                   {"field": "fitness", "type": "quantitative", "format": ".1f"},
                                   {"field": "form", "type": "quantitative", "format": ".1f"}]}},
         {"mark": {"type": "text", "dx": 6, "align": "left", "fontSize": 10},
