@@ -102,7 +102,7 @@ class Report:
 
 def build_report(url: str, *, athletes: Sequence[str] | None = None, roster: bool = False,
                  period: PeriodRequest | None = None, schema: str | None = None,
-                 curve_cache: Path | None | bool = True) -> Report:
+                 curve_cache: Path | bool | None = True) -> Report:
     """Build a report from the mirror at ``url`` (read-only).
 
     ``athletes``: these athletes (a roster report when more than one); ``roster=True``:

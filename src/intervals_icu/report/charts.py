@@ -348,8 +348,8 @@ def wellness_chart(rows: list[Row], rolling_days: int) -> Chart:
                    {"field": "value", "type": "quantitative", "format": ".1f", "title": label},
                    {"field": "mean", "type": "quantitative", "format": ".1f",
                     "title": f"{rolling_days}-day mean"}]
-        filtered = {"data": {"name": "wellness"},
-                    "transform": [{"filter": {"field": "metric", "equal": metric}}]}
+        only: list[Spec] = [{"filter": {"field": "metric", "equal": metric}}]
+        filtered = {"data": {"name": "wellness"}, "transform": only}
         points = {**filtered, "mark": {"type": "point", "filled": True, "size": 14,
                                        "opacity": 0.45, "color": "#4c78a8"},
                   "encoding": {"x": _x_day(axis=last),
@@ -362,7 +362,7 @@ def wellness_chart(rows: list[Row], rolling_days: int) -> Chart:
                 "encoding": {"x": _x_day(axis=last),
                              "y": {"field": "mean", "type": "quantitative"}}}
         hover = _hover_band(f"hover_{metric}", tooltip, data="wellness",
-                            transform=filtered["transform"])
+                            transform=only)
         panels.append({"width": WIDTH, "height": 90, "layer": [points, mean, hover]})
     spec = _base({"wellness": rows}, vconcat=panels, spacing=8,
                  resolve={"scale": {"x": "shared"}})
@@ -475,10 +475,11 @@ def curves_chart(series: dict[str, dict[str, list[CurvePoint]]], *,
 
 
 def compliance_chart(rows: list[Row]) -> Chart:
-    caption = ("Per week with planned workouts, up to today: the load of the planned workouts (events, category "
-               "WORKOUT, icu_training_load; light bar) against the load done (every activity "
-               "of the week, icu_training_load; dark bar), and how many planned workouts an "
-               "activity was paired with (activities.paired_event_id). Hover for the week.")
+    caption = ("Per week with planned workouts, up to today: the load of the planned "
+               "workouts (the mirror's events, category WORKOUT, icu_training_load; light "
+               "bar) against the load done (every activity of the week, icu_training_load; "
+               "dark bar), and how many planned workouts an activity was paired with "
+               "(activities.paired_event_id). Hover for the week.")
     if not any(r["planned"] for r in rows):
         return Chart("compliance", "Compliance: planned vs done", caption, None,
                      "no planned workout in this period (the calendar's WORKOUT events)")

@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,7 @@ def is_run(sport: str | None) -> bool:
 
 
 def _one_hertz(values: Sequence[Any], time: Sequence[Any] | None) -> np.ndarray:
-    data = np.asarray(values, dtype=float)
-    data = np.nan_to_num(data, nan=0.0)
+    data: np.ndarray = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
     if time is None or len(time) != data.size or data.size == 0:
         return data
     seconds = np.asarray(time, dtype=float)
@@ -71,7 +70,7 @@ def _one_hertz(values: Sequence[Any], time: Sequence[Any] | None) -> np.ndarray:
     span = int(offsets[-1]) + 1
     if span == data.size or span <= 0 or span > 4 * 86400:
         return data
-    grid = np.zeros(span)
+    grid: np.ndarray = np.zeros(span)
     keep = (offsets >= 0) & (offsets < span)
     grid[offsets[keep]] = data[keep]
     return grid
@@ -221,16 +220,11 @@ class CurvePoint:
     name: str | None
 
 
-@dataclass
-class _Best:
-    points: dict[float, CurvePoint] = field(default_factory=dict)
-
-
 def best_curve(kind: str, activities: Iterable[ActivityRow],
                curves: Mapping[str, dict[str, dict[str, float]]]) -> list[CurvePoint]:
     """The best point at each duration (or distance) over these activities: power on rides,
     pace on runs, heart rate on any sport; each point names the activity it comes from."""
-    best = _Best()
+    points: dict[float, CurvePoint] = {}
     lower_is_better = kind == "pace"
     for activity in activities:
         if kind == "power" and not is_ride(activity.type):
@@ -239,8 +233,8 @@ def best_curve(kind: str, activities: Iterable[ActivityRow],
             continue
         for key, value in curves.get(activity.activity_id, {}).get(kind, {}).items():
             x = float(key)
-            held = best.points.get(x)
+            held = points.get(x)
             if held is None or (value < held.value if lower_is_better else value > held.value):
-                best.points[x] = CurvePoint(x, value, activity.activity_id,
+                points[x] = CurvePoint(x, value, activity.activity_id,
                                             activity.day.isoformat(), activity.name)
-    return [best.points[x] for x in sorted(best.points)]
+    return [points[x] for x in sorted(points)]

@@ -63,7 +63,7 @@ details.athlete > section.athlete-body { border: 0; margin: 0; padding-top: 0; }
 _SCRIPT = """
 (function () {
   const specs = JSON.parse(document.getElementById('icu-specs').textContent);
-  const report = window.icuReport = {views: {}, errors: [], ready: null};
+  const report = window.icuReport = {views: {}, specs: specs, errors: [], ready: null};
   function render(figure) {
     if (figure.dataset.state) { return report.views[figure.id] ? Promise.resolve() : null; }
     figure.dataset.state = 'rendering';

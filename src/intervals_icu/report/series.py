@@ -17,8 +17,8 @@ from intervals_icu.report.period import Period
 from intervals_icu.report.source import ActivityRow, EventRow, WellnessRow
 
 __all__ = [
-    "CTL_DAYS",
     "ATL_DAYS",
+    "CTL_DAYS",
     "RACE_CATEGORIES",
     "ROLLING_DAYS",
     "RosterRow",

@@ -12,7 +12,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -165,7 +165,7 @@ def _read_only_engine(url: str, schema: str | None) -> sa.Engine:
             f"the driver for {parsed.get_backend_name()} is not installed ({exc.name}): "
             "pip install 'intervals-icu[postgres]' for PostgreSQL") from exc
     if schema is not None:
-        engine = engine.execution_options(schema_translate_map={None: schema})  # type: ignore[assignment]
+        engine = engine.execution_options(schema_translate_map={None: schema})
     return engine
 
 
@@ -195,11 +195,11 @@ class MirrorSource:
         """The URL without its password (for captions and messages)."""
         return sa.engine.make_url(self.url).render_as_string(hide_password=True)
 
-    def _rows(self, query: Any) -> Sequence[sa.Row[Any]]:
+    def _rows(self, query: Any) -> list[tuple[Any, ...]]:
         self._check_tables()
         try:
             with self.engine.connect() as conn:
-                return conn.execute(query).all()
+                return [tuple(row) for row in conn.execute(query).all()]
         except sa.exc.OperationalError as exc:
             raise MirrorUnavailable(
                 f"cannot read the mirror at {self.safe_url}: {exc.orig}") from exc
@@ -268,7 +268,7 @@ class MirrorSource:
         value = rows[0][0] if rows else None
         if isinstance(value, str):  # max() loses the column type on SQLite
             return date.fromisoformat(value)
-        return value  # type: ignore[no-any-return]
+        return value if isinstance(value, date) else None
 
     def events(self, athlete_id: str, first: date | None = None, last: date | None = None,
                categories: Iterable[str] | None = None) -> list[EventRow]:
@@ -330,9 +330,3 @@ def _between(query: Any, column: Any, first: date | None, last: date | None) -> 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield list(items[start:start + size])
-
-
-def now_utc() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

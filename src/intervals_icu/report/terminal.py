@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["FitnessDay", "MIN_CHART_WIDTH", "fitness_chart", "fitness_table", "summary_line"]
+__all__ = ["MIN_CHART_WIDTH", "FitnessDay", "fitness_chart", "fitness_table", "summary_line"]
 
 MIN_CHART_WIDTH = 60
 """Below this many columns the chart would squeeze its labels: print the table instead."""
