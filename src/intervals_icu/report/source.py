@@ -9,6 +9,7 @@ SQLite is opened read-only (``mode=ro``); PostgreSQL sessions are read-only
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -157,15 +158,19 @@ def _read_only_engine(url: str, schema: str | None) -> sa.Engine:
         parsed = sa.engine.make_url(
             f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true")
     elif parsed.get_backend_name() == "postgresql":
-        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+        options = "-c default_transaction_read_only=on"
+        if schema is not None:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
+                raise ConfigurationError(f"{schema!r} is not a schema name (letters, digits "
+                                         "and _)")
+            options += f" -c search_path={schema}"
+        kwargs["connect_args"] = {"options": options}
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
         raise ConfigurationError(
             f"the driver for {parsed.get_backend_name()} is not installed ({exc.name}): "
             "pip install 'intervals-icu[postgres]' for PostgreSQL") from exc
-    if schema is not None:
-        engine = engine.execution_options(schema_translate_map={None: schema})
     return engine
 
 
@@ -178,6 +183,7 @@ class MirrorSource:
 
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         self.url = url
+        self.schema = schema
         self.engine = _read_only_engine(url, schema)
         self._tables: set[str] | None = None
 
@@ -209,9 +215,7 @@ class MirrorSource:
             return
         try:
             with self.engine.connect() as conn:
-                names = set(sa.inspect(conn).get_table_names(
-                    schema=self.engine.get_execution_options().get(
-                        "schema_translate_map", {}).get(None)))
+                names = set(sa.inspect(conn).get_table_names(schema=self.schema))
         except sa.exc.OperationalError as exc:
             raise MirrorUnavailable(
                 f"cannot open the mirror at {self.safe_url}: {exc.orig}") from exc
