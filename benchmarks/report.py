@@ -80,15 +80,17 @@ def main() -> None:
     print(f"\none athlete, {args.years:g} years of history, streams mirrored")
     url = mirror("athlete", athletes=1, years=args.years, streams=True, seed=args.seed)
     with tempfile.TemporaryDirectory() as folder:
-        cache = Path(folder) / "curves.sqlite"
-        for period, name in ((PeriodRequest(), "last 90 days"),
-                             (PeriodRequest.whole_history(), "whole history")):
+        for index, (period, name) in enumerate(((PeriodRequest(), "last 90 days"),
+                                                (PeriodRequest.whole_history(),
+                                                 "whole history"))):
+            cache = Path(folder) / f"curves-{index}.sqlite"
             measure(f"{name}, cold (empty curve cache)", url, 2.0, period=period,
-                    roster=False, cache=cache if name == "whole history" else
-                    Path(folder) / f"empty-{name}.sqlite")
+                    roster=False, cache=cache)
             measure(f"{name}, warm (curves cached)", url, 2.0, period=period, roster=False,
                     cache=cache)
 
+    if args.roster < 2:
+        return
     print(f"\na roster of {args.roster} athletes, {args.roster_years:g} years each (no streams)")
     url = mirror("roster", athletes=args.roster, years=args.roster_years, streams=False,
                  seed=args.seed)
