@@ -8,7 +8,6 @@ CI (``ICU_REQUIRE_BROWSER=1``, set by .ci/run), like the PostgreSQL tests.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import Iterator
@@ -44,15 +43,12 @@ def mirrored(tmp_path_factory: pytest.TempPathFactory) -> Mirrored:
     with Sandbox(seed=31, athletes=2, years=0.2) as sb:
         coached = sb.athlete_ids[0]
 
-        async def sync() -> list[str]:
-            async with sb.async_client(sb.coach_api_key) as client:
-                mirror = Mirror(client, url)
-                report = await mirror.sync_async(roster=True)
-                await mirror.sync_async(athletes=[coached], streams=True)
-                mirror.close()
-                return [a.athlete_id for a in report.athletes]
-
-        ids = asyncio.run(sync())
+        # a live sandbox and Mirror.sync(): no event loop of this process is touched
+        mirror = Mirror(sb.client(sb.coach_api_key), url)
+        report = mirror.sync(roster=True)
+        mirror.sync(athletes=[coached], streams=True)
+        mirror.close()
+        ids = [a.athlete_id for a in report.athletes]
     return Mirrored(url, path, ids, coached)
 
 
