@@ -71,8 +71,10 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-default-apps", "--disable-extensions"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: playwright's sync API runs an event loop in this thread
+    # while it is open, and every asyncio test after it would fail to start its own.
     required = os.environ.get("ICU_REQUIRE_BROWSER") == "1"
     executable = chromium_path()
     problem = None
