@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "undo": ("journal_cmd", "undo", "Restore every record of a batch to its state before it."),
     "sync": ("sync", "sync", "Mirror athletes' data into SQLite or PostgreSQL."),
     "export": ("export", "app", "Export mirrored data as CSV or Parquet."),
+    "report": ("report", "report", "Charts of the mirrored data in one HTML file (offline)."),
+    "fitness": ("fitness", "fitness", "Fitness, fatigue and form as a terminal chart."),
     "webhooks": ("webhooks_cmd", "app", "Receive, replay and inspect webhooks."),
     "sandbox": ("sandbox_cmd", "sandbox", "Run the local Intervals.icu sandbox as a server."),
     "demo": ("demo", "demo", "Sandbox + mirror + changes: watch a sync find every change."),
