@@ -183,7 +183,7 @@ def _postgres(engine: Any, text: str, athletes: Sequence[str], row_limit: int,
             cur.execute("SET LOCAL search_path = pg_temp")
             cur.execute("SET LOCAL transaction_read_only = on")
             try:
-                cur.execute(text)  # type: ignore[arg-type]
+                cur.execute(text)
             except Exception as exc:
                 name = type(exc).__name__
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else name
