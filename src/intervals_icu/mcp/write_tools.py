@@ -63,7 +63,7 @@ def _dump(record: Any) -> dict[str, Any]:
     return dict(record.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
-def register_write_tools(server: MCPServer, service: Service) -> None:  # noqa: C901
+def register_write_tools(server: MCPServer, service: Service) -> None:
     @server.tool(annotations=PREVIEW)
     async def set_wellness(
         fields: Fields,
@@ -103,8 +103,9 @@ def register_write_tools(server: MCPServer, service: Service) -> None:  # noqa: 
             def apply(c: Client) -> None:
                 for batch in (found.writes, found.relocks):
                     for start in range(0, len(batch), 500):
-                        if batch[start:start + 500]:
-                            c.wellness.update_many(batch[start:start + 500])
+                        chunk: list[Any] = list(batch[start:start + 500])
+                        if chunk:
+                            c.wellness.update_many(chunk)
 
             return found.changes, found.skipped, apply
 
