@@ -343,10 +343,10 @@ def gear(conn: Connection, athlete_id: str, oldest: date, newest: date,
         .where(A.c.athlete_id == athlete_id, _LIVE_ACTIVITY, A.c.gear_id.is_not(None),
                A.c.local_date >= oldest, A.c.local_date <= newest)
         .group_by(A.c.gear_id))}
-    last_used = dict(conn.execute(
+    last_used = {row[0]: row[1] for row in conn.execute(
         sa.select(A.c.gear_id, sa.func.max(A.c.local_date))
         .where(A.c.athlete_id == athlete_id, _LIVE_ACTIVITY, A.c.gear_id.is_not(None))
-        .group_by(A.c.gear_id)).tuples().all())
+        .group_by(A.c.gear_id))}
     rows = conn.execute(sa.select(t).where(*where).order_by(t.c.type, t.c.name)).mappings()
     found = []
     for r in rows:
