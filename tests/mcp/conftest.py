@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client as McpClient
 
 from intervals_icu import ApiKey
 from intervals_icu.mcp import ApiAccess, McpSettings, build_server, build_service
 from intervals_icu.mcp.service import Service
 from intervals_icu.sandbox import Sandbox
-from mcp import Client as McpClient
 from tests.conftest import FAST_RETRY
 
 

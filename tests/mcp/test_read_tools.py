@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client as McpClient
 
 from intervals_icu import errors
 from intervals_icu.mcp import build_server
 from intervals_icu.mcp.service import Service
 from intervals_icu.mirror import Mirror
 from intervals_icu.sandbox import Sandbox
-from mcp import Client as McpClient
 from tests.mcp.conftest import call, fails, make_service
 
 READ_TOOLS = {"list_athletes", "get_athlete", "list_activities", "get_activity", "get_wellness",

@@ -118,6 +118,8 @@ def _sqlite(engine: Any, text: str, athletes: Sequence[str], row_limit: int,
                     return sqlite3.SQLITE_OK
                 if database == "main" and source in allowed_views:
                     return sqlite3.SQLITE_OK  # read through one of the views
+                if database is None:
+                    return sqlite3.SQLITE_OK  # a WITH clause's own rows
                 refusal.append(f"table {database}.{arg1}")
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
@@ -175,7 +177,7 @@ def _postgres(engine: Any, text: str, athletes: Sequence[str], row_limit: int,
         db = raw.driver_connection
         db.autocommit = False
         with db.cursor() as cur:
-            cur.execute("SET LOCAL statement_timeout = %s", (int(time_limit * 1000),))
+            cur.execute(f"SET LOCAL statement_timeout = {max(1, int(time_limit * 1000))}")
             ids = _placeholders(athletes)
             for table in QUERY_TABLES:
                 cur.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM '  # noqa: S608

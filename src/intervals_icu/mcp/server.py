@@ -107,7 +107,7 @@ def _register_query(server: MCPServer, service: Service) -> None:
                     service.settings.query_row_limit)
         return await anyio.to_thread.run_sync(lambda: run_query(
             service.store.engine, sql, sorted(roster), row_limit=limit,
-            time_limit=service.settings.query_time_limit, schema=service.settings.schema))
+            time_limit=service.settings.query_time_limit, schema=service.store.schema))
 
 
 def _register_resources(server: MCPServer, service: Service) -> None:
