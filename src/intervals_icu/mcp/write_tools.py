@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from intervals_icu import errors
 from intervals_icu.mcp import changes as diff
 from intervals_icu.mcp.periods import athlete_today, span
 from intervals_icu.mcp.writes import WritePreview, WriteResult, confirm, days_between, preview
@@ -56,7 +57,11 @@ def _fields(kind: str, model: Any, fields: dict[str, Any]) -> tuple[dict[str, An
             given[name] = value
     if not given:
         raise ToolError("give at least one field to write")
-    return given, build_partial_body(model, given, what=model.__name__)
+    try:
+        return given, build_partial_body(model, given, what=model.__name__)
+    except errors.InvalidRequestError as exc:
+        raise ToolError(str(exc).replace("Nothing was sent.", "Nothing was changed.")
+                        ) from None
 
 
 def _dump(record: Any) -> dict[str, Any]:
@@ -241,8 +246,6 @@ def register_write_tools(server: MCPServer, service: Service) -> None:
         """PREVIEW deleting calendar events (each is journaled with its content, so undo can
         create it again). Sends nothing: returns the changes and a token for
         confirm_write."""
-        from intervals_icu import errors
-
         caller = service.caller()
         shared = await caller.athlete(athlete, write=True)
 
