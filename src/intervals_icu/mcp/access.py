@@ -229,10 +229,14 @@ class Caller:
         """A write went out: the next read of this athlete syncs first."""
         self._dirty.add(athlete_id)
 
-    async def fresh(self, athlete_id: str) -> Freshness:
-        """Sync ``athlete_id`` first if their mirror is older than the configured age."""
+    def is_stale(self, freshness: Freshness) -> bool:
+        return self._stale(freshness.athlete_id, freshness.synced_at)
+
+    async def fresh(self, athlete_id: str, *, only_if_never: bool = False) -> Freshness:
+        """Sync ``athlete_id`` first if their mirror is older than the configured age (with
+        ``only_if_never``: if it was never synced)."""
         synced_at = await anyio.to_thread.run_sync(self._synced_at, athlete_id)
-        if not self._stale(athlete_id, synced_at):
+        if not self._stale(athlete_id, synced_at) or (only_if_never and synced_at is not None):
             return Freshness(athlete_id, synced_at, False)
         lock = self._sync_locks.setdefault(athlete_id, asyncio.Lock())
         async with lock:

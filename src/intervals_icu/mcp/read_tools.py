@@ -125,16 +125,22 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
     ) -> ActivityAnswer:
         """One activity: its summary, its intervals (for runs: the laps), a summary of each
         sample stream and its best efforts (power, HR, speed by duration)."""
-        async with service.reading(athlete) as read:
+        async with service.reading(athlete, sync=False) as read:
+            if read.caller.is_stale(read.freshness):
+                # One activity does not need the whole mirror: re-read just it (1 request).
+                try:
+                    await read.caller.mirror.refresh_activity(read.athlete_id, activity_id)
+                except errors.IntervalsError as exc:
+                    raise from_api_error(exc, athlete_id=read.athlete_id) from None
             found = await read.db(reads.activity_summary, read.athlete_id, activity_id)
             if found is None:
-                raise ToolError(f"{activity_id} is not an activity of {read.athlete_id} in the "
-                                "mirror: list_activities finds ids (a deleted activity is gone)")
-            summary, description = found
+                raise ToolError(f"{activity_id} is not an activity of {read.athlete_id}: "
+                                "list_activities finds ids (a deleted activity is gone)")
+            summary, description, fingerprint = found
             intervals = await read.db(reads.interval_rows, read.athlete_id, activity_id)
             samples: dict[str, list[object]] = {}
             if streams and not summary.strava_stub:
-                samples = await _streams(read, activity_id)
+                samples = await _streams(read, activity_id, fingerprint)
             return ActivityAnswer(
                 coverage=read.coverage(summary.date, summary.date), activity=summary,
                 description=description, intervals=intervals,
@@ -262,9 +268,9 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
         athlete: Athlete = None,
     ) -> CurvesAnswer:
         """Best efforts and power / HR / pace curves over periods, with the activity that
-        holds each best. One API request per new question; repeated questions are answered
-        from memory until the mirror next changes."""
-        async with service.reading(athlete) as read:
+        holds each best. Answered by the platform: one API request per new question; the
+        same question within the mirror's max age is answered from memory."""
+        async with service.reading(athlete, sync=False) as read:  # the API answers curves
             chosen = [parse_curve_period(p, read.today) for p in (periods or ["1y", "42d"])]
             if kind == "power" and not sport:
                 sport = "Ride"
@@ -274,10 +280,17 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
                                 sport=sport, periods=answer)
 
 
-async def _streams(read: Reading, activity_id: str) -> dict[str, list[object]]:
+async def _streams(read: Reading, activity_id: str, fingerprint: str | None
+                   ) -> dict[str, list[object]]:
     blobs = await read.db(reads.stream_blobs, read.athlete_id, activity_id)
     if blobs:
         return {name: efforts.decode(blob) for name, blob in blobs.items()}
+    # Not mirrored: ask once, keep it while the activity is unchanged.
+    key = ("streams", read.caller.key, read.athlete_id, activity_id, fingerprint)
+    cached: dict[str, list[object]] | None = read.service.answers.get(
+        key, max(read.service.settings.max_age_seconds, 3600.0))
+    if cached is not None:
+        return cached
     client = read.caller.async_client.for_athlete(read.athlete_id)
     try:
         found = await client.activities.streams(activity_id)
@@ -285,7 +298,9 @@ async def _streams(read: Reading, activity_id: str) -> dict[str, list[object]]:
         return {}
     except errors.IntervalsError as exc:
         raise from_api_error(exc, athlete_id=read.athlete_id) from None
-    return {str(s.type): list(s.data or []) for s in found if s.type}
+    samples = {str(s.type): list(s.data or []) for s in found if s.type}
+    read.service.answers.put(key, samples)
+    return samples
 
 
 _POWER_HR = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
@@ -294,10 +309,10 @@ _PACE = (400.0, 1000.0, 1609.3, 5000.0, 10000.0, 21097.5, 42195.0)
 
 async def _curves(read: Reading, kind: str, sport: str | None, chosen: list[CurvePeriod],
                   durations: list[int] | None) -> list[PeriodCurve]:
-    key = (read.caller.key, read.athlete_id, kind, sport, tuple(p.curve_id for p in chosen),
-           read.freshness.synced_at, read.today)
-    cache = read.service.curve_cache
-    found = cache.get(key)
+    key = ("curves", read.caller.key, read.athlete_id, kind, sport,
+           tuple(p.curve_id for p in chosen), read.today)
+    cache = read.service.answers
+    found = cache.get(key, read.service.settings.max_age_seconds)
     if found is None:
         client = read.caller.async_client.for_athlete(read.athlete_id)
         ids = [p.curve_id for p in chosen]

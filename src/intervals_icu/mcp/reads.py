@@ -173,13 +173,14 @@ def activity_rows(conn: Connection, athlete_id: str, *, oldest: date | None,
 
 
 def activity_summary(conn: Connection, athlete_id: str, activity_id: str
-                     ) -> tuple[ActivityRow, str | None] | None:
+                     ) -> tuple[ActivityRow, str | None, str | None] | None:
+    """(the activity, its description, its fingerprint) from the mirror."""
     row = conn.execute(sa.select(A).where(A.c.athlete_id == athlete_id,
                                           A.c.activity_id == activity_id, _LIVE_ACTIVITY)
                        ).mappings().first()
     if row is None:
         return None
-    return _activity(row), (row["record"] or {}).get("description")
+    return _activity(row), (row["record"] or {}).get("description"), row["fingerprint"]
 
 
 def interval_rows(conn: Connection, athlete_id: str, activity_id: str) -> list[IntervalRow]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from intervals_icu.journal import SqliteJournal
     from intervals_icu.mirror import Store
 
-__all__ = ["CurveCache", "Reading", "Service"]
+__all__ = ["AnswerCache", "Reading", "Service"]
 
 T = TypeVar("T")
 
@@ -59,21 +60,24 @@ class Reading:
                         synced_now=self.freshness.synced_now, requests=self.sent[0])
 
 
-class CurveCache:
-    """Curve answers by question and mirror freshness: activities do not change between two
-    syncs, so the same question is answered without a request until the mirror moves."""
+class AnswerCache:
+    """Answers the API gave (curves over periods, an activity's streams), kept for the
+    mirror's max age: the same question within it costs no request."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._found: dict[Any, Any] = {}
+        self._found: dict[Any, tuple[float, Any]] = {}
 
-    def get(self, key: Any) -> Any:
-        return self._found.get(key)
+    def get(self, key: Any, max_age: float) -> Any:
+        found = self._found.get(key)
+        if found is None or time.monotonic() - found[0] >= max_age:
+            return None
+        return found[1]
 
     def put(self, key: Any, value: Any) -> None:
         if len(self._found) >= self.size:
             self._found.pop(next(iter(self._found)))
-        self._found[key] = value
+        self._found[key] = (time.monotonic(), value)
 
 
 @dataclass
@@ -88,7 +92,7 @@ class Service:
     _callers: dict[str, Caller] = field(default_factory=dict)
     _journal: SqliteJournal | None = None
     _journal_lock: threading.Lock = field(default_factory=threading.Lock)
-    curve_cache: CurveCache = field(default_factory=lambda: CurveCache())
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache())
     pending: Any = None
     """The write previews awaiting confirmation (:class:`~intervals_icu.mcp.writes.Pending`)."""
 
@@ -139,14 +143,16 @@ class Service:
         return await anyio.to_thread.run_sync(run)
 
     @contextlib.asynccontextmanager
-    async def reading(self, athlete: str | None) -> AsyncIterator[Reading]:
-        """Who asks, about whom (refused unless shared), the mirror synced if too old."""
+    async def reading(self, athlete: str | None, *, sync: bool = True
+                      ) -> AsyncIterator[Reading]:
+        """Who asks, about whom (refused unless shared), the mirror synced if too old
+        (``sync=False``: only if it never was, for answers the API gives directly)."""
         from intervals_icu.mcp.access import counting_requests
 
         with counting_requests() as sent:
             caller = self.caller()
             shared = await caller.athlete(athlete)
-            freshness = await caller.fresh(shared.athlete_id)
+            freshness = await caller.fresh(shared.athlete_id, only_if_never=not sync)
             timezone = await self.db(reads.timezone_of, shared.athlete_id)
             yield Reading(caller, shared, freshness, athlete_today(timezone), sent, self)
 

@@ -44,6 +44,7 @@ activities = _table(
     sa.Column("calories", sa.Integer), sa.Column("trainer", sa.Boolean),
     sa.Column("commute", sa.Boolean), sa.Column("race", sa.Boolean),
     sa.Column("gear_id", sa.Text), sa.Column("paired_event_id", sa.BigInteger),
+    sa.Column("fingerprint", sa.Text),
 )
 
 intervals = _table(
