@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -27,6 +28,7 @@ from intervals_icu.mcp.outputs import (
     GearAnswer,
     PeriodCurve,
     RosterAnswer,
+    StreamSummary,
     TotalsAnswer,
     WellnessAnswer,
 )
@@ -138,13 +140,15 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
                                 "list_activities finds ids (a deleted activity is gone)")
             summary, description, fingerprint = found
             intervals = await read.db(reads.interval_rows, read.athlete_id, activity_id)
-            samples: dict[str, list[object]] = {}
+            stream_summaries: list[StreamSummary] = []
+            curves: dict[str, list[CurvePoint]] = {}
             if streams and not summary.strava_stub:
-                samples = await _streams(read, activity_id, fingerprint)
+                stream_summaries, curves = await _stream_figures(read, activity_id,
+                                                                 fingerprint)
             return ActivityAnswer(
                 coverage=read.coverage(summary.date, summary.date), activity=summary,
-                description=description, intervals=intervals,
-                streams=efforts.summaries(samples), curves=efforts.curves(samples))
+                description=description, intervals=intervals, streams=stream_summaries,
+                curves=curves)
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_wellness(oldest: Oldest = None, newest: Newest = None,
@@ -280,27 +284,34 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
                                 sport=sport, periods=answer)
 
 
-async def _streams(read: Reading, activity_id: str, fingerprint: str | None
-                   ) -> dict[str, list[object]]:
-    blobs = await read.db(reads.stream_blobs, read.athlete_id, activity_id)
-    if blobs:
-        return {name: efforts.decode(blob) for name, blob in blobs.items()}
-    # Not mirrored: ask once, keep it while the activity is unchanged.
+StreamFigures = tuple[list[StreamSummary], dict[str, list[CurvePoint]]]
+
+
+async def _stream_figures(read: Reading, activity_id: str, fingerprint: str | None
+                          ) -> StreamFigures:
+    """The streams' summaries and best efforts, kept while the activity is unchanged (its
+    fingerprint), so asking again costs neither a request nor the computation."""
     key = ("streams", read.caller.key, read.athlete_id, activity_id, fingerprint)
-    cached: dict[str, list[object]] | None = read.service.answers.get(
+    cached: StreamFigures | None = read.service.answers.get(
         key, max(read.service.settings.max_age_seconds, 3600.0))
     if cached is not None:
         return cached
-    client = read.caller.async_client.for_athlete(read.athlete_id)
-    try:
-        found = await client.activities.streams(activity_id)
-    except errors.NotFound:
-        return {}
-    except errors.IntervalsError as exc:
-        raise from_api_error(exc, athlete_id=read.athlete_id) from None
-    samples = {str(s.type): list(s.data or []) for s in found if s.type}
-    read.service.answers.put(key, samples)
-    return samples
+    blobs = await read.db(reads.stream_blobs, read.athlete_id, activity_id)
+    if blobs:
+        samples = {name: efforts.decode(blob) for name, blob in blobs.items()}
+    else:
+        client = read.caller.async_client.for_athlete(read.athlete_id)
+        try:
+            found = await client.activities.streams(activity_id)
+        except errors.NotFound:
+            return [], {}
+        except errors.IntervalsError as exc:
+            raise from_api_error(exc, athlete_id=read.athlete_id) from None
+        samples = {str(s.type): list(s.data or []) for s in found if s.type}
+    figures = await anyio.to_thread.run_sync(
+        lambda: (efforts.summaries(samples), efforts.curves(samples)))
+    read.service.answers.put(key, figures)
+    return figures
 
 
 _POWER_HR = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
