@@ -197,3 +197,22 @@ async def test_writes_need_write_access(sandbox: Sandbox,
                               fields={"comments": 5, "weight": "heavy"})
         assert "weight" in message
     await service.aclose()
+
+
+async def test_a_failing_write_is_a_tool_error_that_says_what_was_written(
+        sandbox: Sandbox, service_for: Callable[..., Service]) -> None:
+    service = service_for(sandbox)
+    day = _day(sandbox, 1)
+    before = _wellness(sandbox, day, day)
+    async with McpClient(build_server(service)) as client:
+        preview = await call(client, "set_wellness", oldest=day, fields={"weight": 66.6})
+        sandbox.faults(route="PUT /api/v1/athlete/*", error_rate=1.0, error_status=500)
+        try:
+            message = await fails(client, "confirm_write", token=preview["token"])
+        finally:
+            sandbox.clear_faults()
+        assert "failed (500)" in message
+        assert "Nothing was written" in message or "journal batch" in message
+        assert _wellness(sandbox, day, day) == before
+        assert (await client.list_tools()).tools  # still serving
+    await service.aclose()

@@ -152,6 +152,7 @@ async def confirm(service: Service, caller: Caller, token: str) -> WriteResult:
     write = service.pending.take(token.strip(), caller.key)
     client = caller.client.for_athlete(write.athlete_id)
     journal = service.journal()
+    opened: list[int] = []
 
     def apply() -> int | None:
         with service.journal_lock:
@@ -162,6 +163,7 @@ async def confirm(service: Service, caller: Caller, token: str) -> WriteResult:
             client.journal = journal
             with journal.batch(write.description, command=f"icu mcp ({caller.key})",
                                athlete_id=write.athlete_id, undoes=write.undoes) as batch_id:
+                opened.append(batch_id)
                 write.apply(client)
             return batch_id
 
@@ -169,10 +171,12 @@ async def confirm(service: Service, caller: Caller, token: str) -> WriteResult:
         batch = await anyio.to_thread.run_sync(apply)
     except errors.IntervalsError as exc:
         caller.mark_changed(write.athlete_id)
-        last = journal.last_batch_id(include_undos=True)
         error = from_api_error(exc, athlete_id=write.athlete_id)
-        raise ToolError(f"{error} Some writes may have been applied: journal batch {last} "
-                        f"holds them (undo_batch with batch={last} reverses them)") from None
+        kept = opened and journal.get_batch(opened[0]) is not None
+        if not kept:
+            raise ToolError(f"{error} Nothing was written; ask for a new preview") from None
+        raise ToolError(f"{error} Some writes were applied: journal batch {opened[0]} holds "
+                        f"them (undo_batch with batch={opened[0]} reverses them)") from None
     finally:
         client.journal = None
     service.pending.used(token.strip(), batch)
