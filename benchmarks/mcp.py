@@ -113,7 +113,7 @@ async def main(years: float, repeat: int, workdir: Path) -> None:
                             journal_path=str(workdir / "journal.sqlite3"),
                             max_age_seconds=max_age),
                 credentials=key, access=access, athlete_id=athlete)
-            async with McpClient(build_server(service, log_level="WARNING")) as client:
+            async with McpClient(build_server(service)) as client:
                 first = time.perf_counter()
                 warm = await client.call_tool("get_athlete", {})
                 coverage = (warm.structured_content or {}).get("coverage", {})

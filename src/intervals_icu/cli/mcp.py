@@ -66,4 +66,4 @@ def mcp(
     # No credentials is not fatal here: every tool then says how to provide them.
     service = build_service(settings, credentials=resolved.credentials, access=access,
                             athlete_id=resolved.athlete_id)
-    build_server(service, log_level="WARNING").run("stdio")
+    build_server(service).run("stdio")

@@ -75,6 +75,9 @@ def build_service(settings: McpSettings, *, credentials: Credentials | None = No
 
 def build_server(service: Service, **server_options: Any) -> MCPServer:
     """An MCPServer with every tool, resource and prompt of ``service``."""
+    # The SDK configures the root logger at INFO by default: every HTTP request would be
+    # logged to stderr.
+    server_options.setdefault("log_level", "WARNING")
     server: MCPServer = MCPServer("intervals-icu", version=__version__,
                                   instructions=INSTRUCTIONS, **server_options)
     register_read_tools(server, service)
