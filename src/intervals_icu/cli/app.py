@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "webhooks": ("webhooks_cmd", "app", "Receive, replay and inspect webhooks."),
     "sandbox": ("sandbox_cmd", "sandbox", "Run the local Intervals.icu sandbox as a server."),
     "demo": ("demo", "demo", "Sandbox + mirror + changes: watch a sync find every change."),
+    "mcp": ("mcp", "mcp", "Serve your data to AI assistants (MCP): reads from the mirror, "
+                          "previewed writes."),
 }
 
 
