@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from intervals_icu.cli.output import (
+    ESSENTIAL,
     AthleteOpt,
     Column,
     CsvOpt,
@@ -19,15 +20,17 @@ from intervals_icu.cli.output import (
     command_group,
 )
 
-app = command_group(no_args_is_help=True)
+app = command_group(invoke_without_command=True)
 
 RangeArg = Annotated[str, typer.Argument(
     metavar="RANGE", help="Days: 2025-03-01, 2025-01-01..2025-03-31, 2025-03, 2025, 30d, today.")]
 LIST_COLUMNS = [
-    Column("id", no_wrap=True), Column("date", no_wrap=True), Column("type"), Column("name"),
-    Column("km", justify="right"), Column("time", justify="right"),
-    Column("load", justify="right"), Column("hr", "avg HR", "right"),
-    Column("watts", "avg W", "right"),
+    Column("id", kind="id", priority=ESSENTIAL), Column("date", kind="date", priority=1),
+    Column("type", kind="enum", priority=1), Column("name", kind="text", priority=2),
+    Column("km", kind="number", priority=2), Column("time", kind="time", justify="right",
+                                                    priority=2),
+    Column("load", kind="number", priority=3), Column("hr", "avg HR", kind="number", priority=4),
+    Column("watts", "avg W", kind="number", priority=4),
 ]
 FORMATS = ("original", "fit", "gpx", "streams", "intervals")
 
@@ -68,6 +71,13 @@ def _read_activities(client: Any, span: tuple[Any, Any], sport: str | None) -> l
         activities = [a for a in activities
                       if str(getattr(a, "type", "") or "").lower() == sport.lower()]
     return activities
+
+
+@app.callback()
+def activities(ctx: typer.Context) -> None:
+    """List, show, edit and download activities. Without a command: the last 30 days."""
+    if ctx.invoked_subcommand is None:
+        list_activities()
 
 
 @app.command("list")
@@ -141,7 +151,7 @@ def update(
 ) -> None:
     """Change fields of one or more activities (journaled; `icu undo` restores them)."""
     from intervals_icu import CLEAR
-    from intervals_icu.cli.fields import parse_assignments
+    from intervals_icu.cli.fields import clears_for, parse_assignments
     from intervals_icu.cli.session import (
         Change,
         Session,
@@ -154,7 +164,7 @@ def update(
     from intervals_icu.updates import build_partial_body
 
     out = Out(as_json=as_json)
-    fields = parse_assignments(assignments, clear=CLEAR)
+    fields = clears_for(Activity, parse_assignments(assignments, clear=CLEAR), clear=CLEAR)
     body = build_partial_body(Activity, fields, what="Activity")
     with Session(athlete, journal=not dry_run) as session:
         client = session.client

@@ -87,11 +87,16 @@ class Session:
         self.close()
 
     @contextlib.contextmanager
-    def batch(self, description: str, *, undoes: int | None = None) -> Iterator[int]:
-        """Record every write made inside as one journal batch (yields its id)."""
+    def batch(self, description: str, *, undoes: int | None = None,
+              athlete_id: str | None = None) -> Iterator[int]:
+        """Record every write made inside as one journal batch (yields its id).
+
+        ``description`` names days as dates (never "today"): the journal is read later.
+        ``athlete_id``: whose records the batch writes, when not the session's athlete.
+        """
         _ = self.client  # the journal is attached to the client when it is built
         with self.journal.batch(description, command=f"icu {description}",
-                                athlete_id=self.client.athlete_id,
+                                athlete_id=athlete_id or self.client.athlete_id,
                                 undoes=undoes) as batch_id:
             yield batch_id
 
@@ -132,10 +137,14 @@ def field_changes(before: Mapping[str, Any] | None, patch: Mapping[str, Any],
             continue
         target = None if (value == -1 and not isinstance(value, bool) and
                           (numeric is None or numeric(key))) else value
-        if before.get(key) != target and not (before.get(key) is None and target is None):
+        if before.get(key) != target and not (_empty(before.get(key)) and _empty(target)):
             old[key] = before.get(key)
             new[key] = target
     return old, new
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
 
 
 def show_changes(out: Out, changes: Sequence[Change], *, dry_run: bool,
