@@ -82,10 +82,11 @@ def exit_code_for(exc: BaseException) -> ExitCode:
 
 
 def message_for(exc: BaseException) -> str:
-    """The error as a command-line user needs it: what to do at the shell, not in Python."""
-    import re
-
+    """The error as a command-line user needs it: what to do at the shell, not in Python
+    (cli/advice.py knows where the command took its credentials, athlete and server)."""
     from intervals_icu import errors
+    from intervals_icu.cli.advice import for_error, shell_only
+    from intervals_icu.cli.session import ROOT
 
     where = f" [{exc.request}]" if isinstance(exc, errors.APIError) and exc.request else ""
     if isinstance(exc, errors.RateLimited):
@@ -94,16 +95,8 @@ def message_for(exc: BaseException) -> str:
         return ("429: the server is rate limiting these credentials, and icu's retries ran "
                 f"out. Wait {pause} and run the command again; if other scripts or apps use "
                 f"the same key or token, run them one after another.{where}")
-    if isinstance(exc, errors.PermissionDenied) and exc.request is not None and \
-            "OAuth scope" not in exc.message:
-        found = re.search(r"/athlete/([^/?]+)", exc.request.path)
-        if found and found.group(1) != "0":
-            # The library's reason stays first: the id may be the caller's own (a wrong
-            # scheme) or one they may only read.
-            return (f"{exc} If athlete {found.group(1)} is someone else: `icu athletes` "
-                    "lists who shares their data with you, and how (READ cannot change "
-                    "anything); leave --athlete out to act on yourself.")
-    return str(exc)
+    advised = for_error(exc, ROOT.resolved)
+    return advised if advised is not None else shell_only(str(exc))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ class RootOptions:
 
     base_url: str | None = None
     journal: str | None = None
+    resolved: Any = None
+    """Where the running command took its credentials, athlete and server (for advice)."""
 
 
 ROOT = RootOptions()
@@ -41,6 +43,7 @@ class Session:
         from intervals_icu.cli import config
 
         self.resolved = config.resolve(athlete=athlete, base_url=root_option("base_url"))
+        ROOT.resolved = self.resolved
         self._want_journal = journal
         self._client: Client | None = None
         self._journal: SqliteJournal | None = None
@@ -64,6 +67,7 @@ class Session:
                     "not logged in: run `icu auth login`, or set INTERVALS_API_KEY "
                     "(the key is at https://intervals.icu/settings, Developer Settings)"
                 )
+            self._check_base_url()
             self._client = Client(
                 self.resolved.credentials,
                 athlete_id=self.resolved.athlete_id,
@@ -73,6 +77,19 @@ class Session:
                 self._client.journal = self.journal
                 self.journal.base_url = self._client.base_url
         return self._client
+
+    def _check_base_url(self) -> None:
+        """A server URL that cannot work is a configuration error (exit 2) with the shell
+        fix, before a request ends in a puzzling 404."""
+        from intervals_icu import errors
+        from intervals_icu.cli.advice import base_url_fix, base_url_problem
+
+        url = self.resolved.base_url
+        problem = base_url_problem(url) if url else None
+        if problem is not None:
+            raise errors.ConfigurationError(
+                f"the server URL {url} (from {self.resolved.base_url_source}) cannot work: "
+                f"{problem[0]}. Fix: {base_url_fix(self.resolved, problem[1])}.")
 
     def close(self) -> None:
         if self._client is not None:
