@@ -311,18 +311,23 @@ def test_the_renderer_never_cuts_a_token_at_any_width(
 
 
 def test_fit_drops_empty_columns_then_the_least_important() -> None:
-    columns = [Column("id", kind="id", priority=ESSENTIAL), Column("name", kind="text",
-                                                                   priority=1),
-               Column("empty", kind="number", priority=1), Column("a", kind="number",
-                                                                  priority=2),
-               Column("b", kind="number", priority=3)]
+    def columns(name_priority: int) -> list[Column]:
+        return [Column("id", kind="id", priority=ESSENTIAL),
+                Column("name", kind="text", priority=name_priority),
+                Column("empty", kind="number", priority=1),
+                Column("a", kind="number", priority=2), Column("b", kind="number", priority=5)]
+
     cells = [["i1", "Morning Run", "", "12.5", "1234567890"]]
-    wide = fit(columns, cells, 80)
-    assert [c for c, _ in wide.shown] == [0, 1, 3, 4]
-    narrow = fit(columns, cells, 2 + 2 + 8 + 2 + 4)
+    wide = fit(columns(3), cells, 80)
+    assert [c for c, _ in wide.shown] == [0, 1, 3, 4]  # the empty column is dropped
+    narrow = fit(columns(3), cells, 2 + 2 + 8 + 2 + 4)
     assert [c for c, _ in narrow.shown] == [0, 1, 3]
     assert narrow.hidden == [4]
-    assert dict(narrow.shown)[1] >= 8  # the name keeps a readable minimum
+    assert dict(narrow.shown)[1] == 8  # the name is shortened to its readable minimum
+    # a name that matters more than "a" gets its room: "a" is hidden instead
+    named = fit(columns(1), cells, 2 + 2 + 8 + 2 + 4)
+    assert [c for c, _ in named.shown] == [0, 1]
+    assert dict(named.shown)[1] == len("Morning Run")
 
 
 def test_plain_table_keeps_every_value_on_one_line() -> None:

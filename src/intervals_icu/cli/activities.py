@@ -26,7 +26,7 @@ RangeArg = Annotated[str, typer.Argument(
     metavar="RANGE", help="Days: 2025-03-01, 2025-01-01..2025-03-31, 2025-03, 2025, 30d, today.")]
 LIST_COLUMNS = [
     Column("id", kind="id", priority=ESSENTIAL), Column("date", kind="date", priority=1),
-    Column("type", kind="enum", priority=1), Column("name", kind="text", priority=2),
+    Column("type", kind="enum", priority=1), Column("name", kind="text", priority=4),
     Column("km", kind="number", priority=2), Column("time", kind="time", justify="right",
                                                     priority=2),
     Column("load", kind="number", priority=3), Column("hr", "avg HR", kind="number", priority=4),

@@ -29,6 +29,8 @@ TEXT_MIN = 8
 """Free text is not squeezed below this many cells (short names fit whole)."""
 GAP = 2
 """Cells between two columns."""
+READABLE = 24
+"""Free text this wide reads well; less important columns are hidden to give it that."""
 
 
 @dataclass(frozen=True)
@@ -140,29 +142,51 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
         shown.remove(victim)
         hidden.append(victim)
 
-    widths = {c: minimum[c] for c in shown}
-    spare = width - total(shown, widths)
+    def allocate(chosen: Sequence[int]) -> dict[int, int]:
+        widths = {c: minimum[c] for c in chosen}
+        spare = width - total(chosen, widths)
 
-    def grow(candidates: Sequence[int], cap: dict[int, int]) -> None:
-        nonlocal spare
-        # Round-robin one cell at a time: space is shared fairly between the columns.
-        while spare > 0:
-            growing = [c for c in candidates if widths[c] < cap[c]]
-            if not growing:
-                return
-            for c in growing:
-                if spare <= 0:
+        def grow(candidates: Sequence[int], cap: dict[int, int]) -> None:
+            nonlocal spare
+            # Round-robin one cell at a time: space is shared fairly between the columns.
+            while spare > 0:
+                growing = [c for c in candidates if widths[c] < cap[c]]
+                if not growing:
                     return
-                widths[c] += 1
-                spare -= 1
+                for c in growing:
+                    if spare <= 0:
+                        return
+                    widths[c] += 1
+                    spare -= 1
 
-    texts = [c for c in shown if c in text]
-    # Names first get room to be read (up to 24 cells), then headers go on one line, then
-    # free text takes whatever is left.
-    grow(texts, {c: min(natural[c], max(minimum[c], 24)) for c in texts})
-    grow(shown, {c: natural[c] if c in text else max(widths[c], cell_width(columns[c].title))
-                 for c in shown})
-    grow(texts, natural)
+        texts = [c for c in chosen if c in text]
+        # Names first get room to be read (up to READABLE cells), then headers go on one
+        # line, then free text takes whatever is left.
+        grow(texts, {c: min(natural[c], max(minimum[c], READABLE)) for c in texts})
+        for c in chosen:  # a header on one line, or left as it is (no half-widened column)
+            room = cell_width(columns[c].title) - widths[c]
+            if c not in text and 0 < room <= spare:
+                widths[c] += room
+                spare -= room
+        grow(texts, natural)
+        return widths
+
+    widths = allocate(shown)
+    while True:
+        # A name cut short matters more than a column of lower priority: hide that column.
+        short = [c for c in shown if c in text
+                 and widths[c] < min(natural[c], READABLE)]
+        if not short:
+            break
+        most = min(columns[c].priority for c in short)
+        candidates = [c for c in shown if columns[c].priority > most
+                      and columns[c].priority != ESSENTIAL]
+        if not candidates:
+            break
+        victim = max(candidates, key=lambda c: (columns[c].priority, c))
+        shown.remove(victim)
+        hidden.append(victim)
+        widths = allocate(shown)
     return Layout([(c, widths[c]) for c in shown], sorted(hidden), text)
 
 
