@@ -62,7 +62,8 @@ def check_table(output: str, rows: Sequence[Mapping[str, Any]], columns: Sequenc
         line = found[0]
         if terminal:
             assert cell_width(line.rstrip()) <= width, line
-        expected = {c.key: " ".join(cell(row.get(c.key)).split()) for c in columns}
+        expected = {c.key: " ".join((c.shown(row.get(c.key)) if c.shown else
+                                     cell(row.get(c.key))).split()) for c in columns}
         for column in columns:
             value = expected[column.key]
             if not value or (terminal and column.title in hidden.split(", ")):
@@ -176,7 +177,7 @@ def test_events_list(icu: Icu, live: Sandbox, screen: Any) -> None:
 
 
 def test_journal_and_journal_show(icu: Icu, live: Sandbox, screen: Any) -> None:
-    from intervals_icu.cli.journal_cmd import BATCH_COLUMNS, ENTRY_COLUMNS
+    from intervals_icu.cli.journal_cmd import BATCH_COLUMNS, ENTRY_COLUMNS, local_time
 
     assert icu("wellness", "set", "2020-03-01..2020-03-03", "weight=70",
                f"comments={LONG}").exit_code == 0
@@ -187,8 +188,8 @@ def test_journal_and_journal_show(icu: Icu, live: Sandbox, screen: Any) -> None:
         row["athlete"] = ", ".join("(you)" if a == "0" else a for a in row["athletes"])
     for width, terminal, run in _modes(screen, icu, "journal"):
         check_table(run.stdout, rows, BATCH_COLUMNS, width=width, terminal=terminal)
-        if width == 80 and terminal:
-            assert _whole(rows[0]["when"], ANSI.sub("", run.stdout))  # times whole
+        if width == 80 and terminal:  # times whole, to the second
+            assert _whole(local_time(rows[0]["when"]), ANSI.sub("", run.stdout))
 
     entries = icu("journal", "show", str(rows[-1]["batch"]), "--json").json()["entries"]
     table_rows = [{"seq": e["seq"], "record": f"{e['kind']} {e['record_id']}",

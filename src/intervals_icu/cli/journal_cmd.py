@@ -23,10 +23,22 @@ app = command_group(invoke_without_command=True)
 BatchArg = Annotated[str, typer.Argument(
     metavar="BATCH", help="A batch number from `icu journal`, or 'last' (the newest batch).")]
 _PATH_ATHLETE = r"/api/v1/athlete/([^/?]+)"
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC timestamp as this machine's local time, to the second."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(value or "")
+
+
 BATCH_COLUMNS = [
     Column("batch", kind="id", justify="right", priority=ESSENTIAL),
-    Column("when", kind="time", priority=1), Column("athlete", kind="id", priority=1),
-    Column("description", kind="text", priority=2),
+    Column("when", "when (local)", kind="time", priority=1, shown=local_time),
+    Column("athlete", kind="id", priority=1), Column("description", kind="text", priority=2),
     Column("records", kind="number", priority=3),
     Column("state", "status", kind="enum", priority=2),
     Column("undoes", kind="id", justify="right", priority=2),

@@ -232,7 +232,8 @@ class Out:
         if not rows:
             self.note(empty)
             return
-        cells = [[cell(row.get(c.key)) for c in cols] for row in rows]
+        cells = [[c.shown(row.get(c.key)) if c.shown else cell(row.get(c.key)) for c in cols]
+                 for row in rows]
         if not self.is_terminal:
             sys.stdout.write(plain_table(cols, cells))
             return

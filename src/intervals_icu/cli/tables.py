@@ -16,9 +16,9 @@ rich, no terminal; ``output.Out`` renders what they decide.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["ESSENTIAL", "Column", "Kind", "Layout", "fit", "plain_table"]
 
@@ -50,6 +50,9 @@ class Column:
     """0 (ESSENTIAL) is always shown; higher numbers are hidden first when space runs out."""
     wrap: bool = False
     """Free text wraps onto more lines instead of being shortened (advice, errors)."""
+    shown: Callable[[Any], str] | None = None
+    """How a value reads in a table (whole: a reformatting, never a cut); --csv and --json
+    keep the value as it is."""
 
     @property
     def title(self) -> str:
