@@ -42,21 +42,21 @@ def _whole(value: str, line: str) -> bool:
 
 
 def check_table(output: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *,
-                width: int, terminal: bool) -> None:
-    """Every record is on a line of its own that starts with its first column's value; on
+                width: int, terminal: bool, key_columns: int = 1) -> None:
+    """Every record is on a line of its own that starts with its key (its first column's
+    value, or the first ``key_columns`` values); on
     that line each value is whole, or (free text on a terminal) shortened with "…", or its
     column is named as not shown."""
     text = ANSI.sub("", output)
     lines = text.splitlines()
     hidden = _hidden(text) if terminal else ""
-    first = columns[0]
     free = {c.key for c in columns if c.kind == "text" or (
         c.kind is None and any(" " in cell(r.get(c.key)) for r in rows))}
     if not terminal:
         assert "…" not in text
         assert not hidden
     for row in rows:
-        key = cell(row.get(first.key))
+        key = " ".join(cell(row.get(c.key)) for c in columns[:key_columns])
         found = [line for line in lines if line.split()[:len(key.split())] == key.split()]
         assert len(found) == 1, (key, text)
         line = found[0]
@@ -335,3 +335,26 @@ def test_plain_table_keeps_every_value_on_one_line() -> None:
     columns = [Column("id"), Column("note"), Column("n", kind="number")]
     text = plain_table(columns, [["i1", "two\nlines", "3"], ["i22", "", "14"]])
     assert text.splitlines() == ["id   note        n", "i1   two lines   3", "i22             14"]
+
+
+def test_sync_progress_rows_and_summary_fit_80_columns(icu: Icu, live: Sandbox, home: Path,
+                                                       screen: Any) -> None:
+    from intervals_icu.cli.sync import REPORT_COLUMNS
+
+    screen(80, True)
+    run = icu("sync", "--db", str(home / "m.db"))
+    assert run.exit_code == 0, run.stderr
+    progress = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", run.stderr)
+    rows = [line for line in progress.splitlines() if line.startswith(live.athlete_id)]
+    assert rows
+    assert all(cell_width(line.rstrip()) <= 80 for line in rows), rows  # one line each
+    assert any(re.search(r" (\d+)/\1 ", line) for line in rows)  # counts whole
+    report = icu("sync", "--db", str(home / "m.db"), "--json").json()
+    table_rows = [{"athlete": a["athlete_id"], "name": a.get("name"), "stream": name, **s}
+                  for a in report["athletes"] for name, s in a["streams"].items()]
+    for width, terminal in MODES:
+        screen(width, terminal)
+        again = icu("sync", "--db", str(home / "m.db"))
+        assert again.exit_code == 0, again.stderr
+        check_table(again.stdout, table_rows, [c for c in REPORT_COLUMNS if c.key != "error"],
+                    width=width, terminal=terminal, key_columns=2)
