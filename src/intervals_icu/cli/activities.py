@@ -256,8 +256,10 @@ def _fetch(client: Any, activity: dict[str, Any], what: str, folder: Path) -> tu
         _clean(folder, activity_id)
         return "skipped", exc.server_error or type(exc).__name__, 0
     except errors.IntervalsError as exc:  # the others go on; the exit code tells
+        from intervals_icu.cli.output import exit_code_for, message_for
+
         _clean(folder, activity_id)
-        return "failed", f"{type(exc).__name__}: {exc}", 0
+        return f"failed:{int(exit_code_for(exc))}", message_for(exc), 0
 
 
 def _clean(folder: Path, activity_id: str) -> None:
@@ -304,6 +306,7 @@ def download(
         raise typer.BadParameter("give activity ids or --range")
     dest.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
+    codes: list[int] = []  # the exit code of each failed download's error
     with Session(athlete) as session:
         client = session.client
         activities: list[dict[str, Any]] = []
@@ -331,6 +334,9 @@ def download(
             for future in as_completed(futures):
                 activity, kind = futures[future]
                 status, where, size = future.result()
+                status, _, code = status.partition(":")
+                if code:
+                    codes.append(int(code))
                 results.append({"id": activity["id"], "what": kind, "status": status,
                                 "file": where if status in {"saved", "kept"} else None,
                                 "reason": None if status in {"saved", "kept"} else where,
@@ -350,5 +356,4 @@ def download(
     if counts["failed"]:
         out.error(f"{counts['failed']} download(s) failed; run the same command again to "
                   "retry them (files already saved are kept)")
-        raise typer.Exit(ExitCode.SERVER if any("Server" in str(r["reason"]) for r in results)
-                         else ExitCode.ERROR)
+        raise typer.Exit(ExitCode.SERVER if ExitCode.SERVER in codes else ExitCode.ERROR)
