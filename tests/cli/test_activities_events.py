@@ -232,3 +232,16 @@ def test_undo_says_what_it_cannot_restore(icu: Icu, live: Sandbox) -> None:
     assert run.exit_code == 8
     assert "cannot be restored" in run.stderr
     assert "deleted activity" in run.stderr
+
+
+def test_a_failed_download_says_what_to_do_at_the_shell_and_exits_7(
+        icu: Icu, live: Sandbox, tmp_path: Path) -> None:
+    activity = _editable(icu)
+    live.faults(route="GET /api/v1/activity/*/streams*", error_rate=1.0, error_status=503)
+    run = icu("activities", "download", activity["id"], "--what", "streams", "--dest",
+              str(tmp_path), "--json")
+    assert run.exit_code == 7
+    [failed] = [f for f in run.json()["files"] if f["status"] == "failed"]
+    assert failed["reason"].startswith("503")
+    assert "Error:" not in failed["reason"]  # no Python class names
+    assert "Client(" not in failed["reason"]

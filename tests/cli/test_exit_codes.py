@@ -62,3 +62,42 @@ def test_a_missing_scope_keeps_the_library_message() -> None:
         "403: this call needs the OAuth scope WELLNESS:READ", status=403, server_error=None,
         request=errors.RequestInfo("GET", "/api/v1/athlete/i42/wellness"))
     assert message_for(error) == str(error)
+
+
+PYTHON = ("ApiKey(", "BearerToken", "client.", "Client(", "unlock=True", "for_athlete")
+
+
+@pytest.mark.parametrize("error", [
+    errors.RequestTimeout("no answer in time (GET /api/v1/athlete/0): ReadTimeout. Raise the "
+                          "timeout (Client(timeout=...)) or retry later.", request=REQUEST),
+    errors.RecordLockedError("wellness 2026-12-04 is locked, so the write was not applied. "
+                             "Pass unlock=True to unlock, edit and re-lock it in one call, or "
+                             "run client.wellness.unlock('2026-12-04', '2026-12-04') first.",
+                             record_id="2026-12-04"),
+    errors.AuthenticationError("401: the API key was not accepted. Use ApiKey('<key>').",
+                               status=401, server_error=None, request=REQUEST),
+    errors.PermissionDenied("403: this endpoint refuses athlete id '0'. Name the athlete: "
+                            "client.for_athlete('<your id>') (client.athletes.get().id is "
+                            "yours).", status=403, server_error=None,
+                            request=errors.RequestInfo("GET", "/api/v1/athlete/0/pace-curves")),
+    errors.PermissionDenied("403: you may not access athlete i9. client.athletes.list() shows "
+                            "who you can read.", status=403, server_error=None,
+                            request=errors.RequestInfo("GET", "/api/v1/athlete/i9/wellness")),
+    errors.MissingCredentials("no credentials: pass ApiKey('<key>') (or BearerToken for OAuth "
+                              "apps), or set INTERVALS_API_KEY."),
+    errors.ConfigurationError("the file was read. Call Client.close() afterwards."),
+])
+def test_cli_messages_name_no_python(error: Exception) -> None:
+    said = message_for(error)
+    assert said
+    assert not any(name in said for name in PYTHON), said
+
+
+def test_a_locked_record_says_unlock_and_exits_10() -> None:
+    error = errors.RecordLockedError("locked", record_id="2026-12-04",
+                                     record_ids=["2026-12-04", "2026-12-05"])
+    assert exit_code_for(error) is ExitCode.LOCKED
+    assert ExitCode.LOCKED == 10
+    said = message_for(error)
+    assert "--unlock" in said
+    assert "`icu wellness unlock 2026-12-04..2026-12-05`" in said

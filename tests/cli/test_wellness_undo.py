@@ -163,7 +163,7 @@ def test_locked_records_are_skipped_without_unlock(icu: Icu, live: Sandbox,
                                                    year: dict[str, dict[str, Any]]) -> None:
     day = next(d for d, r in sorted(year.items()) if r.get("locked"))
     run = icu("wellness", "set", day, "mood=1", "--json")
-    assert run.exit_code == 0
+    assert run.exit_code == 10  # skipped because locked: not a success for a script
     assert run.json()["changed"] == 0
     assert "--unlock" in run.json()["skipped"][0]
     assert _records(live, day, day)[day] == year[day]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from intervals_icu.cli.output import (
+    ESSENTIAL,
     AthleteOpt,
     Column,
     CsvOpt,
@@ -19,15 +20,17 @@ from intervals_icu.cli.output import (
     command_group,
 )
 
-app = command_group(no_args_is_help=True)
+app = command_group(invoke_without_command=True)
 
 RangeArg = Annotated[str, typer.Argument(
     metavar="RANGE", help="Days: 2025-03-01, 2025-01-01..2025-03-31, 2025-03, 2025, 30d, today.")]
 LIST_COLUMNS = [
-    Column("id", no_wrap=True), Column("date", no_wrap=True), Column("type"), Column("name"),
-    Column("km", justify="right"), Column("time", justify="right"),
-    Column("load", justify="right"), Column("hr", "avg HR", "right"),
-    Column("watts", "avg W", "right"),
+    Column("id", kind="id", priority=ESSENTIAL), Column("date", kind="date", priority=1),
+    Column("type", kind="enum", priority=1), Column("name", kind="text", priority=4),
+    Column("km", kind="number", priority=2), Column("time", kind="time", justify="right",
+                                                    priority=2),
+    Column("load", kind="number", priority=3), Column("hr", "avg HR", kind="number", priority=4),
+    Column("watts", "avg W", kind="number", priority=4),
 ]
 FORMATS = ("original", "fit", "gpx", "streams", "intervals")
 
@@ -68,6 +71,13 @@ def _read_activities(client: Any, span: tuple[Any, Any], sport: str | None) -> l
         activities = [a for a in activities
                       if str(getattr(a, "type", "") or "").lower() == sport.lower()]
     return activities
+
+
+@app.callback()
+def activities(ctx: typer.Context) -> None:
+    """List, show, edit and download activities. Without a command: the last 30 days."""
+    if ctx.invoked_subcommand is None:
+        list_activities()
 
 
 @app.command("list")
@@ -141,7 +151,7 @@ def update(
 ) -> None:
     """Change fields of one or more activities (journaled; `icu undo` restores them)."""
     from intervals_icu import CLEAR
-    from intervals_icu.cli.fields import parse_assignments
+    from intervals_icu.cli.fields import clears_for, parse_assignments
     from intervals_icu.cli.session import (
         Change,
         Session,
@@ -154,7 +164,7 @@ def update(
     from intervals_icu.updates import build_partial_body
 
     out = Out(as_json=as_json)
-    fields = parse_assignments(assignments, clear=CLEAR)
+    fields = clears_for(Activity, parse_assignments(assignments, clear=CLEAR), clear=CLEAR)
     body = build_partial_body(Activity, fields, what="Activity")
     with Session(athlete, journal=not dry_run) as session:
         client = session.client
@@ -246,8 +256,10 @@ def _fetch(client: Any, activity: dict[str, Any], what: str, folder: Path) -> tu
         _clean(folder, activity_id)
         return "skipped", exc.server_error or type(exc).__name__, 0
     except errors.IntervalsError as exc:  # the others go on; the exit code tells
+        from intervals_icu.cli.output import exit_code_for, message_for
+
         _clean(folder, activity_id)
-        return "failed", f"{type(exc).__name__}: {exc}", 0
+        return f"failed:{int(exit_code_for(exc))}", message_for(exc), 0
 
 
 def _clean(folder: Path, activity_id: str) -> None:
@@ -294,6 +306,7 @@ def download(
         raise typer.BadParameter("give activity ids or --range")
     dest.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
+    codes: list[int] = []  # the exit code of each failed download's error
     with Session(athlete) as session:
         client = session.client
         activities: list[dict[str, Any]] = []
@@ -321,6 +334,9 @@ def download(
             for future in as_completed(futures):
                 activity, kind = futures[future]
                 status, where, size = future.result()
+                status, _, code = status.partition(":")
+                if code:
+                    codes.append(int(code))
                 results.append({"id": activity["id"], "what": kind, "status": status,
                                 "file": where if status in {"saved", "kept"} else None,
                                 "reason": None if status in {"saved", "kept"} else where,
@@ -340,5 +356,4 @@ def download(
     if counts["failed"]:
         out.error(f"{counts['failed']} download(s) failed; run the same command again to "
                   "retry them (files already saved are kept)")
-        raise typer.Exit(ExitCode.SERVER if any("Server" in str(r["reason"]) for r in results)
-                         else ExitCode.ERROR)
+        raise typer.Exit(ExitCode.SERVER if ExitCode.SERVER in codes else ExitCode.ERROR)

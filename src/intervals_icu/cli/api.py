@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -131,8 +132,12 @@ def api(
                 show_changes(out, changes, dry_run=True)
             return
         confirm_or_exit(out, len(targets), yes=yes)
-        with session.batch(f"api {operation_id}") as batch_id:
-            response = session.client._send(spec)
+        # Sent as the athlete the path names, so the journal records whose record it is
+        # (and `icu undo` reads and restores that athlete's record, not the caller's).
+        named = re.search(r"^/api/v1/athlete/([^/]+)", spec.path)
+        writer = session.client.for_athlete(named.group(1)) if named else session.client
+        with session.batch(f"api {operation_id}", athlete_id=writer.athlete_id) as batch_id:
+            response = writer._send(spec)
         _print_answer(out, response, output)
         if not as_json:
             out.note(f"journal batch {batch_id}")

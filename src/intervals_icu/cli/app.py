@@ -136,4 +136,4 @@ def root(
     """
     from intervals_icu.cli.session import ROOT
 
-    ROOT.base_url, ROOT.journal = base_url, journal
+    ROOT.base_url, ROOT.journal, ROOT.resolved = base_url, journal, None

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from intervals_icu.cli.output import Column, CsvOpt, JsonOpt, Out
+from intervals_icu.cli.output import ESSENTIAL, Column, CsvOpt, JsonOpt, Out
 
+# Priorities: what stays on a narrow terminal (lower numbers are hidden last).
 COLUMNS = [
-    Column("id"), Column("name"), Column("permission"), Column("tags"),
-    Column("fitness", "fitness (CTL)", "right"), Column("fatigue", "fatigue (ATL)", "right"),
-    Column("form", "form", "right"), Column("count", "activities (7d)", "right"),
-    Column("hours", "hours (7d)", "right"), Column("training_load", "load (7d)", "right"),
-    Column("weight", "weight", "right"),
+    Column("id", kind="id", priority=ESSENTIAL), Column("name", kind="text", priority=1),
+    Column("permission", kind="enum", priority=4), Column("tags", kind="text", priority=5),
+    Column("fitness", "fitness (CTL)", kind="number", priority=2),
+    Column("fatigue", "fatigue (ATL)", kind="number", priority=2),
+    Column("form", "form", kind="number", priority=2),
+    Column("count", "activities (7d)", kind="number", priority=4),
+    Column("hours", "hours (7d)", kind="number", priority=3),
+    Column("training_load", "load (7d)", kind="number", priority=3),
+    Column("weight", "weight", kind="number", priority=5),
 ]
 
 

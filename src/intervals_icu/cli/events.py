@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from intervals_icu.cli.output import (
+    ESSENTIAL,
     AthleteOpt,
     Column,
     CsvOpt,
@@ -20,11 +21,15 @@ from intervals_icu.cli.output import (
     command_group,
 )
 
-app = command_group(no_args_is_help=True)
+app = command_group(invoke_without_command=True)
 
 LIST_COLUMNS: list[Column | str] = [
-    Column("id", justify="right"), Column("date", no_wrap=True), "category", "type", "name",
-    Column("load", justify="right"), Column("time", justify="right"), "external_id",
+    Column("id", kind="id", justify="right", priority=ESSENTIAL),
+    Column("date", kind="date", priority=1), Column("category", kind="enum", priority=2),
+    Column("type", kind="enum", priority=2), Column("name", kind="text", priority=2),
+    Column("load", kind="number", priority=3),
+    Column("time", kind="time", justify="right", priority=3),
+    Column("external_id", kind="id", priority=5),
 ]
 IMPORT_FIELDS_REQUIRED = ("start_date_local", "category")
 
@@ -52,6 +57,14 @@ def _events(client: Any, span: tuple[Any, Any], category: list[str] | None = Non
         dict[str, Any]]:
     found = client.events.list(span[0], span[1], category=category or None)
     return [e.model_dump(mode="json", by_alias=True, exclude_none=True) for e in found]
+
+
+@app.callback()
+def events(ctx: typer.Context) -> None:
+    """Planned workouts, notes and other calendar events. Without a command: a week back to
+    two weeks ahead."""
+    if ctx.invoked_subcommand is None:
+        list_events()
 
 
 @app.command("list")
@@ -279,8 +292,13 @@ def delete(
     with Session(athlete, journal=not dry_run) as session:
         client = session.client
         doomed: list[dict[str, Any]] = []
+        described = " ".join(map(str, event_ids or []))
         if span:
-            doomed += _events(client, _span(client, span), category)
+            days = _span(client, span)
+            doomed += _events(client, days, category)
+            described = " ".join(filter(None, [
+                f"{days[0]}..{days[1]}" if days[0] != days[1] else str(days[0]),
+                ",".join(category or []), described]))
         for event_id in event_ids or []:
             try:
                 doomed.append(client.events.get(event_id).model_dump(
@@ -296,8 +314,7 @@ def delete(
             out.result({"batch": None, "deleted": 0}, "nothing to delete")
             return
         confirm_or_exit(out, len(doomed), yes=yes, what="events")
-        with session.batch(f"events delete {span or ' '.join(map(str, event_ids or []))}"
-                           ) as batch_id:
+        with session.batch(f"events delete {described}") as batch_id:
             for event in doomed:
                 client.events.delete(int(event["id"]))
     if as_json:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from intervals_icu.cli.output import (
+    ESSENTIAL,
     Column,
     CsvOpt,
     DryRunOpt,
@@ -19,8 +20,36 @@ from intervals_icu.cli.output import (
 
 app = command_group(invoke_without_command=True)
 
-BatchArg = Annotated[str, typer.Argument(metavar="BATCH",
-                                         help="A batch number from `icu journal`, or 'last'.")]
+BatchArg = Annotated[str, typer.Argument(
+    metavar="BATCH", help="A batch number from `icu journal`, or 'last' (the newest batch).")]
+_PATH_ATHLETE = r"/api/v1/athlete/([^/?]+)"
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC timestamp as this machine's local time, to the second."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(value or "")
+
+
+BATCH_COLUMNS = [
+    Column("batch", kind="id", justify="right", priority=ESSENTIAL),
+    Column("when", "when (local)", kind="time", priority=1, shown=local_time),
+    Column("athlete", kind="id", priority=1), Column("description", kind="text", priority=2),
+    Column("records", kind="number", priority=3),
+    Column("state", "status", kind="enum", priority=2),
+    Column("undoes", kind="id", justify="right", priority=2),
+    Column("undone_by", "undone by", kind="id", justify="right", priority=2),
+]
+ENTRY_COLUMNS = [
+    Column("seq", kind="id", justify="right", priority=ESSENTIAL),
+    Column("record", kind="id", priority=1), Column("action", kind="enum", priority=2),
+    Column("changes", kind="text", wrap=True, priority=2),
+    Column("status", kind="number", priority=3),
+]
 
 
 def _open_journal() -> Any:
@@ -31,8 +60,9 @@ def _open_journal() -> Any:
 
 
 def _batch_id(journal: Any, text: str) -> int:
+    """The batch ``text`` names; ``last`` is the newest batch, whatever it is (an undo too)."""
     if text.strip().lower() == "last":
-        found = journal.last_batch_id()
+        found = journal.last_batch_id(include_undos=True)
         if found is None:
             raise typer.BadParameter("the journal is empty", param_hint="BATCH")
         return int(found)
@@ -40,6 +70,32 @@ def _batch_id(journal: Any, text: str) -> int:
         return int(text.lstrip("#"))
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a batch number", param_hint="BATCH") from None
+
+
+def athletes_of(entries: Any, default: str | None) -> list[str]:
+    """Whose records a batch's writes touched: the athlete named in each write's path, else
+    the owner the record itself names (an activity's ``icu_athlete_id``), else the athlete
+    the writing client acted for ("0": the key's owner)."""
+    import re
+
+    found: list[str] = []
+    for entry in entries:
+        named = re.search(_PATH_ATHLETE, entry.path or "")
+        who = named.group(1) if named and named.group(1) != "0" else None
+        for record in (entry.after, entry.before):
+            if who is None and isinstance(record, dict):
+                owner = record.get("icu_athlete_id") or record.get("athlete_id")
+                who = str(owner) if owner else None
+        who = who or entry.athlete_id
+        if who and who not in found:
+            found.append(who)
+    if not found and default:
+        found.append(default)
+    return found
+
+
+def _athlete_label(athletes: list[str]) -> str:
+    return ", ".join("(you)" if a == "0" else a for a in athletes)
 
 
 @app.callback()
@@ -55,18 +111,19 @@ def journal(
     out = Out(as_json=as_json, as_csv=as_csv)
     with _open_journal() as store:
         batches = store.batches(limit=limit)
+        touched = {b.id: athletes_of(store.entries(b.id), b.athlete_id) for b in batches}
         path = store.path
     rows = [{
         "batch": b.id, "when": b.created_at,
-        "athlete": b.athlete_id if as_json or b.athlete_id != "0" else "(you)",
+        "athlete": ",".join(touched[b.id]) if out.machine else _athlete_label(touched[b.id]),
+        "athletes": touched[b.id],
         "description": b.description, "records": b.records, "writes": b.entries,
         "status": b.status + (f", undone by {b.undone_by}" if b.undone_by else "")
         + (f", undoes {b.undoes}" if b.undoes else ""),
+        "state": b.status, "undoes": b.undoes, "undone_by": b.undone_by,
         "server": b.base_url,
     } for b in batches]
-    out.rows(rows, [Column("batch", justify="right"), "when", "athlete", "description",
-                    Column("records", justify="right"), "status"],
-             title=f"journal ({path})", empty=f"the journal is empty ({path})")
+    out.rows(rows, BATCH_COLUMNS, title=f"journal ({path})", empty=f"the journal is empty ({path})")
 
 
 @app.command("show")
@@ -90,11 +147,12 @@ def show(batch: BatchArg, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> N
         sent = e.sent if isinstance(e.sent, dict) else {}
         before = e.before if isinstance(e.before, dict) else {}
         changed = ", ".join(
-            f"{k}: {cell(before.get(k))} -> {cell(v)}" for k, v in sent.items() if k != "id")
+            f"{k}: {cell(before.get(k)) or '(empty)'} -> {cell(v) or '(empty)'}"
+            for k, v in sent.items() if k != "id")
         rows.append({"seq": e.seq, "record": f"{e.kind} {e.record_id or ''}".strip(),
                      "action": e.action, "request": f"{e.method} {e.path}",
                      "changes": changed, "status": e.status})
-    out.rows(rows, [Column("seq", justify="right"), "record", "action", "changes", "status"],
+    out.rows(rows, ENTRY_COLUMNS,
              title=f"batch {info.id}: {info.description} ({info.created_at})")
 
 
@@ -151,6 +209,13 @@ def undo(
         if info is None:
             out.error(f"there is no batch {batch_id} (see `icu journal`)")
             raise typer.Exit(ExitCode.NOT_FOUND)
+        if batch.strip().lower() == "last" and info.undoes is not None:
+            # One rule: `last` never redoes. Undoing an undo (by its number) redoes.
+            out.error(f"the last batch, {batch_id}, is itself the undo of batch {info.undoes}: "
+                      f"`icu undo last` does not redo. To redo batch {info.undoes}'s change, "
+                      f"run `icu undo {batch_id}`; to undo an older batch, name it "
+                      "(`icu journal` lists them)")
+            raise typer.Exit(ExitCode.CHECK_FAILED)
         if info.undone_by and not force:
             out.error(f"batch {batch_id} was already undone by batch {info.undone_by} "
                       f"(undo {info.undone_by} to redo it; --force to undo again)")
@@ -189,8 +254,9 @@ def undo(
                 raise typer.Exit(ExitCode.CHECK_FAILED)
             return
         confirm_or_exit(out, len(steps), yes=yes)
-        with session.batch(f"undo batch {batch_id}: {info.description}",
-                           undoes=batch_id) as undo_id:
+        touched = athletes_of(entries, info.athlete_id)
+        with session.batch(f"undo batch {batch_id}: {info.description}", undoes=batch_id,
+                           athlete_id=touched[0] if len(touched) == 1 else None) as undo_id:
             apply_plan(session.client, plan)
     if as_json:
         out.json({"batch": undo_id, "undoes": batch_id, "restored": len(steps),

@@ -10,16 +10,18 @@ import enum
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
+from intervals_icu.cli.tables import ESSENTIAL, Column, plain_table
 from intervals_icu.secret import redact_fields
 
 __all__ = [
+    "ESSENTIAL",
     "AthleteOpt",
+    "Column",
     "CsvOpt",
     "DryRunOpt",
     "ExitCode",
@@ -51,6 +53,9 @@ class ExitCode(enum.IntEnum):
     """A check failed: ``icu doctor`` (setup), ``icu undo`` (conflicts), ``icu demo`` (sync)."""
     ABORTED = 9
     """A confirmation was declined."""
+    LOCKED = 10
+    """A write skipped records because they are locked (``--unlock`` edits them); the other
+    records were written."""
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:
@@ -62,6 +67,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.AUTH
     if isinstance(exc, errors.NotFound):
         return ExitCode.NOT_FOUND
+    if isinstance(exc, errors.RecordLockedError):
+        return ExitCode.LOCKED
     if isinstance(exc, errors.RateLimited):
         return ExitCode.RATE_LIMITED
     if isinstance(exc, errors.TransportError):
@@ -75,10 +82,11 @@ def exit_code_for(exc: BaseException) -> ExitCode:
 
 
 def message_for(exc: BaseException) -> str:
-    """The error as a command-line user needs it: what to do at the shell, not in Python."""
-    import re
-
+    """The error as a command-line user needs it: what to do at the shell, not in Python
+    (cli/advice.py knows where the command took its credentials, athlete and server)."""
     from intervals_icu import errors
+    from intervals_icu.cli.advice import for_error, shell_only
+    from intervals_icu.cli.session import ROOT
 
     where = f" [{exc.request}]" if isinstance(exc, errors.APIError) and exc.request else ""
     if isinstance(exc, errors.RateLimited):
@@ -87,16 +95,8 @@ def message_for(exc: BaseException) -> str:
         return ("429: the server is rate limiting these credentials, and icu's retries ran "
                 f"out. Wait {pause} and run the command again; if other scripts or apps use "
                 f"the same key or token, run them one after another.{where}")
-    if isinstance(exc, errors.PermissionDenied) and exc.request is not None and \
-            "OAuth scope" not in exc.message:
-        found = re.search(r"/athlete/([^/?]+)", exc.request.path)
-        if found and found.group(1) != "0":
-            # The library's reason stays first: the id may be the caller's own (a wrong
-            # scheme) or one they may only read.
-            return (f"{exc} If athlete {found.group(1)} is someone else: `icu athletes` "
-                    "lists who shares their data with you, and how (READ cannot change "
-                    "anything); leave --athlete out to act on yourself.")
-    return str(exc)
+    advised = for_error(exc, ROOT.resolved)
+    return advised if advised is not None else shell_only(str(exc))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,18 +133,6 @@ CONFIRM_ABOVE = 20
 
 # ---------------------------------------------------------------------------------------------
 # Rendering
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str | None = None
-    justify: str = "left"
-    no_wrap: bool = False
-
-    @property
-    def title(self) -> str:
-        return self.header or self.key
 
 
 def _plain(value: Any) -> Any:
@@ -244,18 +232,62 @@ class Out:
         if not rows:
             self.note(empty)
             return
-        from rich.table import Table
+        cells = [[c.shown(row.get(c.key)) if c.shown else cell(row.get(c.key)) for c in cols]
+                 for row in rows]
+        if not self.is_terminal:
+            sys.stdout.write(plain_table(cols, cells))
+            return
+        self._fitted(cols, cells, title=title)
 
-        table = Table(title=title, header_style="bold", title_justify="left")
-        for col in cols:
-            table.add_column(col.title, justify=col.justify,  # type: ignore[arg-type]
-                             no_wrap=col.no_wrap)
-        for row in rows:
-            table.add_row(*(cell(row.get(c.key)) for c in cols))
-        self.console.print(table)
+    @property
+    def is_terminal(self) -> bool:
+        """True when stdout is a terminal (rich's test: a TTY, or TTY_COMPATIBLE/FORCE_COLOR
+        set): tables fit its width; otherwise they are plain, full-width text."""
+        return bool(self.console.is_terminal)
+
+    def _fitted(self, cols: Sequence[Column], cells: list[list[str]], *,
+                title: str | None, show_header: bool = True) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        from intervals_icu.cli.tables import fit, one_line
+
+        width = self.console.width
+        layout = fit(cols, [[one_line(v) for v in row] for row in cells], width)
+        hidden = [cols[c].title for c in layout.hidden]
+        caption = (f"not shown at {width} columns: {', '.join(hidden)} (a wider terminal, "
+                   "--csv or a pipe shows every column)") if hidden else None
+        table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                      padding=(0, 1), pad_edge=False, show_header=show_header)
+        for c, col_width in layout.shown:
+            col = cols[c]
+            free = c in layout.text
+            # A token column is as wide as its widest value, so "ellipsis" never fires on it;
+            # the header may wrap at its spaces.
+            table.add_column(
+                Text(col.title, no_wrap=False, overflow="fold"),
+                justify=col.align([row[c] for row in cells]), width=col_width,
+                no_wrap=not (free and col.wrap),
+                overflow="fold" if (free and col.wrap) else "ellipsis")
+        for row in cells:
+            table.add_row(*(Text(row[c] if cols[c].wrap else one_line(row[c]))
+                            for c, _ in layout.shown))
+        needed = sum(w for _, w in layout.shown) + 2 * (len(layout.shown) - 1)
+        console = self.console
+        if needed > width:
+            # Only ESSENTIAL columns can make the table wider than the terminal: then it runs
+            # past the edge rather than cutting a value.
+            from rich.console import Console
+
+            console = Console(file=self.console.file, width=needed, highlight=False,
+                              force_terminal=True, no_color=self.console.no_color,
+                              color_system=self.console.color_system)
+        console.print(table, crop=False)
+        if caption:  # under the table, as wide as the terminal (the table may be narrower)
+            self.console.print(Text(caption, style="dim"))
 
     def record(self, record: Mapping[str, Any], *, title: str | None = None) -> None:
-        """One record: a two-column table of its non-empty fields, or JSON."""
+        """One record: its non-empty fields, one per line (key, value), or JSON/CSV."""
         if self.as_json:
             self.json(record)
             return
@@ -271,14 +303,13 @@ class Out:
             writer.writerow([cell(v, exact=True) for _, v in items])
             sys.stdout.write(buffer.getvalue())
             return
-        from rich.table import Table
-
-        table = Table(title=title, show_header=False, title_justify="left", box=None)
-        table.add_column(style="bold")
-        table.add_column()
-        for key, value in items:
-            table.add_row(key, cell(value))
-        self.console.print(table)
+        cols = [Column("field", kind="id", priority=ESSENTIAL),
+                Column("value", kind="text", wrap=True, priority=ESSENTIAL)]
+        cells = [[str(k), cell(v)] for k, v in items]
+        if not self.is_terminal:
+            sys.stdout.write(plain_table(cols, cells).split("\n", 1)[1])
+            return
+        self._fitted(cols, cells, title=title, show_header=False)
 
     def result(self, data: Mapping[str, Any], message: str) -> None:
         """A write's outcome: ``data`` as JSON with --json, else ``message`` on stderr."""

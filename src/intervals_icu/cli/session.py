@@ -25,6 +25,8 @@ class RootOptions:
 
     base_url: str | None = None
     journal: str | None = None
+    resolved: Any = None
+    """Where the running command took its credentials, athlete and server (for advice)."""
 
 
 ROOT = RootOptions()
@@ -41,6 +43,7 @@ class Session:
         from intervals_icu.cli import config
 
         self.resolved = config.resolve(athlete=athlete, base_url=root_option("base_url"))
+        ROOT.resolved = self.resolved
         self._want_journal = journal
         self._client: Client | None = None
         self._journal: SqliteJournal | None = None
@@ -64,6 +67,7 @@ class Session:
                     "not logged in: run `icu auth login`, or set INTERVALS_API_KEY "
                     "(the key is at https://intervals.icu/settings, Developer Settings)"
                 )
+            self._check_base_url()
             self._client = Client(
                 self.resolved.credentials,
                 athlete_id=self.resolved.athlete_id,
@@ -73,6 +77,19 @@ class Session:
                 self._client.journal = self.journal
                 self.journal.base_url = self._client.base_url
         return self._client
+
+    def _check_base_url(self) -> None:
+        """A server URL that cannot work is a configuration error (exit 2) with the shell
+        fix, before a request ends in a puzzling 404."""
+        from intervals_icu import errors
+        from intervals_icu.cli.advice import base_url_fix, base_url_problem
+
+        url = self.resolved.base_url
+        problem = base_url_problem(url) if url else None
+        if problem is not None:
+            raise errors.ConfigurationError(
+                f"the server URL {url} (from {self.resolved.base_url_source}) cannot work: "
+                f"{problem[0]}. Fix: {base_url_fix(self.resolved, problem[1])}.")
 
     def close(self) -> None:
         if self._client is not None:
@@ -87,11 +104,16 @@ class Session:
         self.close()
 
     @contextlib.contextmanager
-    def batch(self, description: str, *, undoes: int | None = None) -> Iterator[int]:
-        """Record every write made inside as one journal batch (yields its id)."""
+    def batch(self, description: str, *, undoes: int | None = None,
+              athlete_id: str | None = None) -> Iterator[int]:
+        """Record every write made inside as one journal batch (yields its id).
+
+        ``description`` names days as dates (never "today"): the journal is read later.
+        ``athlete_id``: whose records the batch writes, when not the session's athlete.
+        """
         _ = self.client  # the journal is attached to the client when it is built
         with self.journal.batch(description, command=f"icu {description}",
-                                athlete_id=self.client.athlete_id,
+                                athlete_id=athlete_id or self.client.athlete_id,
                                 undoes=undoes) as batch_id:
             yield batch_id
 
@@ -132,10 +154,14 @@ def field_changes(before: Mapping[str, Any] | None, patch: Mapping[str, Any],
             continue
         target = None if (value == -1 and not isinstance(value, bool) and
                           (numeric is None or numeric(key))) else value
-        if before.get(key) != target and not (before.get(key) is None and target is None):
+        if before.get(key) != target and not (_empty(before.get(key)) and _empty(target)):
             old[key] = before.get(key)
             new[key] = target
     return old, new
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
 
 
 def show_changes(out: Out, changes: Sequence[Change], *, dry_run: bool,

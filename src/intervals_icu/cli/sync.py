@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from intervals_icu.cli.output import ExitCode, JsonOpt, Out
+from intervals_icu.cli.output import ESSENTIAL, Column, ExitCode, JsonOpt, Out
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", metavar="URL",
@@ -52,10 +52,13 @@ class SyncProgress:
                 changed = task.fields.get("changed", 0)
                 return Text(f"{changed} changed" if changed else "", style="yellow")
 
+        # At 80 columns the full row wraps onto two lines: leave out the elapsed time there.
+        narrow = out.err.width < 100
         self.progress = Progress(
-            TextColumn("{task.description}", justify="left"), BarColumn(bar_width=28),
-            MofNCompleteColumn(), Rate(), Changed(), TextColumn("[dim]ETA[/dim]"),
-            TimeRemainingColumn(), TimeElapsedColumn(), console=out.err, disable=not enabled,
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(bar_width=16 if narrow else 28), MofNCompleteColumn(), Rate(), Changed(),
+            *([] if narrow else [TextColumn("[dim]ETA[/dim]")]), TimeRemainingColumn(),
+            *([] if narrow else [TimeElapsedColumn()]), console=out.err, disable=not enabled,
             transient=False,
         )
         self.tasks: dict[tuple[str, str], Any] = {}
@@ -79,33 +82,32 @@ class SyncProgress:
         self.progress.update(task, completed=step.done, total=total, changed=step.changed)
 
 
-def report_table(out: Out, report: Any) -> None:
-    from rich.table import Table
+REPORT_COLUMNS = [
+    Column("athlete", kind="id", priority=ESSENTIAL), Column("stream", kind="enum", priority=1),
+    *(Column(name, kind="number", priority=2) for name in ("read", "created", "updated",
+                                                            "deleted", "restored")),
+    Column("requests", kind="number", priority=3),
+    Column("error", kind="text", wrap=True, priority=1), Column("name", kind="text", priority=4),
+]
 
-    table = Table(title=f"sync run {report.run_id}: {report.status}", title_justify="left",
-                  header_style="bold")
-    for name in ("athlete", "stream", "read", "created", "updated", "deleted", "restored",
-                 "requests", "error"):
-        table.add_column(name, justify="left" if name in {"athlete", "stream", "error"}
-                         else "right")
+
+def report_table(out: Out, report: Any) -> None:
+    """The summary of a run, one row per athlete and stream (the shared table renderer
+    keeps ids and counts whole at any width)."""
+    rows: list[dict[str, Any]] = []
     for athlete in report.athletes:
-        label = athlete.athlete_id + (f" {athlete.name}" if athlete.name else "")
         if athlete.error:
-            table.add_row(label, "", "", "", "", "", "", "", f"[red]{athlete.error}[/red]")
+            rows.append({"athlete": athlete.athlete_id, "name": athlete.name,
+                         "error": athlete.error})
         for name, s in sorted(athlete.streams.items()):
-            table.add_row(label, name, str(s.read), _num(s.created, "green"),
-                          _num(s.updated, "yellow"), _num(s.deleted, "red"),
-                          _num(s.restored, "cyan"), str(s.requests),
-                          f"[red]{s.error}[/red]" if s.error else "")
-            label = ""
-    out.console.print(table)
+            rows.append({"athlete": athlete.athlete_id, "name": athlete.name, "stream": name,
+                         "read": s.read, "created": s.created, "updated": s.updated,
+                         "deleted": s.deleted, "restored": s.restored, "requests": s.requests,
+                         "error": s.error})
+    out.rows(rows, REPORT_COLUMNS, title=f"sync run {report.run_id}: {report.status}")
     out.note(f"{report.requests} requests ({report.retries} retried) in "
              f"{report.wall_seconds:.1f} s" + (f"; {report.strava_stubs} Strava stubs kept as "
                                                "stubs" if report.strava_stubs else ""))
-
-
-def _num(value: int, style: str) -> str:
-    return f"[{style}]{value}[/{style}]" if value else "0"
 
 
 def sync(

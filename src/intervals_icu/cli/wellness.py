@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from intervals_icu.cli.output import (
+    ESSENTIAL,
     AthleteOpt,
     Column,
     CsvOpt,
@@ -19,10 +20,13 @@ from intervals_icu.cli.output import (
     command_group,
 )
 
-app = command_group(no_args_is_help=True)
+app = command_group(invoke_without_command=True)
 
 DEFAULT_COLUMNS = ["id", "weight", "restingHR", "hrv", "sleep_h", "readiness", "soreness",
                    "fatigue", "mood", "steps", "ctl", "atl", "comments", "locked"]
+PRIORITY = {"weight": 1, "restingHR": 1, "hrv": 1, "sleep_h": 2, "ctl": 2, "atl": 2,
+            "locked": 2, "readiness": 3, "comments": 3}
+"""What stays on a narrow terminal (lower numbers are hidden last; others: 4)."""
 BULK_CHUNK = 500
 _NOT_WRITTEN = {"id", "updated", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo"}
 
@@ -41,6 +45,12 @@ def _span(client: Any, text: str) -> tuple[Any, Any]:
     return parse_range(text, today)
 
 
+def _days_text(span: tuple[Any, Any]) -> str:
+    """The days as dates, for the journal ("today" means another day tomorrow)."""
+    oldest, newest = (str(d) for d in span)
+    return oldest if oldest == newest else f"{oldest}..{newest}"
+
+
 def _records(client: Any, span: tuple[Any, Any]) -> dict[str, dict[str, Any]]:
     """The stored records of the range, as the API sends them, by day."""
     rows = client.wellness.list(span[0], span[1])
@@ -50,6 +60,13 @@ def _records(client: Any, span: tuple[Any, Any]) -> dict[str, dict[str, Any]]:
         if data.get("id"):
             found[str(data["id"])[:10]] = data
     return found
+
+
+@app.callback()
+def wellness(ctx: typer.Context) -> None:
+    """Show, set, lock and unlock wellness records. Without a command: the last 7 days."""
+    if ctx.invoked_subcommand is None:
+        show()
 
 
 @app.command("show")
@@ -77,10 +94,19 @@ def show(
                     r["sleep_h"] = round(r["sleepSecs"] / 3600, 1)
         present = {k for r in records for k in r}
         columns = [c for c in DEFAULT_COLUMNS if c in present or c in {"id", "locked"}]
-    out.rows(records, [Column(c, "date" if c == "id" else c, no_wrap=c == "id")
-                       for c in columns],
+    out.rows(records, [_column(c) for c in columns],
              title=f"wellness {span[0]} .. {span[1]}",
              empty=f"no wellness records from {span[0]} to {span[1]}")
+
+
+def _column(name: str) -> Column:
+    if name == "id":
+        return Column("id", "date", kind="date", priority=ESSENTIAL)
+    if name == "comments":
+        return Column(name, kind="text", priority=PRIORITY[name])
+    if name == "locked":
+        return Column(name, kind="enum", priority=PRIORITY[name])
+    return Column(name, priority=PRIORITY.get(name, 4))  # numbers, or --fields: inferred
 
 
 def _numeric(name: str) -> bool:
@@ -120,32 +146,50 @@ def _plan_writes(
                            "locked records; they are locked again after)")
             continue
         body: dict[str, Any] = {"id": day, **patch}
+        note = ""
         if was_locked and new:
             body["locked"] = False
             if want_locked:
                 relocks.append({"id": day, "locked": True})
+                note = "locked: unlocked for this write, then locked again"
+            else:
+                note = "locked: unlocked for this write"
         elif want_locked != was_locked:
             body["locked"] = want_locked
         if want_locked != was_locked:
             old["locked"], new["locked"] = was_locked, want_locked
         writes.append(body)
-        changes.append(Change(f"wellness {day}", "update" if record else "create", old, new))
+        changes.append(Change(f"wellness {day}", "update" if record else "create", old, new,
+                              note=note))
     return changes, writes, relocks, skipped
 
 
 def _write(session: Any, out: Out, description: str, changes: list[Any],
            writes: list[dict[str, Any]], relocks: list[dict[str, Any]], skipped: list[str],
            *, dry_run: bool, yes: bool, as_json: bool) -> None:
+    from intervals_icu.cli.output import ExitCode
     from intervals_icu.cli.session import confirm_or_exit, show_changes
 
     show_changes(out, changes, dry_run=dry_run, skipped=skipped)
     if dry_run:
+        relocked = sum(1 for c in changes if c.note.startswith("locked:"))
+        if relocked and not as_json:
+            out.note(f"{relocked} locked record(s) will be unlocked for the write"
+                     + (f" and locked again after ({len(relocks)})" if relocks else ""))
         return
+    # A locked record left as it was is a failure for a script: exit LOCKED (the other
+    # records are still written).
+    locked_exit = typer.Exit(ExitCode.LOCKED) if skipped else None
     if not writes:
         if as_json:
             out.json({"batch": None, "changed": 0, "skipped": skipped})
+        elif skipped:
+            out.error(f"nothing was changed: {len(skipped)} locked record(s) skipped; pass "
+                      "--unlock to edit them (they are locked again after)")
         else:
             out.note("nothing to change")
+        if locked_exit:
+            raise locked_exit
         return
     confirm_or_exit(out, len(changes), yes=yes)
     client = session.client
@@ -158,6 +202,11 @@ def _write(session: Any, out: Out, description: str, changes: list[Any],
     else:
         out.success(f"changed {len(changes)} wellness record(s) — journal batch {batch_id}; "
                     f"undo with `icu undo {batch_id}`")
+    if locked_exit:
+        if not as_json:
+            out.error(f"{len(skipped)} locked record(s) were not changed; pass --unlock to "
+                      "edit them too")
+        raise locked_exit
 
 
 @app.command("set")
@@ -179,14 +228,14 @@ def set_fields(
 ) -> None:
     """Write fields to every day of DAYS (creating records that do not exist)."""
     from intervals_icu import CLEAR
-    from intervals_icu.cli.fields import parse_assignments
+    from intervals_icu.cli.fields import clears_for, parse_assignments
     from intervals_icu.cli.ranges import days_in
     from intervals_icu.cli.session import Session
     from intervals_icu.models import Wellness
     from intervals_icu.updates import build_partial_body
 
     out = Out(as_json=as_json)
-    fields = parse_assignments(assignments, clear=CLEAR)
+    fields = clears_for(Wellness, parse_assignments(assignments, clear=CLEAR), clear=CLEAR)
     if "locked" in fields:
         raise typer.BadParameter("use --locked, `icu wellness lock` or `unlock` for the lock")
     patch = build_partial_body(Wellness, fields, what="Wellness")
@@ -198,8 +247,8 @@ def set_fields(
         day_list = [d.isoformat() for d in days_in(span)]
         changes, writes, relocks, skipped = _plan_writes(
             current, day_list, patch, lock=True if locked else None, edit_locked=unlock)
-        _write(session, out, f"wellness set {days} {' '.join(assignments)}", changes, writes,
-               relocks, skipped, dry_run=dry_run, yes=yes, as_json=as_json)
+        _write(session, out, f"wellness set {_days_text(span)} {' '.join(assignments)}",
+               changes, writes, relocks, skipped, dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 def _set_lock(days: str, locked: bool, athlete: str | None, dry_run: bool, yes: bool,
@@ -213,8 +262,8 @@ def _set_lock(days: str, locked: bool, athlete: str | None, dry_run: bool, yes: 
         changes, writes, relocks, skipped = _plan_writes(
             current, sorted(current), {}, lock=locked, edit_locked=True)
         verb = "lock" if locked else "unlock"
-        _write(session, out, f"wellness {verb} {days}", changes, writes, relocks, skipped,
-               dry_run=dry_run, yes=yes, as_json=as_json)
+        _write(session, out, f"wellness {verb} {_days_text(span)}", changes, writes, relocks,
+               skipped, dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @app.command("lock")
