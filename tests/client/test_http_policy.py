@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from intervals_icu._http import (
     redact_query,
     retry_delay,
 )
+from intervals_icu.sandbox import Sandbox
 
 POLICY = RetryPolicy(max_attempts=5, backoff_base=0.5, backoff_max=30, jitter=0.0)
 
@@ -142,3 +144,33 @@ def test_secret_query_values_are_redacted() -> None:
 @pytest.mark.parametrize("status", [501, 505])
 def test_not_implemented_is_not_retried(status: int) -> None:
     assert retry_delay(POLICY, replayable=True, attempt=1, status=status) is None
+
+
+def test_penalties_from_concurrent_429s_keep_the_largest_not_the_sum() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_second=10, burst=5), clock=clock)
+    for _ in range(8):  # eight requests in flight each got a 429 asking for 0.6 s
+        bucket.penalize(0.6)
+    assert bucket.reserve() == pytest.approx(0.7)  # one back-off (and one slot), not 4.8 s
+    bucket.penalize(2.0)  # a longer one still wins
+    assert bucket.reserve() == pytest.approx(2.1)
+
+
+async def test_concurrent_tasks_that_each_get_a_429_wait_one_back_off(sandbox: Sandbox) -> None:
+    tasks = 8
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:  # note each wait; let no time pass
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    sandbox.configure(rate_limit_enabled=False)
+    sandbox.rate_limit_burst(tasks)  # the next eight requests answer 429
+    async with sandbox.async_client(retry=RetryPolicy(max_attempts=3, jitter=0.0)) as client:
+        client._http.config.asleep = no_sleep
+        await asyncio.gather(*(client.athletes.get() for _ in range(tasks)))
+    assert sandbox.rate_limiter.rejected == tasks
+    # With no time passing, the longest wait the shared bucket hands out is the pause the
+    # server asked for (0.5 s back-off) plus one slot at 10/s for each of the 16 requests.
+    # When each 429 added its pause to the others', it was over 4 s.
+    assert max(waits) <= 0.5 + 2 * tasks / 10 + 1e-6
