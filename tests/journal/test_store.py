@@ -160,8 +160,8 @@ async def test_the_async_client_never_runs_journal_io_on_the_event_loop(
         await asyncio.sleep(0.01)
         _SlowJournal.released.set()
 
-    async with sandbox.async_client(journal=journal) as client:
-        async with journal.batch("slow") as batch_id:
-            await asyncio.gather(client.wellness.update("2020-08-01", weight=66.0), release())
+    async with sandbox.async_client(journal=journal) as client, \
+            journal.batch("slow") as batch_id:
+        await asyncio.gather(client.wellness.update("2020-08-01", weight=66.0), release())
     assert [e.record_id for e in journal.entries(batch_id)] == ["2020-08-01"]
     journal.close()
