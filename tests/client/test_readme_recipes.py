@@ -43,7 +43,7 @@ def _run(code: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(intervals_icu, "Client", client)
     try:
-        exec(compile(code, str(README), "exec"), {"__name__": "__main__"})  # noqa: S102
+        exec(compile(code, str(README), "exec"), {"__name__": "__main__"})
     finally:
         monkeypatch.undo()
     return capsys.readouterr().out
