@@ -36,6 +36,7 @@ from intervals_icu.error_mapping import (
     parse_retry_after,
 )
 from intervals_icu.idempotency import GONE_MEANS_DONE, is_replayable
+from intervals_icu.operation import current_operation
 from intervals_icu.secret import is_secret_field
 
 __all__ = [
@@ -194,11 +195,13 @@ class TokenBucket:
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """One API call as the resources describe it; turned into an httpx request here."""
+    """One API call as the resources describe it; turned into an httpx request here.
+
+    ``operation_id`` defaults to the operation of the ``@operation`` method being run."""
 
     method: str
     path: str
-    operation_id: str | None = None
+    operation_id: str | None = field(default_factory=current_operation)
     params: Mapping[str, Any] | None = None
     json: Any = None
     data: Mapping[str, Any] | None = None
