@@ -283,10 +283,10 @@ class Client:
         path: str,
         *,
         operation_id: str | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
         data: Mapping[str, str] | None = None,
-        files: Mapping[str, Any] | None = None,
+        files: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | float | None = None,  # noqa: ASYNC109 (per request, as httpx)
     ) -> httpx.Response:
