@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from intervals_icu import AsyncClient, Client
+from intervals_icu import AsyncClient, Client, Unprocessable
 from intervals_icu.journal import SqliteJournal, undo_batch, undo_batch_async, undoable_operations
 from intervals_icu.sandbox import Sandbox
 from intervals_icu.sandbox.handlers.routes import add_route
@@ -227,6 +227,9 @@ CASES: dict[str, Case] = {
                                   training_plan_id=x["plan"],
                                   training_plan_start_date="2030-01-06"),
                               lambda c: {"plan": _folder(c, "PLAN")}),
+    "updateAthletePlans": Case(lambda c, x: _plain(c.athletes.training_plan()),
+                               lambda c, x: _update_plans(c, x), lambda c: {
+                                   "plan": _folder(c, "PLAN"), "athlete": c.athletes.get().id}),
     "updateWeatherConfig": Case(lambda c, x: _plain(c.weather.config()),
                                 lambda c, x: c.weather.update_config(forecasts=[
                                     {"provider": "OPEN_WEATHER", "location": "Ghent",
@@ -268,6 +271,9 @@ CASES: dict[str, Case] = {
         lambda c: _with_workout(c)),
     "deleteWorkout": Case(_workouts, lambda c, x: c.library.delete_workout(x["workout"]),
                           lambda c: _with_workout(c)),
+    "updatePlanWorkouts": Case(_workouts, lambda c, x: c.library.update_plan_workouts(
+        x["folder"], oldest_day=1, newest_day=7, hide_from_athlete=True),
+        lambda c: _plan_with_workouts(c)),
     "createFolder": Case(_folders, lambda c, x: _folder(c)),
     "updateFolder": Case(_folders, lambda c, x: c.library.update_folder(
         x["folder"], name="Build", description="weeks 5-8"), lambda c: {"folder": _folder(c)}),
@@ -277,6 +283,9 @@ CASES: dict[str, Case] = {
         lambda c: {"folder": _folder(c), "other": "i101103"}),
     # sport settings
     "createSettings": Case(_settings, lambda c, x: c.sport_settings.create(types=["Rowing"])),
+    "updateSettingsMulti": Case(_settings, lambda c, x: c.sport_settings.update_many([
+        {"id": x["ride"], "ftp": 305}, {"id": x["run"], "lthr": 172}]), lambda c: {
+            "ride": c.sport_settings.get("Ride").id, "run": c.sport_settings.get("Run").id}),
     "updateSettings": Case(_settings, lambda c, x: c.sport_settings.update("Ride", ftp=301,
                                                                            lthr=171)),
     "deleteSettings": Case(_settings, lambda c, x: c.sport_settings.delete(x["settings"]),
@@ -288,6 +297,22 @@ CASES: dict[str, Case] = {
     "updateMessage": Case(_messages, lambda c, x: c.chats.update_message(
         x["chat"], x["message"], content="edited"), lambda c: _with_message(c)),
 }
+
+
+def _update_plans(client: Client, ctx: Ctx) -> None:
+    plan = {"training_plan_id": ctx["plan"], "training_plan_start_date": "2030-01-06"}
+    try:
+        client.athletes.update_training_plans([{"id": ctx["athlete"], **plan}])  # the spec
+    except Unprocessable:  # a sandbox that still wants athlete_id (issue 11, item 1)
+        client.request("PUT", "/api/v1/athlete-plans", operation_id="updateAthletePlans",
+                       json=[{"athlete_id": ctx["athlete"], **plan}])
+
+
+def _plan_with_workouts(client: Client) -> Ctx:
+    folder = _folder(client, "PLAN")
+    for day, name in ((3, "Early"), (10, "Later")):
+        client.library.create_workout(folder_id=folder, name=name, type="Ride", day=day)
+    return {"folder": folder}
 
 
 def _first_item(client: Client) -> Ctx:

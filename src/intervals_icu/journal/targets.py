@@ -387,6 +387,99 @@ class EventsBulkCreate(Creates):
         return found or [Row(None, "other", call.body, None, answer)]
 
 
+# -- several records named in the body or the query, read from a list first -----------------
+
+
+@dataclass(frozen=True)
+class ListedRecords(Rule):
+    """A write to several records that one listing shows (sport settings by id, a plan's
+    workouts by day): the listing is read first, one row per record the write touches."""
+
+    action: Action = "update"
+    read: Read | None = None
+    touched: Callable[[WriteCall, Params, list[dict[str, JSONValue]]],
+                      list[tuple[dict[str, JSONValue], JSONValue]]] = (
+        lambda call, params, listed: [])
+    """(record, what was sent for it) for each record of the listing the write touches."""
+
+    def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
+        return [self.read.call(params, call)] if self.read else []
+
+    def before_rows(self, call: WriteCall, params: Params,
+                    before: Sequence[JSONValue]) -> list[Row]:
+        assert self.kind is not None
+        listed = _objs(before[0] if before else None)
+        athlete = _athlete(call)
+        return [Row(Target(self.kind, str(record["id"]), athlete), self.action, sent, record)
+                for record, sent in self.touched(call, params, listed)
+                if record.get("id") is not None]
+
+    def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
+                   answer: JSONValue, status: int | None) -> list[Row]:
+        by_id = {str(r.get("id")): r for r in _objs(answer)}
+        return [Row(r.target, r.action, r.sent, r.before,
+                    by_id.get(r.target.record_id) if r.target else None) for r in rows]
+
+
+def _settings_named(call: WriteCall, params: Params,
+                    listed: list[dict[str, JSONValue]]) -> list[tuple[dict[str, JSONValue],
+                                                                      JSONValue]]:
+    by_id = {str(s.get("id")): s for s in listed}
+    by_type: dict[str, dict[str, JSONValue]] = {}
+    for settings in listed:
+        types = settings.get("types")
+        for sport in types if isinstance(types, list) else []:
+            by_type.setdefault(str(sport), settings)
+    found: list[tuple[dict[str, JSONValue], JSONValue]] = []
+    for item in _objs(call.body):
+        types = item.get("types")
+        first = types[0] if isinstance(types, list) and types else None
+        record = by_id.get(str(item.get("id"))) if item.get("id") is not None else (
+            by_type.get(str(first)) if first is not None else None)
+        if record is not None:
+            found.append((record, item))
+    return found
+
+
+def _plan_days(call: WriteCall, params: Params,
+               listed: list[dict[str, JSONValue]]) -> list[tuple[dict[str, JSONValue],
+                                                                 JSONValue]]:
+    folder = params.get("folderId")
+    try:
+        oldest, newest = int(str(call.params.get("oldest"))), int(str(call.params.get("newest")))
+    except ValueError:
+        return []
+    return [(w, call.body) for w in listed if str(w.get("folder_id")) == folder
+            and oldest <= int(str(w.get("day") or 0)) <= newest]
+
+
+@dataclass(frozen=True)
+class AthletePlans(Rule):
+    """``PUT athlete-plans``: a coach changes several athletes' training plans; each
+    athlete's plan is read first and written back whole on undo."""
+
+    kind: str | None = "training_plan"
+
+    def athletes(self, call: WriteCall) -> list[str]:
+        return [str(i.get("athlete_id") or i.get("id")) for i in _objs(call.body)
+                if i.get("athlete_id") or i.get("id")]
+
+    def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
+        return [ReadCall(f"/api/v1/athlete/{a}/training-plan", "getAthleteTrainingPlan")
+                for a in self.athletes(call)]
+
+    def before_rows(self, call: WriteCall, params: Params,
+                    before: Sequence[JSONValue]) -> list[Row]:
+        items = [i for i in _objs(call.body) if i.get("athlete_id") or i.get("id")]
+        return [Row(Target("training_plan", athlete, athlete), "replace", item, plan)
+                for athlete, item, plan in zip(self.athletes(call), items, before,
+                                               strict=False)]
+
+    def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
+                   answer: JSONValue, status: int | None) -> list[Row]:
+        return list(rows)  # the answer counts the plans changed; it does not show them
+
+
 # -- activities --------------------------------------------------------------------------------
 
 
@@ -539,9 +632,7 @@ RULES: dict[str, Rule] = {
     "updateAthletePlan": OneRecord(
         f"{_A}/training-plan", kind="training_plan", action="replace",
         read=Read(f"{_A}/training-plan", "getAthleteTrainingPlan")),
-    "updateAthletePlans": NotUndoable(
-        "/api/v1/athlete-plans", reason="it changes several athletes' plans at once; change "
-        "them one by one (athletes.update_training_plan) to be able to undo"),
+    "updateAthletePlans": AthletePlans("/api/v1/athlete-plans"),
     "updateWeatherConfig": OneRecord(
         f"{_A}/weather-config", kind="weather_config", action="replace",
         read=Read(f"{_A}/weather-config", "getWeatherConfig")),
@@ -604,9 +695,9 @@ RULES: dict[str, Rule] = {
         f"{_A}/folders/{{folderId}}/shared-with", kind="folder_shared_with",
         id_param="folderId", action="replace",
         read=Read(f"{_A}/folders/{{folderId}}/shared-with", "listFolderSharedWith")),
-    "updatePlanWorkouts": NotUndoable(
-        f"{_A}/folders/{{folderId}}/workouts", reason="it sets hide_from_athlete on a range "
-        "of a plan's days; the journal does not read every workout of the range first"),
+    "updatePlanWorkouts": ListedRecords(f"{_A}/folders/{{folderId}}/workouts", kind="workout",
+                                        read=Read(f"{_A}/workouts", "listWorkouts"),
+                                        touched=_plan_days),
     # sport settings
     "createSettings": Creates(_S, kind="sport_settings", made=_made),
     "updateSettings": OneRecord(f"{_S}/{{id}}", kind="sport_settings",
@@ -614,9 +705,8 @@ RULES: dict[str, Rule] = {
                                 id_from_before="id"),
     "deleteSettings": OneRecord(f"{_S}/{{id}}", kind="sport_settings", action="delete",
                                 read=Read(f"{_S}/{{id}}", "getSettings_1")),
-    "updateSettingsMulti": NotUndoable(
-        _S, reason="several sports at once: use sport_settings.update per sport to be able "
-        "to undo"),
+    "updateSettingsMulti": ListedRecords(_S, kind="sport_settings", read=Read(_S, "listSettings"),
+                                         touched=_settings_named),
     "applyToActivities": NotUndoable(
         f"{_S}/{{id}}/apply", reason="it re-zones past activities in the background; apply "
         "the previous settings again to undo its effect"),
