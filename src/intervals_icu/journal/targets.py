@@ -721,8 +721,8 @@ RULES: dict[str, Rule] = {
         "/api/v1/chats/{id}/messages/{msgId}/seen", reason="a read marker: it only moves "
         "forward"),
     "sendActivityMessage": NotUndoable(
-        "/api/v1/activity/{id}/messages", reason="the API has no call to delete a comment on "
-        "an activity"),
+        "/api/v1/activity/{id}/messages", reason="its answer names the comment but not a chat, "
+        "and deleteMessage needs the chat's id"),
     # the app
     "disconnectApp": NotUndoable(
         "/api/v1/disconnect-app", reason="the athlete must authorize the app again"),
