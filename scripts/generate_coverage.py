@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from intervals_icu.coverage import coverage_table  # noqa: E402
+from intervals_icu.coverage import coverage_table, writes_table  # noqa: E402
 
 DOC = ROOT / "docs/coverage.md"
 INTRO = """# Coverage: every operation of the official spec, and the method that calls it
@@ -24,8 +24,21 @@ implemented operations is in [sandbox.md](sandbox.md).
 """
 
 
+WRITES = """
+## Writes: sent again after a lost answer? undone by `icu undo`?
+
+A write whose answer is lost (a 5xx, a dropped connection, a timeout) is sent again only when
+sending it twice changes nothing more (decided per operation in `intervals_icu.idempotency`;
+"gone = done": a replayed delete that finds the record gone succeeded). Every write is
+journaled before it is sent; `icu undo` (and `intervals_icu.journal.undo_batch`) restores the
+records of the operations marked "yes" (`intervals_icu.journal.targets`). Both lists are
+checked against the spec by the tests.
+
+"""
+
+
 def render() -> str:
-    return INTRO + coverage_table()
+    return INTRO + coverage_table() + WRITES + writes_table()
 
 
 def main() -> int:

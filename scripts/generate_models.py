@@ -49,7 +49,12 @@ REPLACEMENTS = [
     ("from enum import StrEnum\n", ""),
     ("(StrEnum):", "(TolerantStrEnum):"),
     ("from intervals_icu.models._base import IcuModel\n",
-     "from intervals_icu.models._base import IcuDateTime, IcuModel, TolerantStrEnum\n"),
+     "from intervals_icu.models._base import (\n    ActivityBase,\n    IcuDateTime,\n"
+     "    IcuModel,\n    TolerantStrEnum,\n)\n"),
+    # Activities get the hand-written base (``is_strava_stub``...) here, in the generated
+    # classes themselves, so that every field typed Activity (``Message.activity``...) has it.
+    ("class Activity(IcuModel):", "class Activity(ActivityBase):"),
+    ("class ActivityWithIntervals(IcuModel):", "class ActivityWithIntervals(ActivityBase):"),
     # Server timestamps come in several shapes; IcuDateTime reads all of them.
     ("AwareDatetime", "IcuDateTime"),
     # file_contents_base64 is sent as text; decoding it is the caller's business.

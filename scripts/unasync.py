@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate the sync client (``src/intervals_icu/_sync``) from the async one (``_async``).
+"""Generate the sync client (``src/intervals_icu/_sync``) from the async one (``_async``),
+and the sync undo of the journal (``journal/undo.py``) from ``journal/undo_async.py``.
 
 The async code is the single hand-written source, so the two surfaces cannot drift (the
 habit of encode/httpcore). Run after editing anything under ``_async``::
@@ -18,6 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src/intervals_icu/_async"
 TARGET = ROOT / "src/intervals_icu/_sync"
+SINGLE_FILES = [
+    # (async source, generated sync file), outside the client's directories
+    (ROOT / "src/intervals_icu/journal/undo_async.py", ROOT / "src/intervals_icu/journal/undo.py"),
+]
 
 # Order matters: longer, more specific patterns first.
 SUBSTITUTIONS: list[tuple[str, str]] = [
@@ -35,6 +40,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncGenerator\b", "Generator"),
     (r"\bAsyncHTTP\b", "SyncHTTP"),
+    (r"\bto_async_hook\b", "to_sync_hook"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\basyncio\.sleep\b", "time.sleep"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
@@ -43,11 +49,15 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
 ]
 
 
-def unasync_text(text: str, relative: str) -> str:
+def unasync_text(text: str, relative: str, *, source_dir: str = "src/intervals_icu/_async") -> (
+    str
+):
     for pattern, replacement in SUBSTITUTIONS:
         text = re.sub(pattern, replacement, text)
+    text = text.replace("This file is the async source of ``undo.py`` (scripts/unasync.py); "
+                        "edit it, not that one.", "Generated from undo_async.py.")
     header = (
-        f"# Generated from src/intervals_icu/_async/{relative} by scripts/unasync.py.\n"
+        f"# Generated from {source_dir}/{relative} by scripts/unasync.py.\n"
         "# DO NOT EDIT: change the async source and regenerate.\n"
     )
     return header + text
@@ -58,6 +68,9 @@ def expected_files() -> dict[Path, str]:
     for source in sorted(SOURCE.rglob("*.py")):
         relative = source.relative_to(SOURCE)
         out[TARGET / relative] = unasync_text(source.read_text(), relative.as_posix())
+    for source, target in SINGLE_FILES:
+        out[target] = unasync_text(source.read_text(), source.name,
+                                   source_dir=source.parent.relative_to(ROOT).as_posix())
     return out
 
 

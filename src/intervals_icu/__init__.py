@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from intervals_icu._http import RateLimit, RetryPolicy
     from intervals_icu._responses import Download
     from intervals_icu._sync.client import Client
-    from intervals_icu.auth import ApiKey, BearerToken, Credentials, OAuthApp, OAuthToken
+    from intervals_icu.auth import ApiKey, BearerToken, Credentials
     from intervals_icu.dates import date_windows
     from intervals_icu.errors import (
         APIError,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         TransportError,
         Unprocessable,
     )
+    from intervals_icu.oauth import OAuthApp, OAuthToken
     from intervals_icu.scopes import Scope
     from intervals_icu.secret import Secret
     from intervals_icu.updates import CLEAR, Clear
@@ -52,8 +53,8 @@ _LAZY = {
     "ApiKey": "intervals_icu.auth",
     "BearerToken": "intervals_icu.auth",
     "Credentials": "intervals_icu.auth",
-    "OAuthApp": "intervals_icu.auth",
-    "OAuthToken": "intervals_icu.auth",
+    "OAuthApp": "intervals_icu.oauth",
+    "OAuthToken": "intervals_icu.oauth",
     "date_windows": "intervals_icu.dates",
     "Scope": "intervals_icu.scopes",
     "Secret": "intervals_icu.secret",

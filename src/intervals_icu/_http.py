@@ -1,47 +1,54 @@
-"""The only module that imports the HTTP library: transport, auth headers, pacing, retries and
-error mapping. Every policy decision is a pure function here (unit-tested on its own); the two
-small send loops below (sync and async) only apply them.
+"""The only module that imports the HTTP library: transport, auth headers, pacing, retries.
+Every policy decision is a pure function (unit-tested on its own); the two small send loops
+below (sync and async) only apply them. What an error answer means is ``error_mapping``.
 
 Retry rules (DESIGN: "never replay a write blindly"):
-* 429 means "not processed": retried for every method, honouring ``Retry-After``.
-* 5xx, read timeouts and broken connections: retried only for GET, PUT and DELETE.
-* A connection that could not be opened (nothing was sent) is retried for every method.
-* POST is otherwise never replayed: uploads and creates are reconciled by the caller.
+* 429 means "not processed": retried for every operation, honouring ``Retry-After``.
+* A connection that could not be opened (nothing was sent) is retried for every operation.
+* 5xx, read timeouts and broken connections: retried only for operations that may be sent
+  twice (decided per operation in ``idempotency``; ``splitInterval`` is a PUT that may not).
+* A delete of one record whose replay finds it gone succeeded: an earlier attempt applied.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import httpx
 
 from intervals_icu import errors
 from intervals_icu._version import __version__
-from intervals_icu.auth import Credentials, diagnose_auth_failure
-
-if TYPE_CHECKING:
-    from intervals_icu.auth import OAuthApp, OAuthToken
+from intervals_icu.auth import Credentials
+from intervals_icu.error_mapping import (
+    NOT_TRANSIENT_5XX,
+    athlete_in_path,
+    error_from_response,
+    parse_retry_after,
+)
+from intervals_icu.idempotency import GONE_MEANS_DONE, is_replayable
+from intervals_icu.operation import current_operation
+from intervals_icu.secret import is_secret_field
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "EARLIER_ATTEMPT_APPLIED",
     "AsyncHTTP",
     "RateLimit",
     "RequestSpec",
     "RetryPolicy",
     "SyncHTTP",
     "TokenBucket",
+    "athlete_in_path",
     "encode_query",
     "error_from_response",
     "parse_retry_after",
@@ -50,15 +57,11 @@ __all__ = [
 
 logger = logging.getLogger("intervals_icu")
 
-NOT_TRANSIENT_5XX = frozenset({501, 505})
-OAUTH_TOKEN_OPERATION = "oauth.token"
-"""Not a spec operation: the token endpoint lives outside /api/v1 (API-NOTES §3.2)."""
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 USER_AGENT = f"intervals-icu-python/{__version__}"
-_SECRET_QUERY_KEYS = frozenset(
-    {"code", "client_secret", "secret", "token", "access_token", "api_key", "key", "password"}
-)
+EARLIER_ATTEMPT_APPLIED = "deleted (an earlier attempt applied)"
+"""The reason phrase of a delete whose replay found the record gone."""
+NOTE_EXTENSION = "intervals_icu.note"
 
 # ---------------------------------------------------------------------------------------------
 # Retry policy (pure)
@@ -86,7 +89,7 @@ class RetryPolicy:
 def retry_delay(
     policy: RetryPolicy,
     *,
-    method: str,
+    replayable: bool,
     attempt: int,
     status: int | None = None,
     failure: FailureKind = "status",
@@ -95,24 +98,24 @@ def retry_delay(
 ) -> float | None:
     """Seconds to wait before attempt ``attempt + 1``, or None to give up.
 
-    ``attempt`` is the 1-based number of the attempt that just failed.
+    ``attempt`` is the 1-based number of the attempt that just failed; ``replayable`` says
+    whether the operation may be sent again after it may have been applied (``idempotency``).
     """
     if attempt >= policy.max_attempts:
         return None
-    method = method.upper()
     if failure == "status":
         if status == 429:
             retryable = True
         elif status in NOT_TRANSIENT_5XX:
             retryable = False  # "not implemented" will not start working in a second
         elif status is not None and 500 <= status <= 599:
-            retryable = method in IDEMPOTENT_METHODS
+            retryable = replayable
         else:
             retryable = False
     elif failure == "connect":
         retryable = True  # the request never left this machine
     else:
-        retryable = method in IDEMPOTENT_METHODS
+        retryable = replayable
     if not retryable:
         return None
     if retry_after is not None:
@@ -121,23 +124,6 @@ def retry_delay(
         return max(0.0, retry_after)
     delay = min(policy.backoff_max, policy.backoff_base * (2.0 ** (attempt - 1)))
     return float(delay * (1.0 + policy.jitter * rand()))
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: either a number or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,11 +173,20 @@ class TokenBucket:
             return -self._tokens / self.limit.per_second
 
     def penalize(self, seconds: float) -> None:
-        """The server said 429: make every task of this client wait ``seconds`` more."""
+        """The server said 429: no task of this client sends for ``seconds`` from now.
+
+        Concurrent requests that each got a 429 ask for the same pause: the largest debt is
+        kept, they do not add up (eight 429s are one back-off, not eight)."""
         if self.limit.per_second == float("inf") or seconds <= 0:
             return
         with self._lock:
-            self._tokens = min(self._tokens, 0.0) - seconds * self.limit.per_second
+            now = self._clock()
+            self._tokens = min(
+                float(self.limit.burst),
+                self._tokens + (now - self._updated) * self.limit.per_second,
+            )
+            self._updated = now
+            self._tokens = min(self._tokens, -seconds * self.limit.per_second)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,11 +195,13 @@ class TokenBucket:
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """One API call as the resources describe it; turned into an httpx request here."""
+    """One API call as the resources describe it; turned into an httpx request here.
+
+    ``operation_id`` defaults to the operation of the ``@operation`` method being run."""
 
     method: str
     path: str
-    operation_id: str | None = None
+    operation_id: str | None = field(default_factory=current_operation)
     params: Mapping[str, Any] | None = None
     json: Any = None
     data: Mapping[str, Any] | None = None
@@ -245,145 +242,7 @@ def encode_query(
 
 
 def redact_query(pairs: Sequence[tuple[str, Any]]) -> str:
-    return "&".join(
-        f"{k}={'***' if k.lower() in _SECRET_QUERY_KEYS else v}" for k, v in pairs
-    )
-
-
-_ATHLETE_IN_PATH = re.compile(r"^/api/v1/athlete/([^/]+)")
-
-
-def athlete_in_path(path: str) -> str | None:
-    match = _ATHLETE_IN_PATH.match(path)
-    return match.group(1) if match else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Error mapping (pure)
-
-_STATUS_CLASSES: dict[int, type[errors.APIError]] = {
-    400: errors.BadRequest,
-    401: errors.AuthenticationError,
-    403: errors.PermissionDenied,
-    404: errors.NotFound,
-    405: errors.MethodNotAllowed,
-    409: errors.Conflict,
-    422: errors.Unprocessable,
-    429: errors.RateLimited,
-}
-
-
-def _server_error_text(body: Any, text: str) -> str | None:
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value
-        return None
-    stripped = text.strip()
-    return stripped[:300] or None
-
-
-def error_from_response(
-    *,
-    status: int,
-    body_text: str,
-    headers: Mapping[str, str],
-    request: errors.RequestInfo,
-    operation_id: str | None,
-    credentials: Credentials | None,
-    caller_athlete_id: str | None,
-    attempts: int,
-) -> errors.APIError:
-    """Turn an error response into the typed error whose message says what to do."""
-    body: Any = None
-    if body_text:
-        try:
-            import json
-
-            body = json.loads(body_text)
-        except ValueError:
-            body = None
-    said = _server_error_text(body, body_text)
-    where = str(request)
-    tried = f" after {attempts} attempts" if attempts > 1 else ""
-    kwargs: dict[str, Any] = {
-        "status": status, "server_error": said, "request": request, "body": body
-    }
-    cls: type[errors.APIError]
-    if status in (401, 403):
-        message = diagnose_auth_failure(
-            status=status,
-            method=request.method,
-            credentials=credentials,
-            operation_id=operation_id,
-            path=request.path,
-            path_athlete_id=athlete_in_path(request.path),
-            caller_athlete_id=caller_athlete_id,
-            server_error=said,
-        )
-        return _STATUS_CLASSES[status](f"{message} [{where}]", **kwargs)
-    if status == 404 and operation_id == OAUTH_TOKEN_OPERATION:
-        return errors.NotFound(
-            f"404: the authorization code was not accepted ({said or 'not found'}). Codes are "
-            "single-use and expire 2 minutes after the redirect: send the athlete through "
-            "authorize_url() again and exchange the new code at once.",
-            **kwargs,
-        )
-    if status == 404:
-        unknown_route = isinstance(body, dict) and "path" in body and "timestamp" in body
-        if unknown_route:
-            message = (
-                f"404: there is no such endpoint ({where}). If the path was built by hand, "
-                "compare it with docs/coverage.md (activity routes are singular: /activity/{id})."
-            )
-        else:
-            message = (
-                f"404: not found ({where}){': ' + repr(said) if said else ''}. The record does "
-                "not exist, was deleted, or belongs to another athlete; athlete id '0' means "
-                "yourself."
-            )
-        return errors.NotFound(message, **kwargs)
-    if status == 405:
-        return errors.MethodNotAllowed(
-            f"405: {request.method} is not allowed on {request.path}. The route exists for "
-            "other methods; see docs/coverage.md for the right call.",
-            **kwargs,
-        )
-    if status == 422:
-        return errors.Unprocessable(
-            f"422: the server refused the request content ({where}): {said or 'no reason given'}."
-            " Fix the value named and send again; nothing was changed.",
-            **kwargs,
-        )
-    if status == 429:
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        return errors.RateLimited(
-            f"429: rate limited{tried} ({where}). Slow down: lower "
-            "Client(rate_limit=RateLimit(per_second=...)) or run fewer jobs at once.",
-            retry_after=retry_after,
-            **kwargs,
-        )
-    if status in NOT_TRANSIENT_5XX:
-        return errors.ServerError(
-            f"{status}: the server does not support this request ({where}): "
-            f"{said or 'not implemented'}. Retrying will not help.",
-            **kwargs,
-        )
-    if status >= 500:
-        if request.method in IDEMPOTENT_METHODS:
-            advice = "It is safe to retry later."
-        else:
-            advice = (
-                "This write was not retried automatically because it may have been applied: "
-                "check (e.g. list by external_id) before sending it again."
-            )
-        return errors.ServerError(
-            f"{status}: Intervals.icu failed{tried} ({where}): {said or 'no details'}. {advice}",
-            **kwargs,
-        )
-    cls = _STATUS_CLASSES.get(status, errors.APIError)
-    return cls(f"{status}: request failed ({where}): {said or 'no details'}.", **kwargs)
+    return "&".join(f"{k}={'***' if is_secret_field(k, query=True) else v}" for k, v in pairs)
 
 
 def _failure_kind(exc: httpx.TransportError) -> FailureKind:
@@ -394,34 +253,45 @@ def _failure_kind(exc: httpx.TransportError) -> FailureKind:
     return "network"
 
 
-def _transport_error(exc: httpx.TransportError, request: errors.RequestInfo, attempts: int) -> (
-    errors.TransportError
-):
+def _transport_error(exc: httpx.TransportError, request: errors.RequestInfo, attempts: int,
+                     *, replayable: bool) -> errors.TransportError:
     tried = f" after {attempts} attempts" if attempts > 1 else ""
     sent = _failure_kind(exc) != "connect"
-    maybe_applied = sent and request.method not in IDEMPOTENT_METHODS
     caution = (
         " The request was sent and may have been applied, so it was not retried: check "
-        "(e.g. list by external_id) before sending it again." if maybe_applied else ""
+        "(e.g. list by external_id) before sending it again."
+        if sent and not replayable else ""
     )
     if isinstance(exc, httpx.TimeoutException):
         advice = caution or " Raise the timeout (Client(timeout=...)) or retry later."
         return errors.RequestTimeout(
             f"no answer in time{tried} ({request}): {type(exc).__name__}.{advice}",
-            request=request,
+            request=request, sent=sent,
         )
     if sent:
         advice = caution or " It is safe to retry later."
         return errors.TransportError(
             f"the connection broke before an answer{tried} ({request}): "
             f"{type(exc).__name__}: {exc}.{advice}",
-            request=request,
+            request=request, sent=True,
         )
     return errors.TransportError(
         f"could not reach the server{tried} ({request}): {type(exc).__name__}: {exc}. Check "
         "the network and the base URL.",
-        request=request,
+        request=request, sent=False,
     )
+
+
+def _may_have_applied(status: int) -> bool:
+    """An answer with this status may come after the change was made (the platform failed
+    later, or a proxy lost the answer)."""
+    return status >= 500 and status not in NOT_TRANSIENT_5XX
+
+
+def note_of(response: httpx.Response) -> str:
+    """What the send loop concluded about ``response`` ("" for a plain answer)."""
+    note = response.extensions.get(NOTE_EXTENSION, "")
+    return note if isinstance(note, str) else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,6 +313,26 @@ class HTTPConfig:
     on_response: list[Callable[[errors.RequestInfo, int, float, int], None]] = field(
         default_factory=list
     )
+
+    def derive(self, **changes: Any) -> HTTPConfig:
+        """A config for a derived client; the token bucket and hooks stay shared unless
+        replaced."""
+        return replace(self, **changes)
+
+
+class _Attempts:
+    """What the attempts of one request have shown so far (for the retry loop's choices)."""
+
+    def __init__(self, spec: RequestSpec) -> None:
+        self.spec = spec
+        self.replayable = is_replayable(spec.operation_id, spec.method)
+        self.count = 0
+        self.maybe_applied = False
+        """An earlier attempt of this write was sent and got no usable answer."""
+
+    def gone_means_done(self, status: int) -> bool:
+        return (status == 404 and self.maybe_applied and self.spec.method != "GET"
+                and self.spec.operation_id in GONE_MEANS_DONE)
 
 
 class _Base:
@@ -470,18 +360,43 @@ class _Base:
         )
         return request, errors.RequestInfo(spec.method, spec.path, redact_query(pairs))
 
-    def _error(self, spec: RequestSpec, response: httpx.Response, info: errors.RequestInfo,
-               attempts: int) -> errors.APIError:
-        return error_from_response(
+    def _error(self, attempts: _Attempts, response: httpx.Response,
+               info: errors.RequestInfo) -> errors.APIError:
+        error = error_from_response(
             status=response.status_code,
             body_text=response.text,
             headers=response.headers,
             request=info,
-            operation_id=spec.operation_id,
+            operation_id=attempts.spec.operation_id,
             credentials=self.config.credentials,
             caller_athlete_id=self.config.caller_athlete_id,
-            attempts=attempts,
+            attempts=attempts.count,
+            replayable=attempts.replayable,
         )
+        if attempts.spec.method != "GET" and (
+            attempts.maybe_applied or _may_have_applied(response.status_code)
+        ):
+            error.may_have_been_applied = True
+            if attempts.maybe_applied and response.status_code < 500:
+                error.message = error.args[0] + (
+                    " An earlier attempt got no answer and may have been applied."
+                )
+                error.args = (error.message,)
+        return error
+
+    def _transport_failure(self, attempts: _Attempts, exc: httpx.TransportError,
+                           info: errors.RequestInfo) -> float | errors.TransportError:
+        """The delay before the next attempt, or the error to raise."""
+        kind = _failure_kind(exc)
+        if kind != "connect":
+            attempts.maybe_applied = attempts.spec.method != "GET"
+        delay = retry_delay(self.config.retry, replayable=attempts.replayable,
+                            attempt=attempts.count, failure=kind)
+        if delay is not None:
+            return delay
+        error = _transport_error(exc, info, attempts.count, replayable=attempts.replayable)
+        error.may_have_been_applied = attempts.maybe_applied
+        return error
 
     def _log(self, info: errors.RequestInfo, status: int | str, started: float,
              attempt: int) -> None:
@@ -491,20 +406,30 @@ class _Base:
             for hook in self.config.on_response:
                 hook(info, status, elapsed, attempt)
 
-    def _delay_for_status(self, spec: RequestSpec, response: httpx.Response, attempt: int) -> (
-        float | None
-    ):
+    def _delay_for_status(self, attempts: _Attempts, response: httpx.Response) -> float | None:
+        status = response.status_code
+        if _may_have_applied(status) and attempts.spec.method != "GET":
+            attempts.maybe_applied = True
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         delay = retry_delay(
             self.config.retry,
-            method=spec.method,
-            attempt=attempt,
-            status=response.status_code,
+            replayable=attempts.replayable,
+            attempt=attempts.count,
+            status=status,
             retry_after=retry_after,
         )
-        if response.status_code == 429 and delay is not None:
+        if status == 429 and delay is not None:
             self.config.bucket.penalize(delay)
         return delay
+
+    def _earlier_attempt_applied(self, info: errors.RequestInfo,
+                                 request: httpx.Request) -> httpx.Response:
+        logger.info("%s: %s", info, EARLIER_ATTEMPT_APPLIED)
+        return httpx.Response(
+            204, request=request,
+            extensions={"reason_phrase": EARLIER_ATTEMPT_APPLIED.encode(),
+                        NOTE_EXTENSION: EARLIER_ATTEMPT_APPLIED},
+        )
 
 
 def _rewind_files(spec: RequestSpec) -> bool:
@@ -518,14 +443,50 @@ def _rewind_files(spec: RequestSpec) -> bool:
     return True
 
 
+_UNSEEKABLE = (
+    "the upload could not be retried because its file object cannot seek; pass a path "
+    "or bytes instead"
+)
+
+
 class SyncHTTP(_Base):
-    def __init__(self, config: HTTPConfig, client: httpx.Client | None = None) -> None:
+    """The send loop of ``Client`` over one connection pool.
+
+    ``owns_client``: close the pool with the client (False for pools given by the caller and
+    for derived clients, which share their parent's). ``custom_pool``: the pool is the
+    caller's own ``httpx`` client (proxies, transports, event hooks), which copies keep.
+    """
+
+    def __init__(self, config: HTTPConfig, client: httpx.Client | None = None, *,
+                 owns_client: bool | None = None, custom_pool: bool | None = None) -> None:
         self.config = config
-        self._owns_client = client is None
+        self.custom_pool = client is not None if custom_pool is None else custom_pool
+        self.owns_client = client is None if owns_client is None else owns_client
         self.client = client or httpx.Client(follow_redirects=False)
 
+    def shared(self, config: HTTPConfig) -> SyncHTTP:
+        """The same pool with another config (a derived client; the parent closes it)."""
+        return SyncHTTP(config, self.client, owns_client=False, custom_pool=self.custom_pool)
+
+    @classmethod
+    def like(cls, source: SyncHTTP | AsyncHTTP, config: HTTPConfig,
+             client: httpx.Client | None = None) -> SyncHTTP:
+        """A send loop of this kind that reaches the server the way ``source`` does."""
+        if client is not None:
+            return cls(config, client)
+        if not source.custom_pool:
+            return cls(config)
+        if isinstance(source, SyncHTTP):
+            return source.shared(config)
+        if source.bridged_from is None:
+            raise errors.ConfigurationError(
+                "this AsyncClient was built on your own httpx.AsyncClient, which a Client "
+                "cannot use: pass http_client=httpx.Client(...) configured the same way"
+            )
+        return cls(config, source.bridged_from, owns_client=False, custom_pool=True)
+
     def close(self) -> None:
-        if self._owns_client:
+        if self.owns_client:
             self.client.close()
 
     @contextlib.contextmanager
@@ -541,11 +502,11 @@ class SyncHTTP(_Base):
         return self._send(spec, stream=False)
 
     def _send(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
-        attempt = 0
+        attempts = _Attempts(spec)
         while True:
-            attempt += 1
-            if attempt > 1 and not _rewind_files(spec):
-                break
+            attempts.count += 1
+            if attempts.count > 1 and not _rewind_files(spec):
+                raise errors.InvalidRequestError(_UNSEEKABLE)
             wait = self.config.bucket.reserve()
             if wait > 0:
                 self.config.sleep(wait)
@@ -554,39 +515,63 @@ class SyncHTTP(_Base):
             try:
                 response = self.client.send(request, stream=stream)
             except httpx.TransportError as exc:
-                self._log(info, type(exc).__name__, started, attempt)
-                delay = retry_delay(
-                    self.config.retry, method=spec.method, attempt=attempt,
-                    failure=_failure_kind(exc),
-                )
-                if delay is None:
-                    raise _transport_error(exc, info, attempt) from None
-                self.config.sleep(delay)
+                self._log(info, type(exc).__name__, started, attempts.count)
+                failure = self._transport_failure(attempts, exc, info)
+                if isinstance(failure, errors.TransportError):
+                    raise failure from None
+                self.config.sleep(failure)
                 continue
-            self._log(info, response.status_code, started, attempt)
+            self._log(info, response.status_code, started, attempts.count)
             if response.status_code < 400:
                 return response
             if stream:
                 response.read()
                 response.close()
-            delay = self._delay_for_status(spec, response, attempt)
+            if attempts.gone_means_done(response.status_code):
+                return self._earlier_attempt_applied(info, request)
+            delay = self._delay_for_status(attempts, response)
             if delay is None:
-                raise self._error(spec, response, info, attempt)
+                raise self._error(attempts, response, info)
             self.config.sleep(delay)
-        raise errors.InvalidRequestError(
-            "the upload could not be retried because its file object cannot seek; pass a path "
-            "or bytes instead"
-        )
 
 
 class AsyncHTTP(_Base):
-    def __init__(self, config: HTTPConfig, client: httpx.AsyncClient | None = None) -> None:
+    """The send loop of ``AsyncClient`` (see :class:`SyncHTTP`)."""
+
+    def __init__(self, config: HTTPConfig, client: httpx.AsyncClient | None = None, *,
+                 owns_client: bool | None = None, custom_pool: bool | None = None) -> None:
         self.config = config
-        self._owns_client = client is None
+        self.custom_pool = client is not None if custom_pool is None else custom_pool
+        self.owns_client = client is None if owns_client is None else owns_client
         self.client = client or httpx.AsyncClient(follow_redirects=False)
+        self.bridged_from: httpx.Client | None = None
+        """The caller's sync client this pool sends through (see :meth:`like`)."""
+
+    def shared(self, config: HTTPConfig) -> AsyncHTTP:
+        twin = AsyncHTTP(config, self.client, owns_client=False, custom_pool=self.custom_pool)
+        twin.bridged_from = self.bridged_from
+        return twin
+
+    @classmethod
+    def like(cls, source: SyncHTTP | AsyncHTTP, config: HTTPConfig,
+             client: httpx.AsyncClient | None = None) -> AsyncHTTP:
+        """A send loop of this kind that reaches the server the way ``source`` does: the
+        caller's own sync ``httpx.Client`` is used from a worker thread, so its transport,
+        proxies and event hooks still apply."""
+        if client is not None:
+            return cls(config, client)
+        if not source.custom_pool:
+            return cls(config)
+        if isinstance(source, AsyncHTTP):
+            return source.shared(config)
+        pool = httpx.AsyncClient(transport=SyncClientInThread(source.client),
+                                 follow_redirects=False)
+        bridged = cls(config, pool, owns_client=True, custom_pool=True)
+        bridged.bridged_from = source.client
+        return bridged
 
     async def close(self) -> None:
-        if self._owns_client:
+        if self.owns_client:
             await self.client.aclose()
 
     @contextlib.asynccontextmanager
@@ -601,11 +586,11 @@ class AsyncHTTP(_Base):
         return await self._send(spec, stream=False)
 
     async def _send(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
-        attempt = 0
+        attempts = _Attempts(spec)
         while True:
-            attempt += 1
-            if attempt > 1 and not _rewind_files(spec):
-                break
+            attempts.count += 1
+            if attempts.count > 1 and not _rewind_files(spec):
+                raise errors.InvalidRequestError(_UNSEEKABLE)
             wait = self.config.bucket.reserve()
             if wait > 0:
                 await self.config.asleep(wait)
@@ -614,66 +599,69 @@ class AsyncHTTP(_Base):
             try:
                 response = await self.client.send(request, stream=stream)
             except httpx.TransportError as exc:
-                self._log(info, type(exc).__name__, started, attempt)
-                delay = retry_delay(
-                    self.config.retry, method=spec.method, attempt=attempt,
-                    failure=_failure_kind(exc),
-                )
-                if delay is None:
-                    raise _transport_error(exc, info, attempt) from None
-                await self.config.asleep(delay)
+                self._log(info, type(exc).__name__, started, attempts.count)
+                failure = self._transport_failure(attempts, exc, info)
+                if isinstance(failure, errors.TransportError):
+                    raise failure from None
+                await self.config.asleep(failure)
                 continue
-            self._log(info, response.status_code, started, attempt)
+            self._log(info, response.status_code, started, attempts.count)
             if response.status_code < 400:
                 return response
             if stream:
                 await response.aread()
                 await response.aclose()
-            delay = self._delay_for_status(spec, response, attempt)
+            if attempts.gone_means_done(response.status_code):
+                return self._earlier_attempt_applied(info, request)
+            delay = self._delay_for_status(attempts, response)
             if delay is None:
-                raise self._error(spec, response, info, attempt)
+                raise self._error(attempts, response, info)
             await self.config.asleep(delay)
-        raise errors.InvalidRequestError(
-            "the upload could not be retried because its file object cannot seek; pass a path "
-            "or bytes instead"
-        )
-
-
-def clone_config(config: HTTPConfig, **changes: Any) -> HTTPConfig:
-    """A config for a derived client; the token bucket stays shared unless replaced."""
-    return replace(config, **changes)
 
 
 # ---------------------------------------------------------------------------------------------
-# OAuth token exchange (the token endpoint is outside /api/v1 and takes a form)
+# The caller's sync httpx.Client, used by an AsyncClient (AsyncClient.from_client)
 
 
-def _oauth_spec(app: OAuthApp, code: str) -> RequestSpec:
-    return RequestSpec("POST", "/api/oauth/token", operation_id=OAUTH_TOKEN_OPERATION,
-                       data=app.token_form(code))
+class SyncClientInThread(httpx.AsyncBaseTransport):
+    """An async transport that sends through the caller's sync ``httpx.Client`` in worker
+    threads: its transport, proxies, default headers and event hooks all apply. The caller's
+    client is never closed here (it is theirs)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+
+        def send() -> httpx.Response:
+            outgoing = self.client.build_request(
+                request.method, request.url, headers=request.headers, content=body,
+                extensions=request.extensions,
+            )
+            return self.client.send(outgoing, stream=True)
+
+        response = await asyncio.to_thread(send)
+        return httpx.Response(response.status_code, headers=response.headers,
+                              stream=_ThreadedBody(response),
+                              extensions=response.extensions)
 
 
-def _oauth_result(response: httpx.Response) -> OAuthToken:
-    from intervals_icu.auth import OAuthToken
+class _ThreadedBody(httpx.AsyncByteStream):
+    """A sync response body read chunk by chunk in worker threads."""
 
-    return OAuthToken.from_response(response.json())
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self._chunks = response.iter_raw()
 
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        done = object()
+        while True:
+            chunk = await asyncio.to_thread(next, self._chunks, done)
+            if chunk is done:
+                return
+            assert isinstance(chunk, bytes)
+            yield chunk
 
-def oauth_exchange_sync(app: OAuthApp, code: str, client: httpx.Client | None) -> OAuthToken:
-    http = SyncHTTP(HTTPConfig(base_url=app.base_url, credentials=None,
-                               retry=RetryPolicy.none()), client)
-    try:
-        return _oauth_result(http.request(_oauth_spec(app, code)))
-    finally:
-        http.close()
-
-
-async def oauth_exchange_async(app: OAuthApp, code: str, client: httpx.AsyncClient | None) -> (
-    OAuthToken
-):
-    http = AsyncHTTP(HTTPConfig(base_url=app.base_url, credentials=None,
-                                retry=RetryPolicy.none()), client)
-    try:
-        return _oauth_result(await http.request(_oauth_spec(app, code)))
-    finally:
-        await http.close()
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self._response.close)

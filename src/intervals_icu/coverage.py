@@ -11,7 +11,7 @@ from typing import Any
 from intervals_icu.operation import operations_of
 from intervals_icu.spec import operations
 
-__all__ = ["ClientMethod", "client_methods", "coverage_table", "resource_classes"]
+__all__ = ["ClientMethod", "client_methods", "coverage_table", "resource_classes", "writes_table"]
 
 RESOURCE_ATTRIBUTES = (
     "athletes", "activities", "wellness", "events", "library", "gear", "sport_settings",
@@ -69,4 +69,33 @@ def coverage_table() -> str:
     for op in sorted(operations(), key=lambda o: (o.path, o.method)):
         names = ", ".join(sorted(by_operation.get(op.operation_id, []))) or "**missing**"
         lines.append(f"| {op.operation_id} | {op.method} | `{op.path}` | {names} |")
+    return "\n".join(lines) + "\n"
+
+
+def writes_table() -> str:
+    """The markdown table of every write operation: whether the client sends it again when
+    its answer was lost (``idempotency``), and whether the journal can undo it (``journal``)."""
+    from intervals_icu.idempotency import GONE_MEANS_DONE, REPLAYABLE
+    from intervals_icu.journal.targets import RULES
+
+    lines = [
+        "| operationId | method | sent again after a lost answer | undo |",
+        "|---|---|---|---|",
+    ]
+    for op in sorted(operations(), key=lambda o: o.operation_id.lower()):
+        if op.method == "GET":
+            continue
+        replay = "yes" if REPLAYABLE.get(op.operation_id) else "no"
+        if op.operation_id in GONE_MEANS_DONE:
+            replay += " (gone = done)"
+        rule = RULES.get(op.operation_id)
+        if rule is None:
+            undo = "**unknown**"
+        elif rule.undoable:
+            undo = "yes"
+        elif not rule.journaled:
+            undo = "nothing to undo: " + rule.reason
+        else:
+            undo = "no: " + rule.reason
+        lines.append(f"| {op.operation_id} | {op.method} | {replay} | {undo} |")
     return "\n".join(lines) + "\n"

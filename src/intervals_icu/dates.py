@@ -9,13 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intervals_icu.errors import InvalidRequestError
 
-__all__ = ["LocalDate", "date_windows", "parse_local_date", "to_local_date", "to_local_datetime"]
+__all__ = [
+    "LocalDate",
+    "athlete_zone",
+    "date_windows",
+    "parse_local_date",
+    "to_local_date",
+    "to_local_datetime",
+    "today_in",
+]
 
 LocalDate = date | str
 """A local calendar day: a ``datetime.date`` or ``"YYYY-MM-DD"``."""
+
+
+def athlete_zone(name: str | None) -> ZoneInfo:
+    """The time zone an athlete's profile names (``timezone``); UTC when it names none or
+    one this machine does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def today_in(zone: ZoneInfo | str | None) -> date:
+    """Today in the athlete's time zone (a ZoneInfo or the profile's ``timezone`` name):
+    the day the API's local dates count from, which is not the UTC day."""
+    return datetime.now(zone if isinstance(zone, ZoneInfo) else athlete_zone(zone)).date()
 
 
 def parse_local_date(value: LocalDate) -> date:

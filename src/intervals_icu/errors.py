@@ -47,6 +47,10 @@ class RequestInfo:
 class IntervalsError(Exception):
     """Base of every error this package raises."""
 
+    may_have_been_applied: bool = False
+    """A write that was sent and got no answer saying it was refused (a 5xx, a lost
+    connection, a timeout): it may have changed the record. Check before sending it again."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -92,9 +96,12 @@ class ResponseValidationError(IntervalsError):
 class TransportError(IntervalsError):
     """The request did not get an HTTP answer (connection refused, reset, DNS...)."""
 
-    def __init__(self, message: str, *, request: RequestInfo | None = None) -> None:
+    def __init__(self, message: str, *, request: RequestInfo | None = None,
+                 sent: bool = True) -> None:
         super().__init__(message)
         self.request = request
+        self.sent = sent
+        """False when the connection never opened: nothing reached the server."""
 
 
 class RequestTimeout(TransportError):

@@ -1,28 +1,55 @@
-"""A string that never shows itself: API keys, tokens and webhook secrets are held as Secret."""
+"""What a secret is, in one place: the ``Secret`` string that never shows itself (API keys,
+tokens and webhook secrets are held as Secret), and which named values carry credentials
+(model reprs, CLI output, logged queries, the journal and the mirror all ask here).
+"""
 
 from __future__ import annotations
 
 import hmac
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-__all__ = ["Secret", "is_secret_field", "redact_fields"]
+__all__ = ["SECRET_NAMES", "Secret", "is_secret_field", "redact_fields"]
 
-_SECRET_NAME = re.compile(r"(api_?key|secret|password|token)$", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"^(?!has_)\w*(api[_-]?key|secret|password|passwd|token|authorization)$", re.IGNORECASE)
+_SECRET_IN_QUERY = frozenset({"code", "key"})
+"""Query parameters that carry credentials by themselves (an OAuth code, ``?key=``); as JSON
+fields these names mean other things (a zone set's ``code``)."""
 
 
-def is_secret_field(name: str) -> bool:
-    """A field that carries a credential (``icu_api_key``, ``client_secret``...)."""
-    return bool(_SECRET_NAME.search(name))
+def is_secret_field(name: str, *, query: bool = False) -> bool:
+    """``name`` carries a credential: ``icu_api_key``, ``client_secret``, ``access_token``,
+    ``Authorization``... (``has_password`` is a flag, not a secret). ``query``: the name of a
+    query parameter, where ``code`` and ``key`` are secrets too."""
+    return bool(_SECRET_NAME.match(name)) or (query and name.lower() in _SECRET_IN_QUERY)
 
 
-def redact_fields(value: Any) -> Any:
+class _SecretNames:
+    """``name in SECRET_NAMES``: the membership test of :func:`is_secret_field`."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and is_secret_field(name)
+
+    def __repr__(self) -> str:
+        return "SECRET_NAMES"
+
+
+SECRET_NAMES = _SecretNames()
+"""Use where a set of secret field names is expected (``if key in SECRET_NAMES``)."""
+
+J = TypeVar("J")
+
+
+def redact_fields(value: J) -> J:
     """A copy of JSON-like data with the values of credential fields replaced by ``***``."""
-    if isinstance(value, dict):
-        return {k: ("***" if is_secret_field(str(k)) and v else redact_fields(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_fields(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: ("***" if isinstance(k, str) and is_secret_field(k) and v
+                    else redact_fields(v))
+                for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        return [redact_fields(v) for v in value]  # type: ignore[return-value]
     return value
 
 

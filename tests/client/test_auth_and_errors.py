@@ -187,13 +187,23 @@ def test_put_is_retried_after_5xx(sandbox: Sandbox) -> None:
     assert len(seen) == 2
 
 
-def test_post_is_never_replayed_after_5xx(sandbox: Sandbox) -> None:
+def test_a_create_is_never_replayed_after_5xx(sandbox: Sandbox) -> None:
     client, seen = recording_client(sandbox, ApiKey(sandbox.api_key))
     sandbox.faults(route="POST *", error_rate=1.0, error_status=500, count=1)
     with pytest.raises(ServerError) as info:
-        client.wellness.upload_csv(b"date,weight\n2025-02-02,70\n")
+        client.events.create(category="NOTE", name="n", start_date_local="2030-01-01T00:00:00")
     assert len(seen) == 1
     assert "not retried" in str(info.value)
+    assert info.value.may_have_been_applied
+
+
+def test_a_post_that_sets_values_is_replayed_after_5xx(sandbox: Sandbox) -> None:
+    # uploadWellness writes the CSV's values per day: sending it twice is sending it once.
+    client, seen = recording_client(sandbox, ApiKey(sandbox.api_key))
+    sandbox.faults(route="POST *", error_rate=1.0, error_status=502, count=1)
+    client.wellness.upload_csv(b"date,weight\n2025-02-02,70\n")
+    assert len(seen) == 2
+    assert sandbox.state.store(sandbox.athlete_id).wellness["2025-02-02"]["weight"] == 70
 
 
 def test_post_is_retried_after_429(sandbox: Sandbox) -> None:
@@ -213,7 +223,7 @@ def test_429_that_does_not_stop_raises_rate_limited(sandbox: Sandbox) -> None:
     assert "RateLimit(per_second" in str(info.value)
 
 
-def test_dropped_connection_is_retried_for_get_not_for_post(sandbox: Sandbox) -> None:
+def test_dropped_connection_is_retried_for_get_not_for_a_create(sandbox: Sandbox) -> None:
     client, seen = recording_client(sandbox, ApiKey(sandbox.api_key))
     sandbox.faults(route="GET *", drop_rate=1.0, count=1)
     assert client.athletes.get().id == sandbox.athlete_id
@@ -221,9 +231,10 @@ def test_dropped_connection_is_retried_for_get_not_for_post(sandbox: Sandbox) ->
     seen.clear()
     sandbox.faults(route="POST *", drop_rate=1.0, count=1)
     with pytest.raises(TransportError) as info:
-        client.wellness.upload_csv(b"date,weight\n2025-02-04,70\n")
+        client.events.create(category="NOTE", name="n", start_date_local="2030-01-01T00:00:00")
     assert len(seen) == 1
     assert "may have been applied" in str(info.value)  # sent: do not blindly send it again
+    assert info.value.may_have_been_applied
 
 
 def test_connection_refused_is_a_transport_error_with_advice() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import pytest
@@ -17,58 +18,60 @@ from intervals_icu._http import (
     redact_query,
     retry_delay,
 )
+from intervals_icu.sandbox import Sandbox
 
 POLICY = RetryPolicy(max_attempts=5, backoff_base=0.5, backoff_max=30, jitter=0.0)
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "POST"])
-def test_429_is_retried_for_every_method(method: str) -> None:
-    assert retry_delay(POLICY, method=method, attempt=1, status=429) == 0.5
+@pytest.mark.parametrize("replayable", [True, False])
+def test_429_is_retried_for_every_operation(replayable: bool) -> None:
+    assert retry_delay(POLICY, replayable=replayable, attempt=1, status=429) == 0.5
 
 
-@pytest.mark.parametrize(("method", "retried"),
-                         [("GET", True), ("PUT", True), ("DELETE", True), ("POST", False)])
-def test_5xx_is_retried_only_for_idempotent_methods(method: str, retried: bool) -> None:
+@pytest.mark.parametrize("replayable", [True, False])
+def test_5xx_is_retried_only_for_replayable_operations(replayable: bool) -> None:
     for status in (500, 502, 503, 504):
-        delay = retry_delay(POLICY, method=method, attempt=1, status=status)
-        assert (delay is not None) is retried
+        delay = retry_delay(POLICY, replayable=replayable, attempt=1, status=status)
+        assert (delay is not None) is replayable
 
 
 @pytest.mark.parametrize("failure", ["timeout", "network"])
-def test_timeouts_and_broken_connections_are_never_replayed_for_post(failure: str) -> None:
-    assert retry_delay(POLICY, method="POST", attempt=1, failure=failure) is None  # type: ignore[arg-type]
-    assert retry_delay(POLICY, method="GET", attempt=1, failure=failure) is not None  # type: ignore[arg-type]
+def test_timeouts_and_broken_connections_are_never_replayed_unless_replayable(
+    failure: str,
+) -> None:
+    assert retry_delay(POLICY, replayable=False, attempt=1, failure=failure) is None  # type: ignore[arg-type]
+    assert retry_delay(POLICY, replayable=True, attempt=1, failure=failure) is not None  # type: ignore[arg-type]
 
 
-def test_a_connection_that_never_opened_is_retried_even_for_post() -> None:
+def test_a_connection_that_never_opened_is_retried_for_any_operation() -> None:
     # Nothing left this machine, so nothing can be applied twice.
-    assert retry_delay(POLICY, method="POST", attempt=1, failure="connect") is not None
+    assert retry_delay(POLICY, replayable=False, attempt=1, failure="connect") is not None
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 422])
 def test_client_errors_are_not_retried(status: int) -> None:
-    assert retry_delay(POLICY, method="GET", attempt=1, status=status) is None
+    assert retry_delay(POLICY, replayable=True, attempt=1, status=status) is None
 
 
 def test_backoff_doubles_and_is_capped_and_attempts_are_bounded() -> None:
-    delays = [retry_delay(POLICY, method="GET", attempt=n, status=503) for n in range(1, 6)]
+    delays = [retry_delay(POLICY, replayable=True, attempt=n, status=503) for n in range(1, 6)]
     assert delays == [0.5, 1.0, 2.0, 4.0, None]
     capped = RetryPolicy(max_attempts=20, backoff_base=1, backoff_max=3, jitter=0)
-    assert retry_delay(capped, method="GET", attempt=10, status=503) == 3
+    assert retry_delay(capped, replayable=True, attempt=10, status=503) == 3
 
 
 @given(st.integers(min_value=1, max_value=4), st.floats(min_value=0, max_value=1))
 def test_jitter_stays_within_its_fraction(attempt: int, draw: float) -> None:
     policy = RetryPolicy(max_attempts=5, backoff_base=1, backoff_max=100, jitter=0.25)
-    delay = retry_delay(policy, method="GET", attempt=attempt, status=500, rand=lambda: draw)
+    delay = retry_delay(policy, replayable=True, attempt=attempt, status=500, rand=lambda: draw)
     base = 2 ** (attempt - 1)
     assert delay is not None
     assert base <= delay <= base * 1.25
 
 
 def test_retry_after_is_honoured_and_absurd_waits_give_up() -> None:
-    assert retry_delay(POLICY, method="POST", attempt=1, status=429, retry_after=7) == 7
-    assert retry_delay(POLICY, method="GET", attempt=1, status=429, retry_after=3600) is None
+    assert retry_delay(POLICY, replayable=False, attempt=1, status=429, retry_after=7) == 7
+    assert retry_delay(POLICY, replayable=True, attempt=1, status=429, retry_after=3600) is None
 
 
 def test_parse_retry_after_seconds_and_http_date() -> None:
@@ -140,4 +143,34 @@ def test_secret_query_values_are_redacted() -> None:
 
 @pytest.mark.parametrize("status", [501, 505])
 def test_not_implemented_is_not_retried(status: int) -> None:
-    assert retry_delay(POLICY, method="GET", attempt=1, status=status) is None
+    assert retry_delay(POLICY, replayable=True, attempt=1, status=status) is None
+
+
+def test_penalties_from_concurrent_429s_keep_the_largest_not_the_sum() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(per_second=10, burst=5), clock=clock)
+    for _ in range(8):  # eight requests in flight each got a 429 asking for 0.6 s
+        bucket.penalize(0.6)
+    assert bucket.reserve() == pytest.approx(0.7)  # one back-off (and one slot), not 4.8 s
+    bucket.penalize(2.0)  # a longer one still wins
+    assert bucket.reserve() == pytest.approx(2.1)
+
+
+async def test_concurrent_tasks_that_each_get_a_429_wait_one_back_off(sandbox: Sandbox) -> None:
+    tasks = 8
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:  # note each wait; let no time pass
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    sandbox.configure(rate_limit_enabled=False)
+    sandbox.rate_limit_burst(tasks)  # the next eight requests answer 429
+    async with sandbox.async_client(retry=RetryPolicy(max_attempts=3, jitter=0.0)) as client:
+        client._http.config.asleep = no_sleep
+        await asyncio.gather(*(client.athletes.get() for _ in range(tasks)))
+    assert sandbox.rate_limiter.rejected == tasks
+    # With no time passing, the longest wait the shared bucket hands out is the pause the
+    # server asked for (0.5 s back-off) plus one slot at 10/s for each of the 16 requests.
+    # When each 429 added its pause to the others', it was over 4 s.
+    assert max(waits) <= 0.5 + 2 * tasks / 10 + 1e-6

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -36,9 +36,10 @@ from intervals_icu._http import (
     RequestSpec,
     RetryPolicy,
     TokenBucket,
-    clone_config,
+    note_of,
 )
 from intervals_icu._responses import Destination, Download, FileSink, parse_response
+from intervals_icu._twins import AnyClient
 from intervals_icu.auth import (
     DEFAULT_BASE_URL,
     ENV_ATHLETE_ID,
@@ -46,7 +47,17 @@ from intervals_icu.auth import (
     Credentials,
     credentials_from_env,
 )
-from intervals_icu.journal import WriteJournal
+from intervals_icu.dates import athlete_zone, today_in
+from intervals_icu.hooks import (
+    AnyWriteHook,
+    WriteHook,
+    JSONValue,
+    ReadCall,
+    WriteCall,
+    WriteHook,
+    WriteOutcome,
+    to_sync_hook,
+)
 
 __all__ = ["Client"]
 
@@ -61,6 +72,9 @@ class Client:
     ``athlete_id`` to ``INTERVALS_ATHLETE_ID`` or ``"0"`` (the caller); ``base_url`` to
     ``INTERVALS_BASE_URL`` or https://intervals.icu. Pass ``http_client`` to bring your own
     configured ``httpx`` client (proxies, event hooks, a sandbox transport).
+
+    ``journal`` (e.g. ``intervals_icu.journal.SqliteJournal``) and ``write_hooks`` are called
+    around every write (see ``intervals_icu.hooks``); sync hooks run in a worker thread.
     """
 
     def __init__(
@@ -74,7 +88,8 @@ class Client:
         rate_limit: RateLimit | None = None,
         retry: RetryPolicy | None = None,
         strict: bool = False,
-        journal: WriteJournal | None = None,
+        journal: WriteHook | WriteHook | None = None,
+        write_hooks: Sequence[WriteHook | WriteHook] = (),
     ) -> None:
         credentials = credentials if credentials is not None else credentials_from_env()
         if credentials is None:
@@ -88,20 +103,41 @@ class Client:
             raise errors.ConfigurationError(
                 f"base_url must start with http:// or https://, got {resolved_base!r}"
             )
-        self.athlete_id = str(athlete_id or os.environ.get(ENV_ATHLETE_ID) or "0")
+        athlete = str(athlete_id or os.environ.get(ENV_ATHLETE_ID) or "0")
         config = HTTPConfig(
             base_url=resolved_base,
             credentials=credentials,
             retry=retry or RetryPolicy(),
             bucket=TokenBucket(rate_limit or RateLimit()),
             timeout=_timeout(timeout),
-            caller_athlete_id=None if self.athlete_id == "0" else self.athlete_id,
+            caller_athlete_id=None if athlete == "0" else athlete,
         )
-        self._http = SyncHTTP(config, http_client)
+        self._setup(SyncHTTP(config, http_client), athlete_id=athlete, strict=strict,
+                    journal=journal, write_hooks=tuple(write_hooks), timezone=None)
+
+    def _setup(self, http: SyncHTTP, *, athlete_id: str, strict: bool,
+               journal: AnyWriteHook | None, write_hooks: tuple[AnyWriteHook, ...],
+               timezone: ZoneInfo | None) -> None:
+        """Every client is made here: built, derived (for_athlete, with_options) or copied
+        from another (from_client)."""
+        self._http = http
+        self.athlete_id = athlete_id
         self.strict = strict
-        self.journal = journal
-        self._timezone: ZoneInfo | None = None
+        self._journal = journal
+        self._write_hooks = write_hooks
+        self._hooks = _adapted(journal, write_hooks)
+        self._timezone = timezone
         self._attach_resources()
+
+    def _copy(self, http: SyncHTTP, *, athlete_id: str | None = None,
+              strict: bool | None = None) -> Client:
+        twin = object.__new__(type(self))
+        same_athlete = athlete_id is None or athlete_id == self.athlete_id
+        twin._setup(http, athlete_id=self.athlete_id if athlete_id is None else athlete_id,
+                    strict=self.strict if strict is None else strict, journal=self._journal,
+                    write_hooks=self._write_hooks,
+                    timezone=self._timezone if same_athlete else None)
+        return twin
 
     def _attach_resources(self) -> None:
         self.athletes = AthletesResource(self)
@@ -128,20 +164,37 @@ class Client:
     def credentials(self) -> Credentials | None:
         return self._http.config.credentials
 
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The pacing this client (and every client derived from it) keeps to."""
+        return self._http.config.bucket.limit
+
+    @property
+    def journal(self) -> AnyWriteHook | None:
+        """The journal every write goes through (None: writes are not journaled)."""
+        return self._journal
+
+    @journal.setter
+    def journal(self, journal: AnyWriteHook | None) -> None:
+        self._journal = journal
+        self._hooks = _adapted(journal, self._write_hooks)
+
     @classmethod
-    def from_client(cls, other: Any, *, http_client: httpx.Client | None = None) -> (
-        Client
-    ):
+    def from_client(cls, other: AnyClient, *,
+                    http_client: httpx.Client | None = None) -> Client:
         """A client of this kind (sync or async) configured like ``other``: same credentials,
-        base URL, athlete, retry policy, timeouts and strictness, and the SAME token bucket,
-        so both together stay under the rate limit. Connections are not shared."""
-        twin = cls.__new__(cls)
-        twin.athlete_id = other.athlete_id
-        twin.strict = other.strict
-        twin.journal = other.journal
-        twin._timezone = other._timezone
-        twin._http = SyncHTTP(clone_config(other._http.config), http_client)
-        twin._attach_resources()
+        base URL, athlete, retry policy, timeouts, strictness and journal, and the SAME token
+        bucket, so both together stay under the rate limit.
+
+        Connections: ``http_client`` if given; else ``other``'s own ``httpx`` client when it
+        was given one (a sync client is used from worker threads, so its transport, proxies
+        and event hooks apply); else a new pool.
+        """
+        http = SyncHTTP.like(other._http, other._http.config.derive(), http_client)
+        twin = object.__new__(cls)
+        twin._setup(http, athlete_id=other.athlete_id, strict=other.strict,
+                    journal=other.journal, write_hooks=other._write_hooks,
+                    timezone=other._timezone)
         return twin
 
     def on_response(self, hook: ResponseHook) -> Callable[[], None]:
@@ -166,8 +219,11 @@ class Client:
         For coaches: the athlete must follow you or be coached by you. For OAuth apps, pass
         that athlete's own ``credentials`` (their BearerToken): one token reaches one athlete.
         """
-        changes = {} if credentials is None else {"credentials": credentials}
-        return self._derive(athlete_id=str(athlete_id), config_changes=changes)
+        changes: dict[str, Any] = {}
+        if credentials is not None:
+            changes["credentials"] = credentials
+        return self._copy(self._http.shared(self._http.config.derive(**changes)),
+                          athlete_id=str(athlete_id))
 
     def with_options(
         self,
@@ -182,26 +238,7 @@ class Client:
             changes["timeout"] = _timeout(timeout)
         if retry is not None:
             changes["retry"] = retry
-        return self._derive(config_changes=changes, strict=strict)
-
-    def _derive(
-        self,
-        *,
-        athlete_id: str | None = None,
-        config_changes: dict[str, Any] | None = None,
-        strict: bool | None = None,
-    ) -> Client:
-        clone = object.__new__(type(self))
-        clone.athlete_id = athlete_id if athlete_id is not None else self.athlete_id
-        clone.strict = self.strict if strict is None else strict
-        clone.journal = self.journal
-        clone._timezone = self._timezone if athlete_id is None else None
-        clone._http = SyncHTTP.__new__(SyncHTTP)
-        clone._http.config = clone_config(self._http.config, **(config_changes or {}))
-        clone._http.client = self._http.client
-        clone._http._owns_client = False  # the parent closes the shared pool
-        clone._attach_resources()
-        return clone
+        return self._copy(self._http.shared(self._http.config.derive(**changes)), strict=strict)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -228,37 +265,89 @@ class Client:
             response = self._http.request(
                 RequestSpec("GET", self.athlete_path(), operation_id="getAthlete")
             )
-            name = response.json().get("timezone") or "UTC"
-            try:
-                self._timezone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                self._timezone = ZoneInfo("UTC")
+            self._timezone = athlete_zone(response.json().get("timezone"))
         return self._timezone
 
     def today(self) -> date:
         """Today in the athlete's time zone, which is what the API's local dates mean."""
-        return datetime.now(self.timezone()).date()
+        return today_in(self.timezone())
 
-    # -- plumbing used by the resources ---------------------------------------------------------
+    # -- raw requests -------------------------------------------------------------------------
 
     def athlete_path(self, suffix: str = "") -> str:
         return f"/api/v1/athlete/{self.athlete_id}{suffix}"
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation_id: str | None = None,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | float | None = None,  # noqa: ASYNC109 (per request, as httpx)
+    ) -> httpx.Response:
+        """Send one request the way the resource methods do: credentials, pacing, retries
+        (a write is replayed only when ``operation_id`` names an operation that may be sent
+        twice), typed errors, and the journal and write hooks for writes.
+
+        ``path`` starts at the base URL (``/api/v1/athlete/0/wellness.json``;
+        ``client.athlete_path("/wellness.json")`` builds it for this client's athlete).
+        ``params`` take Python values (dates, bools, lists). Returns the answer (status
+        below 400); errors raise.
+        """
+        if not path.startswith("/"):
+            raise errors.InvalidRequestError(
+                f"path must start with '/', e.g. '/api/v1/athlete/0', got {path!r}"
+            )
+        return self._send(RequestSpec(
+            method.upper(), path, operation_id=operation_id, params=params, json=json,
+            data=data, files=files, headers=headers, timeout=timeout,
+        ))
+
+    # -- plumbing used by the resources ---------------------------------------------------------
+
     def _send(self, spec: RequestSpec) -> httpx.Response:
-        """Send one request; with a journal, record writes with the record before and after."""
-        journal = self.journal
-        if journal is None or spec.method == "GET":
+        """Send one request; writes go through the write hooks (the journal)."""
+        if spec.method == "GET" or not self._hooks:
             return self._http.request(spec)
-        before_spec = journal.before_request(spec)
-        before: Any = None
-        if before_spec is not None:
-            try:
-                before = (self._http.request(before_spec)).json()
-            except errors.NotFound:
-                before = None
-        response = self._http.request(spec)
-        journal.record(spec, before=before, response=response, athlete_id=self.athlete_id)
+        call = _write_call(spec, self.athlete_id)
+        tokens: list[tuple[WriteHook, object]] = []
+        for hook in self._hooks:
+            before = [self._read_for_hook(read) for read in hook.reads_before(call)]
+            tokens.append((hook, hook.before_write(call, before)))
+        try:
+            response = self._http.request(spec)
+        except errors.IntervalsError as exc:
+            outcome = WriteOutcome("uncertain" if exc.may_have_been_applied else "not_applied",
+                                   status=getattr(exc, "status", None), note=str(exc))
+            for hook, token in tokens:
+                hook.after_write(token, outcome)
+            raise
+        except BaseException:
+            # Interrupted while the write was on its way: it may have been applied.
+            outcome = WriteOutcome("uncertain", note="interrupted before the answer")
+            for hook, token in tokens:
+                hook.after_write(token, outcome)
+            raise
+        outcome = WriteOutcome("applied", status=response.status_code,
+                               body=_json_or_none(response), note=note_of(response))
+        for hook, token in tokens:
+            hook.after_write(token, outcome)
         return response
+
+    def _read_for_hook(self, read: ReadCall) -> JSONValue:
+        try:
+            response = self._http.request(
+                RequestSpec("GET", read.path, operation_id=read.operation_id,
+                            params=read.params)
+            )
+        except errors.NotFound:
+            return None
+        return _json_or_none(response)
 
     def _request_json(self, spec: RequestSpec) -> Any:
         response = self._send(spec)
@@ -298,6 +387,32 @@ class Client:
                 sink.abort()
                 raise
             return sink.finish()
+
+
+def _adapted(journal: AnyWriteHook | None, hooks: Sequence[AnyWriteHook]) -> (
+    tuple[WriteHook, ...]
+):
+    sources = ([journal] if journal is not None else []) + list(hooks)
+    return tuple(to_sync_hook(hook) for hook in sources)
+
+
+def _write_call(spec: RequestSpec, athlete_id: str) -> WriteCall:
+    return WriteCall(
+        method=spec.method, path=spec.path, operation_id=spec.operation_id,
+        athlete_id=athlete_id, params=dict(spec.params or {}), body=spec.json,
+        form={k: str(v) for k, v in (spec.data or {}).items()},
+        files=tuple(spec.files or ()),
+    )
+
+
+def _json_or_none(response: httpx.Response) -> JSONValue:
+    if not response.content:
+        return None
+    try:
+        data: JSONValue = response.json()
+    except ValueError:
+        return None
+    return data
 
 
 def _timeout(value: httpx.Timeout | float | None) -> httpx.Timeout:

@@ -111,7 +111,7 @@ def api(
     with Session(athlete, journal=not dry_run) as session:
         spec = build_request(op, params, payload, session.client.athlete_id)
         if op.method == "GET":
-            _print_answer(out, session.client._send(spec), output)
+            _print_answer(out, _send(session.client, spec), output)
             return
         from intervals_icu.journal import before_request_for, targets_of
 
@@ -120,7 +120,9 @@ def api(
             before: Any = None
             read = before_request_for(spec)
             if read is not None:
-                before = session.client._request_json(read)
+                answer = session.client.request("GET", read.path, params=read.params,
+                                                operation_id=read.operation_id)
+                before = answer.json() if answer.content else None
             records = before if isinstance(before, list) else [before]
             changes = [Change(f"{op.method} {spec.path}", "update",
                               {"record": r} if r else {}, {"sent": payload or {}})
@@ -137,10 +139,15 @@ def api(
         named = re.search(r"^/api/v1/athlete/([^/]+)", spec.path)
         writer = session.client.for_athlete(named.group(1)) if named else session.client
         with session.batch(f"api {operation_id}", athlete_id=writer.athlete_id) as batch_id:
-            response = writer._send(spec)
+            response = _send(writer, spec)
         _print_answer(out, response, output)
         if not as_json:
             out.note(f"journal batch {batch_id}")
+
+
+def _send(client: Any, spec: Any) -> Any:
+    return client.request(spec.method, spec.path, operation_id=spec.operation_id,
+                          params=spec.params, json=spec.json)
 
 
 def _print_answer(out: Out, response: Any, output: Path | None) -> None:

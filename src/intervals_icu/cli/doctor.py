@@ -244,7 +244,7 @@ def run_checks(session: Any) -> list[Check]:
     else:
         checks.append(Check("clock", "skip", "the server sent no Date header"))
 
-    pacing = client._http.config.bucket.limit
+    pacing = client.rate_limit
     checks.append(Check("rate limit", "ok",
                         f"no 429 seen; icu paces at {pacing.per_second:g} requests/s "
                         f"(burst {pacing.burst})"))

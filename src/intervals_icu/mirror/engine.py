@@ -139,17 +139,10 @@ class Mirror:
         if isinstance(self._client, AsyncClient):
             yield self._client
             return
-        source = self._client
-        http = getattr(source, "_http", None)
-        if http is not None and not getattr(http, "_owns_client", True):
-            raise errors.ConfigurationError(
-                "this Client was built on its own http_client (e.g. an in-process transport), "
-                "which the mirror cannot copy into an AsyncClient: pass an AsyncClient to "
-                "Mirror instead (e.g. sandbox.async_client())"
-            )
-        # Same credentials, athlete, retry policy and timeouts, and the same token bucket:
-        # the mirror and the caller's own use of the client share one rate limit.
-        async with AsyncClient.from_client(source) as built:
+        # Same credentials, athlete, retry policy and timeouts, the same token bucket (the
+        # mirror and the caller's own use of the client share one rate limit), and the
+        # caller's own httpx client if they gave one (its transport and proxies apply).
+        async with AsyncClient.from_client(self._client) as built:
             yield built
 
     # -- database access (one writer thread) ---------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from intervals_icu.secret import SECRET_NAMES
+
 __all__ = [
     "ROW_BUILDERS",
     "SECRET_ATHLETE_FIELDS",
@@ -29,7 +31,7 @@ __all__ = [
     "wellness_row",
 ]
 
-SECRET_ATHLETE_FIELDS = frozenset({"icu_api_key", "icu_friend_invite_token"})
+SECRET_ATHLETE_FIELDS = SECRET_NAMES  # what a secret is: intervals_icu.secret
 
 
 def to_record(value: BaseModel | Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Models of the Intervals.icu API.
 
-Everything in :mod:`._generated` comes from the official spec (never edited by hand); this
-module adds the thin hand layer: the Strava stub type, parsing helpers and strict checks.
+Everything in :mod:`._generated` comes from the official spec (never edited by hand; the
+generator gives activities their hand-written base, ``_base.ActivityBase``); this module adds
+the thin hand layer: the Strava stub type, parsing helpers and strict checks.
 """
 
 from __future__ import annotations
@@ -11,19 +12,25 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from intervals_icu.models._base import IcuDateTime, IcuModel, TolerantStrEnum, strict_check
+from intervals_icu.models._base import (
+    ActivityBase,
+    IcuDateTime,
+    IcuModel,
+    TolerantStrEnum,
+    strict_check,
+)
 from intervals_icu.models._generated import *  # noqa: F403
-from intervals_icu.models._generated import Activity as _SpecActivity
-from intervals_icu.models._generated import ActivityWithIntervals as _SpecActivityWithIntervals
-from intervals_icu.models._generated import Hidden
+from intervals_icu.models._generated import Activity, ActivityWithIntervals, Hidden
 from intervals_icu.models._generated import __all__ as _generated_names
 from intervals_icu.models.uploads import UploadResult
 
 __all__ = [
     *_generated_names,
+    "ActivityBase",
     "ActivityOrStub",
     "IcuDateTime",
     "IcuModel",
+    "SUMMARY_FIELDS",
     "StravaActivityStub",
     "TolerantStrEnum",
     "UploadResult",
@@ -36,28 +43,100 @@ __all__ = [
 STRAVA_NOTE = "STRAVA activities are not available via the API"
 
 
-class Activity(_SpecActivity):  # type: ignore[no-redef]
-    """An activity (all fields optional; the platform omits nulls when ``fields`` is used)."""
-
-    is_strava_stub: ClassVar[bool] = False
-
-
-class ActivityWithIntervals(_SpecActivityWithIntervals):  # type: ignore[no-redef]
-    """An activity with ``icu_intervals`` and ``icu_groups`` (``intervals=True``)."""
-
-    is_strava_stub: ClassVar[bool] = False
-
-
 class StravaActivityStub(Hidden):
     """What the API returns for an activity that came from Strava: only id, athlete, date and
     source. Strava's terms forbid the platform from serving the rest (API-NOTES §2.6); these
-    cannot be updated or downloaded, so they are kept as stubs, never "fixed"."""
+    cannot be updated or downloaded, so they are kept as stubs, never "fixed".
+
+    The summary attributes of an activity (``name``, ``type``, ``distance``...) answer None,
+    so a loop over ``Activity | StravaActivityStub`` can print them without a check (see
+    docs/activities.md); ``is_strava_stub`` says which is which.
+    """
 
     is_strava_stub: ClassVar[bool] = True
 
     @property
     def note(self) -> str | None:
         return self.field_note
+
+    # -- the summary of an activity, which the platform does not serve for Strava imports --
+
+    @property
+    def name(self) -> str | None:
+        return None
+
+    @property
+    def type(self) -> str | None:
+        return None
+
+    @property
+    def description(self) -> str | None:
+        return None
+
+    @property
+    def distance(self) -> float | None:
+        return None
+
+    @property
+    def moving_time(self) -> int | None:
+        return None
+
+    @property
+    def elapsed_time(self) -> int | None:
+        return None
+
+    @property
+    def total_elevation_gain(self) -> float | None:
+        return None
+
+    @property
+    def icu_training_load(self) -> int | None:
+        return None
+
+    @property
+    def icu_intensity(self) -> float | None:
+        return None
+
+    @property
+    def average_heartrate(self) -> int | None:
+        return None
+
+    @property
+    def max_heartrate(self) -> int | None:
+        return None
+
+    @property
+    def icu_average_watts(self) -> int | None:
+        return None
+
+    @property
+    def icu_weighted_avg_watts(self) -> int | None:
+        return None
+
+    @property
+    def average_speed(self) -> float | None:
+        return None
+
+    @property
+    def calories(self) -> int | None:
+        return None
+
+    @property
+    def trainer(self) -> bool | None:
+        return None
+
+    @property
+    def commute(self) -> bool | None:
+        return None
+
+    @property
+    def race(self) -> bool | None:
+        return None
+
+
+SUMMARY_FIELDS = tuple(name for name, value in vars(StravaActivityStub).items()
+                       if isinstance(value, property) and name != "note")
+"""The activity fields a Strava stub answers with None."""
 
 
 ActivityOrStub = Activity | ActivityWithIntervals | StravaActivityStub

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from intervals_icu.secret import is_secret_field
 
-__all__ = ["IcuDateTime", "IcuModel", "TolerantStrEnum", "strict_check"]
+__all__ = ["ActivityBase", "IcuDateTime", "IcuModel", "TolerantStrEnum", "strict_check"]
 
 
 class TolerantStrEnum(StrEnum):
@@ -82,6 +82,15 @@ class IcuModel(BaseModel):
     def to_api(self) -> dict[str, Any]:
         """The JSON body for a write: only the fields that were set, by their wire names."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class ActivityBase(IcuModel):
+    """An activity (all fields optional; the platform omits nulls when ``fields`` is used).
+
+    The base of the generated ``Activity`` and ``ActivityWithIntervals``: a full activity, as
+    opposed to ``StravaActivityStub`` (``is_strava_stub`` tells them apart)."""
+
+    is_strava_stub: ClassVar[bool] = False
 
 
 def strict_check(model: BaseModel, path: str = "") -> list[str]:

@@ -172,9 +172,15 @@ def build_app(sandbox: Sandbox) -> Starlette:
         if path in {"/api/v1/docs", "/api/v1/docs/"}:
             return Response(sandbox.spec_bytes(), media_type="application/json")
         try:
-            return await _api(request, path, method)
+            response = await _api(request, path, method)
         except ApiError as exc:
-            return error_response(exc)
+            response = error_response(exc)
+        if plan is not None and plan.lose_answer:  # applied, then the answer is lost
+            if plan.lost_status is None:
+                raise DroppedConnection(f"fault injection lost the answer to {method} {path}")
+            return JSONResponse(error_body(plan.lost_status, "Injected fault"),
+                                status_code=plan.lost_status)
+        return response
 
     async def _api(request: Request, path: str, method: str) -> Response:
         state = sandbox.state

@@ -1,4 +1,5 @@
-"""Fault injection: latency, errors per route, dropped connections, forced 429s."""
+"""Fault injection: latency, errors per route, dropped connections, forced 429s, and answers
+lost after the request was applied."""
 
 from __future__ import annotations
 
@@ -33,11 +34,17 @@ class FaultRule:
     error_status: int = 500
     drop_rate: float = 0.0
     """Close the connection without an answer (the client sees a transport error)."""
+    lose_answer_rate: float = 0.0
+    """Apply the request, then lose its answer (a proxy that timed out, a connection reset
+    on the way back): the change is made but the client cannot know it."""
+    lose_answer_status: int | None = None
+    """How the answer is lost: None drops the connection; a status (e.g. 502) answers that
+    instead of the real answer."""
     remaining: int | None = None
     """Apply to this many matching requests, then retire (None: until cleared)."""
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "lose_answer_rate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"fault {name} must be a probability from 0 to 1, not {value!r}")
@@ -48,6 +55,12 @@ class FaultRule:
                 f"fault error_status must be an HTTP error status (400-599), not "
                 f"{self.error_status!r}"
             )
+        if self.lose_answer_status is not None and (
+            not isinstance(self.lose_answer_status, int)
+            or not 400 <= self.lose_answer_status <= 599
+        ):
+            raise ValueError(f"fault lose_answer_status must be an HTTP error status (400-599) "
+                             f"or None to drop the connection, not {self.lose_answer_status!r}")
         if self.remaining is not None and (
             not isinstance(self.remaining, int) or self.remaining < 1
         ):
@@ -64,6 +77,9 @@ class FaultPlan:
     latency: float = 0.0
     status: int | None = None
     drop: bool = False
+    lose_answer: bool = False
+    """Apply the request, then answer ``lost_status`` (None: drop the connection)."""
+    lost_status: int | None = None
 
 
 @dataclass
@@ -72,7 +88,8 @@ class FaultInjector:
     rules: list[FaultRule] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
-    injected: dict[str, int] = field(default_factory=lambda: {"errors": 0, "drops": 0})
+    injected: dict[str, int] = field(default_factory=lambda: {"errors": 0, "drops": 0,
+                                                              "lost_answers": 0})
 
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
@@ -105,6 +122,12 @@ class FaultInjector:
                 if not result.drop and rule.drop_rate > 0 and self._rng.random() < rule.drop_rate:
                     result.drop = True
                     self.injected["drops"] += 1
+                if not result.lose_answer and rule.lose_answer_rate > 0 and (
+                    self._rng.random() < rule.lose_answer_rate
+                ):
+                    result.lose_answer = True
+                    result.lost_status = rule.lose_answer_status
+                    self.injected["lost_answers"] += 1
         return result
 
     def describe(self) -> list[dict[str, Any]]:

@@ -257,10 +257,16 @@ class Sandbox:
         error_status: int = 500,
         drop_rate: float = 0.0,
         count: int | None = None,
+        lose_answer_rate: float = 0.0,
+        lose_answer_status: int | None = None,
     ) -> FaultRule:
-        """Inject faults into requests matching ``route`` (e.g. ``"GET /api/v1/activity/*"``)."""
+        """Inject faults into requests matching ``route`` (e.g. ``"GET /api/v1/activity/*"``).
+        ``lose_answer_rate``: apply the request, then drop the connection (or answer
+        ``lose_answer_status``, e.g. 502) instead of the real answer."""
         rule = FaultRule(route=route, latency_ms=latency_ms, error_rate=error_rate,
-                         error_status=error_status, drop_rate=drop_rate, remaining=count)
+                         error_status=error_status, drop_rate=drop_rate, remaining=count,
+                         lose_answer_rate=lose_answer_rate,
+                         lose_answer_status=lose_answer_status)
         self.state.faults.add(rule)
         return rule
 

@@ -169,7 +169,7 @@ class AsyncActivitiesResource(AsyncResource):
         if limit is not None and limit < 1:
             raise errors.InvalidRequestError("limit must be at least 1")
         spec = RequestSpec(
-            "GET", self._athlete_path("/activities"), operation_id="listActivities",
+            "GET", self._athlete_path("/activities"),
             params={"oldest": to_local_datetime(oldest), "newest": _opt_datetime(newest),
                     "limit": limit, "route_id": route_id, "fields": fields},
         )
@@ -207,8 +207,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def list_csv(self) -> str:
         """All the athlete's activities as CSV text (one row per activity)."""
         return await self._client._request_text(
-            RequestSpec("GET", self._athlete_path("/activities.csv"),
-                        operation_id="downloadActivitiesAsCSV")
+            RequestSpec("GET", self._athlete_path("/activities.csv"))
         )
 
     @operation("getActivity")
@@ -218,7 +217,7 @@ class AsyncActivitiesResource(AsyncResource):
         A Strava activity comes back as a :class:`StravaActivityStub`.
         """
         spec = RequestSpec(
-            "GET", self._activity_path(activity_id), operation_id="getActivity",
+            "GET", self._activity_path(activity_id),
             params={"intervals": intervals or None},
         )
         data = await self._client._request_json(spec)
@@ -238,7 +237,7 @@ class AsyncActivitiesResource(AsyncResource):
         for start in range(0, len(ids), _GET_MANY_CHUNK):
             chunk = ",".join(ids[start:start + _GET_MANY_CHUNK])
             found.extend(await self._activities(RequestSpec(
-                "GET", self._athlete_path(f"/activities/{chunk}"), operation_id="getActivities",
+                "GET", self._athlete_path(f"/activities/{chunk}"),
                 params={"intervals": intervals or None},
             )))
         return found
@@ -264,7 +263,7 @@ class AsyncActivitiesResource(AsyncResource):
         try:
             return await self._client._request_model(
                 RequestSpec("PUT", self._activity_path(activity_id),
-                            operation_id="updateActivity", json=body),
+                            json=body),
                 Activity,
             )
         except errors.Unprocessable as exc:
@@ -275,8 +274,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Delete an activity. It leaves a tombstone: uploading the same file again is
         refused until :meth:`delete_tombstone` (see docs/activities.md)."""
         return await self._client._request_model(
-            RequestSpec("DELETE", self._activity_path(activity_id),
-                        operation_id="deleteActivity"),
+            RequestSpec("DELETE", self._activity_path(activity_id)),
             ActivityId,
         )
 
@@ -284,8 +282,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def delete_tombstone(self, activity_id: str) -> None:
         """Forget a deleted activity, so its file can be uploaded again."""
         await self._client._request_json(
-            RequestSpec("DELETE", self._activity_path(activity_id, "/tombstone"),
-                        operation_id="deleteTombstone")
+            RequestSpec("DELETE", self._activity_path(activity_id, "/tombstone"))
         )
 
     # -- creating --------------------------------------------------------------------------
@@ -314,7 +311,7 @@ class AsyncActivitiesResource(AsyncResource):
         if filename is not None:
             part = (filename, part[1], part[2])
         spec = RequestSpec(
-            "POST", self._athlete_path("/activities"), operation_id="uploadActivity",
+            "POST", self._athlete_path("/activities"),
             params={"name": name, "description": description, "device_name": device_name,
                     "external_id": external_id, "paired_event_id": paired_event_id},
             files={"file": part},
@@ -332,7 +329,7 @@ class AsyncActivitiesResource(AsyncResource):
         body = _manual_body(fields)
         return await self._client._request_model(
             RequestSpec("POST", self._athlete_path("/activities/manual"),
-                        operation_id="createManualActivity", json=body),
+                        json=body),
             Activity,
         )
 
@@ -351,7 +348,7 @@ class AsyncActivitiesResource(AsyncResource):
             return []
         return await self._client._request_list(
             RequestSpec("POST", self._athlete_path("/activities/manual/bulk"),
-                        operation_id="createMultipleManualActivities", json=body),
+                        json=body),
             Activity,
         )
 
@@ -365,7 +362,6 @@ class AsyncActivitiesResource(AsyncResource):
         ``q[1:]`` when ``q`` starts with ``#``; summary rows, newest first."""
         return await self._client._request_list(
             RequestSpec("GET", self._athlete_path("/activities/search"),
-                        operation_id="searchForActivities",
                         params={"q": _query(q), "limit": limit}),
             ActivitySearchResult,
         )
@@ -377,7 +373,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Like :meth:`search` but returns full activities."""
         return await self._activities(RequestSpec(
             "GET", self._athlete_path("/activities/search-full"),
-            operation_id="searchForActivitiesFull", params={"q": _query(q), "limit": limit},
+            params={"q": _query(q), "limit": limit},
         ))
 
     @operation("searchForIntervals")
@@ -401,7 +397,6 @@ class AsyncActivitiesResource(AsyncResource):
             )
         return await self._activities(RequestSpec(
             "GET", self._athlete_path("/activities/interval-search"),
-            operation_id="searchForIntervals",
             params={"minSecs": min_secs, "maxSecs": max_secs, "minIntensity": min_intensity,
                     "maxIntensity": max_intensity, "type": type, "minReps": min_reps,
                     "maxReps": max_reps, "limit": limit},
@@ -414,7 +409,6 @@ class AsyncActivitiesResource(AsyncResource):
         """Activities before and after ``activity_id``, closest first."""
         return await self._activities(RequestSpec(
             "GET", self._athlete_path("/activities-around"),
-            operation_id="listActivitiesAround",
             params={"activity_id": _activity_id(activity_id), "route_id": route_id,
                     "limit": limit},
         ))
@@ -423,7 +417,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def tags(self) -> builtins.list[str]:
         """Every tag used on the athlete's activities."""
         data = await self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/activity-tags"), operation_id="listTags_2")
+            RequestSpec("GET", self._athlete_path("/activity-tags"))
         )
         return [str(t) for t in data or []]
 
@@ -432,8 +426,7 @@ class AsyncActivitiesResource(AsyncResource):
     @operation("getIntervals")
     async def intervals(self, activity_id: str) -> IntervalsDTO:
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/intervals"),
-                        operation_id="getIntervals"),
+            RequestSpec("GET", self._activity_path(activity_id, "/intervals")),
             IntervalsDTO,
         )
 
@@ -450,7 +443,7 @@ class AsyncActivitiesResource(AsyncResource):
         body = [_interval_body(i) for i in intervals]
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/intervals"),
-                        operation_id="updateIntervals", params={"all": replace_all},
+                        params={"all": replace_all},
                         json=body),
             IntervalsDTO,
         )
@@ -463,7 +456,7 @@ class AsyncActivitiesResource(AsyncResource):
         body = build_partial_body(Interval, fields, what="Interval")
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, f"/intervals/{int(interval_id)}"),
-                        operation_id="updateInterval", json=body),
+                        json=body),
             IntervalsDTO,
         )
 
@@ -475,7 +468,7 @@ class AsyncActivitiesResource(AsyncResource):
         body = [{"id": i} if isinstance(i, int) else _interval_body(i) for i in intervals]
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/delete-intervals"),
-                        operation_id="deleteIntervals", json=body),
+                        json=body),
             IntervalsDTO,
         )
 
@@ -484,7 +477,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Split the interval containing sample index ``split_at`` in two."""
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/split-interval"),
-                        operation_id="splitInterval", params={"splitAt": split_at}),
+                        params={"splitAt": split_at}),
             IntervalsDTO,
         )
 
@@ -499,7 +492,6 @@ class AsyncActivitiesResource(AsyncResource):
             )
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/interval-stats"),
-                        operation_id="getIntervalStats",
                         params={"start_index": start_index, "end_index": end_index}),
             Interval,
         )
@@ -521,7 +513,6 @@ class AsyncActivitiesResource(AsyncResource):
         """
         return await self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/streams.json"),
-                        operation_id="getActivityStreams",
                         params=_stream_params(types, include_defaults)),
             ActivityStream,
         )
@@ -536,7 +527,6 @@ class AsyncActivitiesResource(AsyncResource):
         """The streams as CSV text: one row per sample, one column per stream."""
         return await self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/streams.csv"),
-                        operation_id="getActivityStreams",
                         params=_stream_params(types, include_defaults))
         )
 
@@ -557,7 +547,7 @@ class AsyncActivitiesResource(AsyncResource):
                 )
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/streams"),
-                        operation_id="updateActivityStreams", json=body),
+                        json=body),
             UpdateStreamsResult,
         )
 
@@ -571,7 +561,6 @@ class AsyncActivitiesResource(AsyncResource):
         """
         return await self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/streams.csv"),
-                        operation_id="uploadActivityStreamsCSV",
                         files={"file": file_part(file, default_name="streams.csv",
                                                  content_type="text/csv")}),
             UpdateStreamsResult,
@@ -587,8 +576,7 @@ class AsyncActivitiesResource(AsyncResource):
         file object. Not available for Strava activities.
         """
         return await self._download_or_refuse(
-            RequestSpec("GET", self._activity_path(activity_id, "/file"),
-                        operation_id="downloadActivityFile"),
+            RequestSpec("GET", self._activity_path(activity_id, "/file")),
             dest, f"{activity_id}.fit.gz", activity_id,
         )
 
@@ -600,7 +588,6 @@ class AsyncActivitiesResource(AsyncResource):
         """A FIT file generated by Intervals.icu from the activity's streams (any sport)."""
         return await self._download_or_refuse(
             RequestSpec("GET", self._activity_path(activity_id, "/fit-file"),
-                        operation_id="downloadActivityFitFile",
                         params={"power": power, "hr": hr}),
             dest, f"{activity_id}.fit", activity_id,
         )
@@ -613,7 +600,6 @@ class AsyncActivitiesResource(AsyncResource):
         """A GPX track generated by Intervals.icu (only for activities with GPS)."""
         return await self._download_or_refuse(
             RequestSpec("GET", self._activity_path(activity_id, "/gpx-file"),
-                        operation_id="downloadActivityGpxFile",
                         params={"power": power, "hr": hr}),
             dest, f"{activity_id}.gpx", activity_id,
         )
@@ -629,7 +615,6 @@ class AsyncActivitiesResource(AsyncResource):
             raise errors.InvalidRequestError("download_fit_files needs at least one activity id")
         return await self._client._download(
             RequestSpec("POST", self._athlete_path("/download-fit-files"),
-                        operation_id="downloadActivityFitFiles",
                         params={"ids": ids, "power": power, "hr": hr}),
             dest, "activities.zip",
         )
@@ -650,7 +635,6 @@ class AsyncActivitiesResource(AsyncResource):
         """Comments on the activity, oldest first."""
         return await self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/messages"),
-                        operation_id="listActivityMessages",
                         params={"sinceId": since_id, "limit": limit}),
             Message,
         )
@@ -662,7 +646,7 @@ class AsyncActivitiesResource(AsyncResource):
             raise errors.InvalidRequestError("a comment needs some text. Nothing was sent.")
         return await self._client._request_model(
             RequestSpec("POST", self._activity_path(activity_id, "/messages"),
-                        operation_id="sendActivityMessage", json={"content": content}),
+                        json={"content": content}),
             NewMsg,
         )
 
@@ -673,7 +657,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Best average power for each duration in the activity."""
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curve.json"),
-                        operation_id="getActivityPowerCurve", params={"fatigue": fatigue}),
+                        params={"fatigue": fatigue}),
             PowerCurve,
         )
 
@@ -681,7 +665,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def power_curve_csv(self, activity_id: str, *, fatigue: str | None = None) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curve.csv"),
-                        operation_id="getActivityPowerCurve", params={"fatigue": fatigue})
+                        params={"fatigue": fatigue})
         )
 
     @operation("listActivityPowerCurves_1")
@@ -692,7 +676,6 @@ class AsyncActivitiesResource(AsyncResource):
         """Power curves for one or more power streams (e.g. ``watts``, ``fixed_watts``)."""
         return await self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curves.json"),
-                        operation_id="listActivityPowerCurves_1",
                         params={"types": types, "fatigue": fatigue}),
             PowerCurve,
         )
@@ -704,7 +687,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curves.csv"),
-                        operation_id="listActivityPowerCurves_1",
                         params={"types": types, "fatigue": fatigue})
         )
 
@@ -713,7 +695,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Best time for each distance (``gap=True``: gradient adjusted pace)."""
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/pace-curve.json"),
-                        operation_id="getActivityPaceCurve", params={"gap": gap}),
+                        params={"gap": gap}),
             PaceCurve,
         )
 
@@ -721,23 +703,21 @@ class AsyncActivitiesResource(AsyncResource):
     async def pace_curve_csv(self, activity_id: str, *, gap: bool | None = None) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/pace-curve.csv"),
-                        operation_id="getActivityPaceCurve", params={"gap": gap})
+                        params={"gap": gap})
         )
 
     @operation("getActivityHRCurve")
     async def hr_curve(self, activity_id: str) -> HRCurve:
         """Best average heart rate for each duration in the activity."""
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.json"),
-                        operation_id="getActivityHRCurve"),
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.json")),
             HRCurve,
         )
 
     @operation("getActivityHRCurve")
     async def hr_curve_csv(self, activity_id: str) -> str:
         return await self._client._request_text(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.csv"),
-                        operation_id="getActivityHRCurve")
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.csv"))
         )
 
     @operation("getPowerHistogram")
@@ -747,7 +727,7 @@ class AsyncActivitiesResource(AsyncResource):
         """Time spent in power buckets of ``bucket_size`` watts."""
         return await self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/power-histogram"),
-                        operation_id="getPowerHistogram", params={"bucketSize": bucket_size}),
+                        params={"bucketSize": bucket_size}),
             Bucket,
         )
 
@@ -758,15 +738,14 @@ class AsyncActivitiesResource(AsyncResource):
         """Time spent in heart-rate buckets of ``bucket_size`` bpm."""
         return await self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/hr-histogram"),
-                        operation_id="getHRHistogram", params={"bucketSize": bucket_size}),
+                        params={"bucketSize": bucket_size}),
             Bucket,
         )
 
     @operation("getPaceHistogram")
     async def pace_histogram(self, activity_id: str) -> builtins.list[Bucket]:
         return await self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/pace-histogram"),
-                        operation_id="getPaceHistogram"),
+            RequestSpec("GET", self._activity_path(activity_id, "/pace-histogram")),
             Bucket,
         )
 
@@ -774,8 +753,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def gap_histogram(self, activity_id: str) -> builtins.list[Bucket]:
         """Gradient adjusted pace histogram."""
         return await self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/gap-histogram"),
-                        operation_id="getGapHistogram"),
+            RequestSpec("GET", self._activity_path(activity_id, "/gap-histogram")),
             Bucket,
         )
 
@@ -783,8 +761,7 @@ class AsyncActivitiesResource(AsyncResource):
     async def time_at_hr(self, activity_id: str) -> Plot:
         """Seconds at each heart rate from ``min_bpm`` to ``max_bpm`` (and cumulative)."""
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/time-at-hr"),
-                        operation_id="getTimeAtHR"),
+            RequestSpec("GET", self._activity_path(activity_id, "/time-at-hr")),
             Plot,
         )
 
@@ -792,31 +769,27 @@ class AsyncActivitiesResource(AsyncResource):
     async def power_vs_hr(self, activity_id: str) -> PowerVsHRPlot:
         """Power against heart rate over the activity (decoupling, Pw:HR)."""
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.json"),
-                        operation_id="getPowerVsHR"),
+            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.json")),
             PowerVsHRPlot,
         )
 
     @operation("getPowerVsHR")
     async def power_vs_hr_csv(self, activity_id: str) -> str:
         return await self._client._request_text(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.csv"),
-                        operation_id="getPowerVsHR")
+            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.csv"))
         )
 
     @operation("getActivityPowerSpikeModel")
     async def power_spike_model(self, activity_id: str) -> PowerModel:
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-spike-model"),
-                        operation_id="getActivityPowerSpikeModel"),
+            RequestSpec("GET", self._activity_path(activity_id, "/power-spike-model")),
             PowerModel,
         )
 
     @operation("getHRTrainingLoadModel")
     async def hr_training_load_model(self, activity_id: str) -> HRLoadModel:
         return await self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-load-model"),
-                        operation_id="getHRTrainingLoadModel"),
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-load-model")),
             HRLoadModel,
         )
 
@@ -843,7 +816,6 @@ class AsyncActivitiesResource(AsyncResource):
             )
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/best-efforts"),
-                        operation_id="findBestEfforts",
                         params={"stream": stream, "duration": duration, "distance": distance,
                                 "count": count, "minValue": min_value,
                                 "excludeIntervals": exclude_intervals,
@@ -854,8 +826,7 @@ class AsyncActivitiesResource(AsyncResource):
     @operation("getActivitySegments")
     async def segments(self, activity_id: str) -> builtins.list[IcuSegment]:
         return await self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/segments"),
-                        operation_id="getActivitySegments"),
+            RequestSpec("GET", self._activity_path(activity_id, "/segments")),
             IcuSegment,
         )
 
@@ -875,7 +846,6 @@ class AsyncActivitiesResource(AsyncResource):
             )
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/map"),
-                        operation_id="getActivityMap",
                         params={"bounds": bounds, "boundsOnly": bounds_only,
                                 "weather": weather}),
             MapData,
@@ -892,7 +862,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> ActivityWeatherSummary:
         return await self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/weather-summary"),
-                        operation_id="getActivityWeatherSummary",
                         params={"start_index": start_index, "end_index": end_index,
                                 "descr_config": descr_config}),
             ActivityWeatherSummary,
@@ -905,7 +874,7 @@ class AsyncActivitiesResource(AsyncResource):
         """The power model used to resolve %MMP workout steps for a sport (e.g. ``Ride``)."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/mmp-model"),
-                        operation_id="getAthleteMMPModel", params={"type": type}),
+                        params={"type": type}),
             PowerModel,
         )
 
@@ -917,7 +886,6 @@ class AsyncActivitiesResource(AsyncResource):
         """The athlete's power vs heart rate curve between two local dates."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/power-hr-curve"),
-                        operation_id="getPowerHRCurve",
                         params={"start": to_local_date(start), "end": to_local_date(end),
                                 "type": type, "filters": _filters(filters)}),
             PowerHRCurve,
@@ -933,7 +901,6 @@ class AsyncActivitiesResource(AsyncResource):
         "r.2023-10-01.2023-10-31"]``."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/power-curves.json"),
-                        operation_id="listAthletePowerCurves",
                         params=_curve_params(type, curves, newest, include_ranks,
                                              sub_max_efforts, filters, pmType=pm_type)),
             DataCurveSetPowerCurve,
@@ -946,7 +913,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/power-curves.csv"),
-                        operation_id="listAthletePowerCurves",
                         params=_curve_params(type, curves, newest, None, None, filters))
         )
 
@@ -959,7 +925,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> DataCurveSetPaceCurve:
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/pace-curves.json"),
-                        operation_id="listAthletePaceCurves",
                         params=_curve_params(type, curves, newest, include_ranks,
                                              sub_max_efforts, filters, gap=gap,
                                              pmType=pm_type)),
@@ -974,7 +939,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/pace-curves.csv"),
-                        operation_id="listAthletePaceCurves",
                         params=_curve_params(type, curves, newest, None, None, filters,
                                              gap=gap))
         )
@@ -987,7 +951,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> DataCurveSetHRCurve:
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/hr-curves.json"),
-                        operation_id="listAthleteHRCurves",
                         params=_curve_params(type, curves, newest, None, sub_max_efforts,
                                              filters)),
             DataCurveSetHRCurve,
@@ -1000,7 +963,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/hr-curves.csv"),
-                        operation_id="listAthleteHRCurves",
                         params=_curve_params(type, curves, newest, None, None, filters))
         )
 
@@ -1012,7 +974,6 @@ class AsyncActivitiesResource(AsyncResource):
         """Best power at ``secs`` durations for each matching activity in the range."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/activity-power-curves.json"),
-                        operation_id="listActivityPowerCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "fatigue": fatigue,
                                 "filters": _filters(filters)}),
@@ -1026,7 +987,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-power-curves.csv"),
-                        operation_id="listActivityPowerCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "fatigue": fatigue,
                                 "filters": _filters(filters)})
@@ -1041,7 +1001,6 @@ class AsyncActivitiesResource(AsyncResource):
         spec: the JSON is returned as parsed)."""
         return await self._client._request_json(
             RequestSpec("GET", self._athlete_path("/activity-pace-curves.json"),
-                        operation_id="listActivityPaceCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "distances": distances, "type": type, "gap": gap,
                                 "filters": _filters(filters)})
@@ -1059,7 +1018,6 @@ class AsyncActivitiesResource(AsyncResource):
             )
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-pace-curves.csv"),
-                        operation_id="listActivityPaceCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "distances": distances, "type": type, "gap": gap,
                                 "filters": _filters(filters)})
@@ -1073,7 +1031,6 @@ class AsyncActivitiesResource(AsyncResource):
         """Best heart rate at ``secs`` durations for each matching activity in the range."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path("/activity-hr-curves.json"),
-                        operation_id="listActivityHRCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "filters": _filters(filters)}),
             ActivityHRCurvePayload,
@@ -1086,7 +1043,6 @@ class AsyncActivitiesResource(AsyncResource):
     ) -> str:
         return await self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-hr-curves.csv"),
-                        operation_id="listActivityHRCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "filters": _filters(filters)})
         )

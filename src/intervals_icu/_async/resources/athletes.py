@@ -32,7 +32,7 @@ class AsyncAthletesResource(AsyncResource):
     async def get(self) -> WithSportSettings:
         """The athlete with ``sportSettings`` and ``custom_items`` (OAuth: SETTINGS:READ)."""
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path(), operation_id="getAthlete"),
+            RequestSpec("GET", self._athlete_path()),
             WithSportSettings,
         )
 
@@ -41,14 +41,14 @@ class AsyncAthletesResource(AsyncResource):
         """Change only the given fields (``CLEAR`` unsets a numeric one)."""
         body = build_partial_body(AthleteUpdateDTO, fields, what="Athlete")
         return await self._client._request_model(
-            RequestSpec("PUT", self._athlete_path(), operation_id="updateAthlete", json=body),
+            RequestSpec("PUT", self._athlete_path(), json=body),
             Athlete,
         )
 
     @operation("getAthleteProfile")
     async def profile(self) -> AthleteProfile:
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/profile"), operation_id="getAthleteProfile"),
+            RequestSpec("GET", self._athlete_path("/profile")),
             AthleteProfile,
         )
 
@@ -57,7 +57,7 @@ class AsyncAthletesResource(AsyncResource):
         """Devices and platform apps the athlete has connected (Garmin, Strava, ...)."""
         return await self._client._request_model(
             RequestSpec(
-                "GET", self._athlete_path("/connections"), operation_id="getAthleteConnections"
+                "GET", self._athlete_path("/connections")
             ),
             AthleteConnections,
         )
@@ -67,7 +67,7 @@ class AsyncAthletesResource(AsyncResource):
         """The athlete's UI settings for ``phone``, ``tablet`` or ``desktop``."""
         settings: dict[str, Any] = await self._client._request_json(
             RequestSpec(
-                "GET", self._athlete_path(f"/settings/{device_class}"), operation_id="getSettings"
+                "GET", self._athlete_path(f"/settings/{device_class}")
             )
         )
         return settings
@@ -76,7 +76,7 @@ class AsyncAthletesResource(AsyncResource):
     async def training_plan(self) -> AthleteTrainingPlan:
         return await self._client._request_model(
             RequestSpec(
-                "GET", self._athlete_path("/training-plan"), operation_id="getAthleteTrainingPlan"
+                "GET", self._athlete_path("/training-plan")
             ),
             AthleteTrainingPlan,
         )
@@ -88,7 +88,7 @@ class AsyncAthletesResource(AsyncResource):
         body = build_partial_body(AthleteTrainingPlanUpdate, fields)
         return await self._client._request_model(
             RequestSpec(
-                "PUT", self._athlete_path("/training-plan"), operation_id="updateAthletePlan",
+                "PUT", self._athlete_path("/training-plan"),
                 json=body,
             ),
             AthleteTrainingPlan,
@@ -107,7 +107,7 @@ class AsyncAthletesResource(AsyncResource):
             for p in plans
         ]
         return await self._client._request_json(
-            RequestSpec("PUT", "/api/v1/athlete-plans", operation_id="updateAthletePlans",
+            RequestSpec("PUT", "/api/v1/athlete-plans",
                         json=body)
         )
 
@@ -118,7 +118,7 @@ class AsyncAthletesResource(AsyncResource):
         """Every athlete you follow or coach, including yourself (personal API key only)."""
         return await self._client._request_list(
             RequestSpec(
-                "GET", "/api/v1/athletes", operation_id="listAthletes",
+                "GET", "/api/v1/athletes",
                 params={"ext_id_prefix": ext_id_prefix},
             ),
             AthleteWithTags,
@@ -140,7 +140,6 @@ class AsyncAthletesResource(AsyncResource):
         return await self._client._request_list(
             RequestSpec(
                 "GET", self._athlete_path("/athlete-summary.json"),
-                operation_id="getAthleteSummary",
                 params={"start": start, "end": end, "tags": tags},
             ),
             SummaryWithCats,
@@ -158,7 +157,6 @@ class AsyncAthletesResource(AsyncResource):
         return await self._client._request_text(
             RequestSpec(
                 "GET", self._athlete_path("/athlete-summary.csv"),
-                operation_id="getAthleteSummary",
                 params={"start": start, "end": end, "tags": tags},
             )
         )

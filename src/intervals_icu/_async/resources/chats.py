@@ -28,20 +28,20 @@ class AsyncChatsResource(AsyncResource):
     async def list(self) -> builtins.list[Chat]:
         """The athlete's chats (groups included), most recently active first."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/chats"), operation_id="listChats"), Chat,
+            RequestSpec("GET", self._athlete_path("/chats")), Chat,
         )
 
     @operation("listGroups")
     async def groups(self) -> builtins.list[Chat]:
         """The athlete's groups, by name."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/groups"), operation_id="listGroups"), Chat,
+            RequestSpec("GET", self._athlete_path("/groups")), Chat,
         )
 
     @operation("showChat")
     async def get(self, chat_id: int) -> Chat:
         return await self._client._request_model(
-            RequestSpec("GET", _chat_path(chat_id), operation_id="showChat"), Chat,
+            RequestSpec("GET", _chat_path(chat_id)), Chat,
         )
 
     @operation("listMessages")
@@ -49,7 +49,7 @@ class AsyncChatsResource(AsyncResource):
                        limit: int | None = None) -> builtins.list[Message]:
         """Messages, most recent first; page back with ``before_id`` (the oldest id seen)."""
         return await self._client._request_list(
-            RequestSpec("GET", _chat_path(chat_id, "/messages"), operation_id="listMessages",
+            RequestSpec("GET", _chat_path(chat_id, "/messages"),
                         params={"beforeId": before_id, "limit": limit}),
             Message,
         )
@@ -66,7 +66,7 @@ class AsyncChatsResource(AsyncResource):
                 "say where the message goes: chat_id=... or to_athlete_id=... "
                 "Nothing was sent.")
         return await self._client._request_model(
-            RequestSpec("POST", "/api/v1/chats/send-message", operation_id="sendMessage",
+            RequestSpec("POST", "/api/v1/chats/send-message",
                         json=body),
             SendResponse,
         )
@@ -77,21 +77,18 @@ class AsyncChatsResource(AsyncResource):
         """Edit one of your messages (e.g. ``content=...``)."""
         return await self._client._request_json(
             RequestSpec("PUT", _chat_path(chat_id, f"/messages/{int(message_id)}"),
-                        operation_id="updateMessage",
                         json=build_partial_body(Message, fields, what="Message"))
         )
 
     @operation("deleteMessage")
     async def delete_message(self, chat_id: int, message_id: int) -> Any:
         return await self._client._request_json(
-            RequestSpec("DELETE", _chat_path(chat_id, f"/messages/{int(message_id)}"),
-                        operation_id="deleteMessage")
+            RequestSpec("DELETE", _chat_path(chat_id, f"/messages/{int(message_id)}"))
         )
 
     @operation("updateLastSeenMessageId")
     async def mark_seen(self, chat_id: int, message_id: int) -> Any:
         """Everything up to ``message_id`` in the chat has been read."""
         return await self._client._request_json(
-            RequestSpec("PUT", _chat_path(chat_id, f"/messages/{int(message_id)}/seen"),
-                        operation_id="updateLastSeenMessageId")
+            RequestSpec("PUT", _chat_path(chat_id, f"/messages/{int(message_id)}/seen"))
         )

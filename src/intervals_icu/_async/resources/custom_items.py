@@ -27,13 +27,13 @@ class AsyncCustomItemsResource(AsyncResource):
     async def list(self) -> builtins.list[CustomItem]:
         """All custom items, in display order (``index``)."""
         return await self._client._request_list(
-            RequestSpec("GET", self._path(), operation_id="listCustomItems"), CustomItem,
+            RequestSpec("GET", self._path()), CustomItem,
         )
 
     @operation("getCustomItem")
     async def get(self, item_id: int) -> CustomItem:
         return await self._client._request_model(
-            RequestSpec("GET", self._path(f"/{int(item_id)}"), operation_id="getCustomItem"),
+            RequestSpec("GET", self._path(f"/{int(item_id)}")),
             CustomItem,
         )
 
@@ -47,7 +47,7 @@ class AsyncCustomItemsResource(AsyncResource):
                 f"a custom item needs {' and '.join(missing)}, e.g. type='INPUT_FIELD', "
                 "name='Sleep notes'. Nothing was sent.")
         return await self._client._request_model(
-            RequestSpec("POST", self._path(), operation_id="createCustomItem", json=body),
+            RequestSpec("POST", self._path(), json=body),
             NewCustomItem,
         )
 
@@ -55,7 +55,7 @@ class AsyncCustomItemsResource(AsyncResource):
     async def update(self, item_id: int, **fields: Unpack[CustomItemFields]) -> CustomItem:
         """Change only the given fields."""
         return await self._client._request_model(
-            RequestSpec("PUT", self._path(f"/{int(item_id)}"), operation_id="updateCustomItem",
+            RequestSpec("PUT", self._path(f"/{int(item_id)}"),
                         json=build_partial_body(CustomItem, fields, what="CustomItem")),
             CustomItem,
         )
@@ -63,8 +63,7 @@ class AsyncCustomItemsResource(AsyncResource):
     @operation("deleteCustomItem")
     async def delete(self, item_id: int) -> None:
         await self._client._request_json(
-            RequestSpec("DELETE", self._path(f"/{int(item_id)}"),
-                        operation_id="deleteCustomItem")
+            RequestSpec("DELETE", self._path(f"/{int(item_id)}"))
         )
 
     @operation("updateCustomItemIndexes")
@@ -77,7 +76,7 @@ class AsyncCustomItemsResource(AsyncResource):
             return
         await self._client._request_json(
             RequestSpec("PUT", self._athlete_path("/custom-item-indexes"),
-                        operation_id="updateCustomItemIndexes", json=body)
+                        json=body)
         )
 
     @operation("updateCustomItemImage")
@@ -89,6 +88,6 @@ class AsyncCustomItemsResource(AsyncResource):
             part = (filename, part[1], part[2])
         return await self._client._request_model(
             RequestSpec("POST", self._path(f"/{int(item_id)}/image"),
-                        operation_id="updateCustomItemImage", files={"file": part}),
+                        files={"file": part}),
             CustomItem,
         )

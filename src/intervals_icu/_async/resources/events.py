@@ -103,7 +103,7 @@ class AsyncEventsResource(AsyncResource):
         """
         return await self._client._request_list(
             RequestSpec(
-                "GET", self._athlete_path("/events.json"), operation_id="listEvents",
+                "GET", self._athlete_path("/events.json"),
                 params={
                     "oldest": _opt_date(oldest), "newest": _opt_date(newest),
                     "category": _categories(category), "limit": limit,
@@ -128,7 +128,7 @@ class AsyncEventsResource(AsyncResource):
         """The same events as CSV text."""
         return await self._client._request_text(
             RequestSpec(
-                "GET", self._athlete_path("/events.csv"), operation_id="listEvents",
+                "GET", self._athlete_path("/events.csv"),
                 params={"oldest": _opt_date(oldest), "newest": _opt_date(newest),
                         "category": _categories(category), "limit": limit,
                         "calendar_id": calendar_id},
@@ -138,8 +138,7 @@ class AsyncEventsResource(AsyncResource):
     @operation("showEvent")
     async def get(self, event_id: int) -> Event:
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="showEvent"),
+            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}")),
             Event,
         )
 
@@ -147,7 +146,7 @@ class AsyncEventsResource(AsyncResource):
     async def tags(self) -> builtins.list[str]:
         """Every tag used on the athlete's calendar events."""
         found: builtins.list[str] = await self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/event-tags"), operation_id="listTags_1")
+            RequestSpec("GET", self._athlete_path("/event-tags"))
         ) or []
         return found
 
@@ -156,8 +155,7 @@ class AsyncEventsResource(AsyncResource):
         """Events that change the fitness model (FITNESS_DAYS, SET_FITNESS, SET_EFTP), oldest
         first."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/fitness-model-events"),
-                        operation_id="listFitnessModelEvents"),
+            RequestSpec("GET", self._athlete_path("/fitness-model-events")),
             Event,
         )
 
@@ -182,7 +180,7 @@ class AsyncEventsResource(AsyncResource):
                 "start_date_local='2025-03-01T00:00:00'. Nothing was sent."
             )
         return await self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/events"), operation_id="createEvent",
+            RequestSpec("POST", self._athlete_path("/events"),
                         params={"upsertOnUid": upsert_on_uid}, json=body),
             Event,
         )
@@ -209,7 +207,6 @@ class AsyncEventsResource(AsyncResource):
         return await self._client._request_list(
             RequestSpec(
                 "POST", self._athlete_path("/events/bulk"),
-                operation_id="createMultipleEvents",
                 params={"upsert": upsert, "upsertOnUid": upsert_on_uid,
                         "updatePlanApplied": update_plan_applied},
                 json=body,
@@ -223,7 +220,7 @@ class AsyncEventsResource(AsyncResource):
         body = _event_body(fields)
         return await self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="updateEvent", json=body),
+                        json=body),
             Event,
         )
 
@@ -246,7 +243,7 @@ class AsyncEventsResource(AsyncResource):
                 "(the only fields a range update can set). Nothing was sent."
             )
         return await self._client._request_list(
-            RequestSpec("PUT", self._athlete_path("/events"), operation_id="updateEvents",
+            RequestSpec("PUT", self._athlete_path("/events"),
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest)},
                         json=body),
             Event,
@@ -259,7 +256,6 @@ class AsyncEventsResource(AsyncResource):
         rest of an applied plan), from ``not_before`` on when given."""
         await self._client._request_json(
             RequestSpec("DELETE", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="deleteEvent",
                         params={"others": others or None, "notBefore": _opt_date(not_before)})
         )
 
@@ -281,7 +277,7 @@ class AsyncEventsResource(AsyncResource):
                 "category=['WORKOUT', 'NOTE']. Nothing was deleted."
             )
         await self._client._request_json(
-            RequestSpec("DELETE", self._athlete_path("/events"), operation_id="deleteEvents",
+            RequestSpec("DELETE", self._athlete_path("/events"),
                         params={"oldest": to_local_date(oldest), "newest": _opt_date(newest),
                                 "category": categories, "createdById": created_by_id})
         )
@@ -297,7 +293,7 @@ class AsyncEventsResource(AsyncResource):
             return 0
         result = await self._client._request_model(
             RequestSpec("PUT", self._athlete_path("/events/bulk-delete"),
-                        operation_id="deleteEventsBulk", json=body),
+                        json=body),
             DeleteEventsResponse,
         )
         return int(result.eventsDeleted or 0)
@@ -313,7 +309,7 @@ class AsyncEventsResource(AsyncResource):
             "eventIds": ids, "numCopies": copies, "weeksBetween": weeks_between})
         return await self._client._request_list(
             RequestSpec("POST", self._athlete_path("/duplicate-events"),
-                        operation_id="duplicateEvents", json=body),
+                        json=body),
             Event,
         )
 
@@ -321,8 +317,7 @@ class AsyncEventsResource(AsyncResource):
     async def mark_done(self, event_id: int) -> Activity:
         """Create a manual activity matching the planned workout (paired to it)."""
         return await self._client._request_model(
-            RequestSpec("POST", self._athlete_path(f"/events/{int(event_id)}/mark-done"),
-                        operation_id="markEventAsDone"),
+            RequestSpec("POST", self._athlete_path(f"/events/{int(event_id)}/mark-done")),
             Activity,
         )
 
@@ -341,7 +336,7 @@ class AsyncEventsResource(AsyncResource):
             )
         return await self._client._request_json(
             RequestSpec("POST", self._athlete_path("/events/apply-plan"),
-                        operation_id="applyPlan", json=body)
+                        json=body)
         )
 
     # -- files ----------------------------------------------------------------------------
@@ -353,8 +348,7 @@ class AsyncEventsResource(AsyncResource):
         ``dest`` (a file path, a directory, or a binary file object)."""
         suffix = _format(ext, dotted=True)
         return await self._client._download(
-            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}/download{suffix}"),
-                        operation_id="downloadWorkout_1"),
+            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}/download{suffix}")),
             dest, f"workout_{int(event_id)}{suffix}",
         )
 
@@ -375,7 +369,7 @@ class AsyncEventsResource(AsyncResource):
         ``dest``."""
         return await self._client._download(
             RequestSpec(
-                "GET", self._athlete_path("/workouts.zip"), operation_id="downloadWorkouts",
+                "GET", self._athlete_path("/workouts.zip"),
                 params={"ext": _format(ext, dotted=False), "oldest": to_local_date(oldest),
                         "newest": to_local_date(newest), "powerRange": power_range,
                         "hrRange": hr_range, "paceRange": pace_range, "locale": locale},

@@ -28,7 +28,7 @@ class AsyncGearResource(AsyncResource):
     async def list(self) -> builtins.list[Gear]:
         """All gear and components, retired ones included, with their reminders."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/gear.json"), operation_id="listGear"),
+            RequestSpec("GET", self._athlete_path("/gear.json")),
             Gear,
         )
 
@@ -36,7 +36,7 @@ class AsyncGearResource(AsyncResource):
     async def list_csv(self) -> str:
         """The gear list as CSV text."""
         return await self._client._request_text(
-            RequestSpec("GET", self._athlete_path("/gear.csv"), operation_id="listGear")
+            RequestSpec("GET", self._athlete_path("/gear.csv"))
         )
 
     @operation("createGear")
@@ -47,7 +47,7 @@ class AsyncGearResource(AsyncResource):
             raise errors.InvalidRequestError(
                 "gear needs a type, e.g. type='Bike' or type='Shoes'. Nothing was sent.")
         return await self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/gear"), operation_id="createGear",
+            RequestSpec("POST", self._athlete_path("/gear"),
                         json=body),
             Gear,
         )
@@ -56,7 +56,7 @@ class AsyncGearResource(AsyncResource):
     async def update(self, gear_id: str, **fields: Unpack[GearFields]) -> Gear:
         """Change only the given fields (``retired="2025-03-01"`` retires it)."""
         return await self._client._request_model(
-            RequestSpec("PUT", self._gear_path(gear_id), operation_id="updateGear",
+            RequestSpec("PUT", self._gear_path(gear_id),
                         json=build_partial_body(Gear, fields, what="Gear")),
             Gear,
         )
@@ -64,7 +64,7 @@ class AsyncGearResource(AsyncResource):
     @operation("deleteGear")
     async def delete(self, gear_id: str) -> None:
         await self._client._request_json(
-            RequestSpec("DELETE", self._gear_path(gear_id), operation_id="deleteGear")
+            RequestSpec("DELETE", self._gear_path(gear_id))
         )
 
     @operation("replaceGear")
@@ -72,7 +72,7 @@ class AsyncGearResource(AsyncResource):
         """Retire a component and put a copy (same reminders, counters at zero) in its place;
         ``fields`` change the copy (e.g. ``name="Chain #3"``). Returns ``[retired, new]``."""
         return await self._client._request_list(
-            RequestSpec("POST", self._gear_path(gear_id, "/replace"), operation_id="replaceGear",
+            RequestSpec("POST", self._gear_path(gear_id, "/replace"),
                         json=build_partial_body(Gear, fields, what="Gear")),
             Gear,
         )
@@ -81,7 +81,7 @@ class AsyncGearResource(AsyncResource):
     async def calc(self, gear_id: str) -> GearStats:
         """Recalculate distance, time and activity count from the activities that used it."""
         return await self._client._request_model(
-            RequestSpec("GET", self._gear_path(gear_id, "/calc"), operation_id="calcDistanceEtc"),
+            RequestSpec("GET", self._gear_path(gear_id, "/calc")),
             GearStats,
         )
 
@@ -93,7 +93,6 @@ class AsyncGearResource(AsyncResource):
         ``days=90``; it counts from now. Returns the gear with its reminders."""
         return await self._client._request_model(
             RequestSpec("POST", self._gear_path(gear_id, "/reminder"),
-                        operation_id="createReminder",
                         json=build_partial_body(GearReminder, fields, what="GearReminder")),
             Gear,
         )
@@ -106,7 +105,6 @@ class AsyncGearResource(AsyncResource):
         done), ``snooze_days`` hides it for that many days."""
         return await self._client._request_model(
             RequestSpec("PUT", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}"),
-                        operation_id="updateReminder",
                         params={"reset": reset, "snoozeDays": int(snooze_days)},
                         json=build_partial_body(GearReminder, fields, what="GearReminder")),
             Gear,
@@ -115,7 +113,6 @@ class AsyncGearResource(AsyncResource):
     @operation("deleteReminder")
     async def delete_reminder(self, gear_id: str, reminder_id: int) -> Gear:
         return await self._client._request_model(
-            RequestSpec("DELETE", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}"),
-                        operation_id="deleteReminder"),
+            RequestSpec("DELETE", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}")),
             Gear,
         )

@@ -78,7 +78,7 @@ class AsyncLibraryResource(AsyncResource):
     async def folders(self) -> builtins.list[Folder]:
         """Every folder and plan, each with its workouts in ``children``."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/folders"), operation_id="listFolders"),
+            RequestSpec("GET", self._athlete_path("/folders")),
             Folder,
         )
 
@@ -90,7 +90,7 @@ class AsyncLibraryResource(AsyncResource):
         if not body.get("name"):
             raise errors.InvalidRequestError("a folder needs a name. Nothing was sent.")
         return await self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/folders"), operation_id="createFolder",
+            RequestSpec("POST", self._athlete_path("/folders"),
                         json=body),
             Folder,
         )
@@ -101,7 +101,7 @@ class AsyncLibraryResource(AsyncResource):
         body = build_partial_body(Folder, fields, what="Folder")
         return await self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}"),
-                        operation_id="updateFolder", json=body),
+                        json=body),
             Folder,
         )
 
@@ -109,16 +109,14 @@ class AsyncLibraryResource(AsyncResource):
     async def delete_folder(self, folder_id: int) -> None:
         """Delete a folder or plan and every workout in it."""
         await self._client._request_json(
-            RequestSpec("DELETE", self._athlete_path(f"/folders/{int(folder_id)}"),
-                        operation_id="deleteFolder")
+            RequestSpec("DELETE", self._athlete_path(f"/folders/{int(folder_id)}"))
         )
 
     @operation("listFolderSharedWith")
     async def shared_with(self, folder_id: int) -> builtins.list[SharedWith]:
         """The athletes a folder or plan is shared with."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path(f"/folders/{int(folder_id)}/shared-with"),
-                        operation_id="listFolderSharedWith"),
+            RequestSpec("GET", self._athlete_path(f"/folders/{int(folder_id)}/shared-with")),
             SharedWith,
         )
 
@@ -135,7 +133,7 @@ class AsyncLibraryResource(AsyncResource):
             body.append(build_partial_body(SharedWith, data, what="SharedWith"))
         return await self._client._request_list(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}/shared-with"),
-                        operation_id="updateFolderSharedWith", json=body),
+                        json=body),
             SharedWith,
         )
 
@@ -146,7 +144,6 @@ class AsyncLibraryResource(AsyncResource):
         (``hide_from_athlete`` is the only field this route changes)."""
         return await self._client._request_list(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}/workouts"),
-                        operation_id="updatePlanWorkouts",
                         params={"oldest": int(oldest_day), "newest": int(newest_day)},
                         json={"hide_from_athlete": hide_from_athlete}),
             Workout,
@@ -169,7 +166,7 @@ class AsyncLibraryResource(AsyncResource):
         return await self._client._request_model(
             RequestSpec("POST",
                         self._athlete_path(f"/folders/{int(folder_id)}/import-workout"),
-                        operation_id="importWorkoutFile", params={"type": sport},
+                        params={"type": sport},
                         files={"file": part}),
             Workout,
         )
@@ -180,15 +177,14 @@ class AsyncLibraryResource(AsyncResource):
     async def workouts(self) -> builtins.list[Workout]:
         """Every workout in the library (all folders and plans)."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/workouts"), operation_id="listWorkouts"),
+            RequestSpec("GET", self._athlete_path("/workouts")),
             Workout,
         )
 
     @operation("showWorkout")
     async def get_workout(self, workout_id: int) -> Workout:
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="showWorkout"),
+            RequestSpec("GET", self._athlete_path(f"/workouts/{int(workout_id)}")),
             Workout,
         )
 
@@ -198,7 +194,7 @@ class AsyncLibraryResource(AsyncResource):
         ``description`` or as a file (``filename`` + ``file_contents``/``_base64``); plan
         workouts also take ``day`` (days from the plan's start)."""
         return await self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/workouts"), operation_id="createWorkout",
+            RequestSpec("POST", self._athlete_path("/workouts"),
                         json=_workout_body(fields, need_folder=True)),
             Workout,
         )
@@ -214,7 +210,7 @@ class AsyncLibraryResource(AsyncResource):
             return []
         return await self._client._request_list(
             RequestSpec("POST", self._athlete_path("/workouts/bulk"),
-                        operation_id="createMultipleWorkouts", json=body),
+                        json=body),
             Workout,
         )
 
@@ -225,7 +221,6 @@ class AsyncLibraryResource(AsyncResource):
         """Change only the given fields (``CLEAR`` unsets a numeric one)."""
         return await self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="updateWorkout",
                         json=_workout_body(fields, need_folder=False)),
             Workout,
         )
@@ -238,7 +233,7 @@ class AsyncLibraryResource(AsyncResource):
         the ids deleted."""
         deleted: builtins.list[int] = await self._client._request_json(
             RequestSpec("DELETE", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="deleteWorkout", params={"others": others or None})
+                        params={"others": others or None})
         ) or []
         return [int(i) for i in deleted]
 
@@ -253,7 +248,7 @@ class AsyncLibraryResource(AsyncResource):
             "workoutIds": ids, "numCopies": copies, "weeksBetween": weeks_between})
         return await self._client._request_list(
             RequestSpec("POST", self._athlete_path("/duplicate-workouts"),
-                        operation_id="duplicateWorkouts", json=body),
+                        json=body),
             Workout,
         )
 
@@ -261,7 +256,7 @@ class AsyncLibraryResource(AsyncResource):
     async def tags(self) -> builtins.list[str]:
         """Every tag used on library workouts."""
         found: builtins.list[str] = await self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/workout-tags"), operation_id="listTags")
+            RequestSpec("GET", self._athlete_path("/workout-tags"))
         ) or []
         return found
 
@@ -276,7 +271,6 @@ class AsyncLibraryResource(AsyncResource):
         suffix = _suffix(ext)
         return await self._client._download(
             RequestSpec("POST", self._athlete_path(f"/download-workout{suffix}"),
-                        operation_id="downloadWorkoutForAthlete",
                         json=_conversion_body(workout)),
             dest, f"workout{suffix}",
         )
@@ -291,7 +285,7 @@ class AsyncLibraryResource(AsyncResource):
         suffix = _suffix(ext)
         return await self._client._download(
             RequestSpec("POST", f"/api/v1/download-workout{suffix}",
-                        operation_id="downloadWorkout", json=_conversion_body(workout)),
+                        json=_conversion_body(workout)),
             dest, f"workout{suffix}",
         )
 
@@ -299,6 +293,5 @@ class AsyncLibraryResource(AsyncResource):
     async def apply_plan_changes(self) -> Any:
         """Bring the calendar in line with changes made to the athlete's current plan."""
         return await self._client._request_json(
-            RequestSpec("PUT", self._athlete_path("/apply-plan-changes"),
-                        operation_id="applyCurrentPlanChanges")
+            RequestSpec("PUT", self._athlete_path("/apply-plan-changes"))
         )

@@ -22,5 +22,5 @@ class AsyncOAuthResource(AsyncResource):
                 "BearerToken(<access token>); a personal API key has no app to disconnect."
             )
         await self._client._request_json(
-            RequestSpec("DELETE", "/api/v1/disconnect-app", operation_id="disconnectApp")
+            RequestSpec("DELETE", "/api/v1/disconnect-app")
         )

@@ -21,7 +21,7 @@ class AsyncRoutesResource(AsyncResource):
     async def list(self) -> builtins.list[WithCount]:
         """Every route with its distance, activity count and most recent activity."""
         return await self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/routes"), operation_id="listAthleteRoutes"),
+            RequestSpec("GET", self._athlete_path("/routes")),
             WithCount,
         )
 
@@ -30,7 +30,6 @@ class AsyncRoutesResource(AsyncResource):
         """A route; ``include_path=True`` adds its track (``latlngs``)."""
         return await self._client._request_model(
             RequestSpec("GET", self._athlete_path(f"/routes/{int(route_id)}"),
-                        operation_id="getAthleteRoute",
                         params={"includePath": include_path or None}),
             AthleteRoute,
         )
@@ -40,7 +39,6 @@ class AsyncRoutesResource(AsyncResource):
         """Change only the given fields (name, tags, commute, ``rename_activities``...)."""
         return await self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/routes/{int(route_id)}"),
-                        operation_id="updateAthleteRoute",
                         json=build_partial_body(AthleteRoute, fields, what="Route")),
             AthleteRoute,
         )
@@ -50,7 +48,6 @@ class AsyncRoutesResource(AsyncResource):
         """How similar two routes are (0..1), e.g. before merging them."""
         return await self._client._request_model(
             RequestSpec("GET",
-                        self._athlete_path(f"/routes/{int(route_id)}/similarity/{int(other_id)}"),
-                        operation_id="checkMerge"),
+                        self._athlete_path(f"/routes/{int(route_id)}/similarity/{int(other_id)}")),
             RouteSimilarity,
         )

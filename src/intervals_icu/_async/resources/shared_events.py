@@ -16,7 +16,6 @@ class AsyncSharedEventsResource(AsyncResource):
         """A shared event with its courses; ``full_course=True`` includes their tracks."""
         return await self._client._request_model(
             RequestSpec("GET", f"/api/v1/shared-event/{int(shared_event_id)}",
-                        operation_id="getSharedEvent",
                         params={"fullCourse": full_course or None}),
             WithCourses,
         )

@@ -39,14 +39,14 @@ class AsyncSportSettingsResource(AsyncResource):
     @operation("listSettings")
     async def list(self) -> builtins.list[SportSettings]:
         return await self._client._request_list(
-            RequestSpec("GET", self._path(), operation_id="listSettings"), SportSettings,
+            RequestSpec("GET", self._path()), SportSettings,
         )
 
     @operation("getSettings_1")
     async def get(self, id_or_sport: int | str) -> SportSettings:
         """Settings by id, or by a sport they cover (``get("Run")``)."""
         return await self._client._request_model(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}"), operation_id="getSettings_1"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}")),
             SportSettings,
         )
 
@@ -59,7 +59,7 @@ class AsyncSportSettingsResource(AsyncResource):
             raise errors.InvalidRequestError(
                 "sport settings need types, e.g. types=['Rowing']. Nothing was sent.")
         return await self._client._request_model(
-            RequestSpec("POST", self._path(), operation_id="createSettings", json=body),
+            RequestSpec("POST", self._path(), json=body),
             SportSettings,
         )
 
@@ -69,7 +69,7 @@ class AsyncSportSettingsResource(AsyncResource):
         """Change only the given fields, e.g. ``update("Ride", ftp=265)``.
         ``recalc_hr_zones=True`` recomputes the HR zones from LTHR and max HR."""
         return await self._client._request_model(
-            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}"), operation_id="updateSettings",
+            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}"),
                         params={"recalcHrZones": recalc_hr_zones},
                         json=build_partial_body(SportSettings, fields, what="SportSettings")),
             SportSettings,
@@ -87,7 +87,7 @@ class AsyncSportSettingsResource(AsyncResource):
                 "each item of update_many needs the settings' id (from sport_settings.list()). "
                 "Nothing was sent.")
         return await self._client._request_list(
-            RequestSpec("PUT", self._path(), operation_id="updateSettingsMulti",
+            RequestSpec("PUT", self._path(),
                         params={"recalcHrZones": recalc_hr_zones}, json=body),
             SportSettings,
         )
@@ -100,24 +100,21 @@ class AsyncSportSettingsResource(AsyncResource):
                 f"delete takes the numeric id, not {settings_id!r}: use "
                 f"sport_settings.get({settings_id!r}).id")
         await self._client._request_json(
-            RequestSpec("DELETE", self._path(f"/{int(settings_id)}"),
-                        operation_id="deleteSettings")
+            RequestSpec("DELETE", self._path(f"/{int(settings_id)}"))
         )
 
     @operation("applyToActivities")
     async def apply(self, id_or_sport: int | str) -> Any:
         """Re-zone the matching activities with these settings (done in the background)."""
         return await self._client._request_json(
-            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}/apply"),
-                        operation_id="applyToActivities")
+            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}/apply"))
         )
 
     @operation("listMatchingActivities")
     async def matching_activities(self, id_or_sport: int | str) -> builtins.list[ActivityMini]:
         """The activities these settings apply to."""
         return await self._client._request_list(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/matching-activities"),
-                        operation_id="listMatchingActivities"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/matching-activities")),
             ActivityMini,
         )
 
@@ -125,8 +122,7 @@ class AsyncSportSettingsResource(AsyncResource):
     async def pace_distances(self, id_or_sport: int | str) -> PaceDistancesDTO:
         """Pace curve distances, and the sport's default best-effort distances."""
         return await self._client._request_model(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/pace_distances"),
-                        operation_id="listPaceDistancesForSport"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/pace_distances")),
             PaceDistancesDTO,
         )
 
@@ -134,6 +130,6 @@ class AsyncSportSettingsResource(AsyncResource):
     async def all_pace_distances(self) -> PaceDistancesDTO:
         """The pace curve distances (meters), for any sport."""
         return await self._client._request_model(
-            RequestSpec("GET", "/api/v1/pace_distances", operation_id="listPaceDistances"),
+            RequestSpec("GET", "/api/v1/pace_distances"),
             PaceDistancesDTO,
         )

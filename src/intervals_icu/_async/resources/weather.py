@@ -18,8 +18,7 @@ class AsyncWeatherResource(AsyncResource):
     @operation("getWeatherConfig")
     async def config(self) -> WeatherConfig:
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/weather-config"),
-                        operation_id="getWeatherConfig"),
+            RequestSpec("GET", self._athlete_path("/weather-config")),
             WeatherConfig,
         )
 
@@ -29,7 +28,6 @@ class AsyncWeatherResource(AsyncResource):
         "lon": 4.89}]`` (entries keeping their ``id`` are updated)."""
         return await self._client._request_model(
             RequestSpec("PUT", self._athlete_path("/weather-config"),
-                        operation_id="updateWeatherConfig",
                         json=build_partial_body(WeatherConfig, fields, what="WeatherConfig")),
             WeatherConfig,
         )
@@ -37,7 +35,6 @@ class AsyncWeatherResource(AsyncResource):
     @operation("getForecast")
     async def forecast(self) -> WeatherDTO:
         return await self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/weather-forecast"),
-                        operation_id="getForecast"),
+            RequestSpec("GET", self._athlete_path("/weather-forecast")),
             WeatherDTO,
         )

@@ -171,7 +171,7 @@ class ActivitiesResource(Resource):
         if limit is not None and limit < 1:
             raise errors.InvalidRequestError("limit must be at least 1")
         spec = RequestSpec(
-            "GET", self._athlete_path("/activities"), operation_id="listActivities",
+            "GET", self._athlete_path("/activities"),
             params={"oldest": to_local_datetime(oldest), "newest": _opt_datetime(newest),
                     "limit": limit, "route_id": route_id, "fields": fields},
         )
@@ -209,8 +209,7 @@ class ActivitiesResource(Resource):
     def list_csv(self) -> str:
         """All the athlete's activities as CSV text (one row per activity)."""
         return self._client._request_text(
-            RequestSpec("GET", self._athlete_path("/activities.csv"),
-                        operation_id="downloadActivitiesAsCSV")
+            RequestSpec("GET", self._athlete_path("/activities.csv"))
         )
 
     @operation("getActivity")
@@ -220,7 +219,7 @@ class ActivitiesResource(Resource):
         A Strava activity comes back as a :class:`StravaActivityStub`.
         """
         spec = RequestSpec(
-            "GET", self._activity_path(activity_id), operation_id="getActivity",
+            "GET", self._activity_path(activity_id),
             params={"intervals": intervals or None},
         )
         data = self._client._request_json(spec)
@@ -240,7 +239,7 @@ class ActivitiesResource(Resource):
         for start in range(0, len(ids), _GET_MANY_CHUNK):
             chunk = ",".join(ids[start:start + _GET_MANY_CHUNK])
             found.extend(self._activities(RequestSpec(
-                "GET", self._athlete_path(f"/activities/{chunk}"), operation_id="getActivities",
+                "GET", self._athlete_path(f"/activities/{chunk}"),
                 params={"intervals": intervals or None},
             )))
         return found
@@ -266,7 +265,7 @@ class ActivitiesResource(Resource):
         try:
             return self._client._request_model(
                 RequestSpec("PUT", self._activity_path(activity_id),
-                            operation_id="updateActivity", json=body),
+                            json=body),
                 Activity,
             )
         except errors.Unprocessable as exc:
@@ -277,8 +276,7 @@ class ActivitiesResource(Resource):
         """Delete an activity. It leaves a tombstone: uploading the same file again is
         refused until :meth:`delete_tombstone` (see docs/activities.md)."""
         return self._client._request_model(
-            RequestSpec("DELETE", self._activity_path(activity_id),
-                        operation_id="deleteActivity"),
+            RequestSpec("DELETE", self._activity_path(activity_id)),
             ActivityId,
         )
 
@@ -286,8 +284,7 @@ class ActivitiesResource(Resource):
     def delete_tombstone(self, activity_id: str) -> None:
         """Forget a deleted activity, so its file can be uploaded again."""
         self._client._request_json(
-            RequestSpec("DELETE", self._activity_path(activity_id, "/tombstone"),
-                        operation_id="deleteTombstone")
+            RequestSpec("DELETE", self._activity_path(activity_id, "/tombstone"))
         )
 
     # -- creating --------------------------------------------------------------------------
@@ -316,7 +313,7 @@ class ActivitiesResource(Resource):
         if filename is not None:
             part = (filename, part[1], part[2])
         spec = RequestSpec(
-            "POST", self._athlete_path("/activities"), operation_id="uploadActivity",
+            "POST", self._athlete_path("/activities"),
             params={"name": name, "description": description, "device_name": device_name,
                     "external_id": external_id, "paired_event_id": paired_event_id},
             files={"file": part},
@@ -334,7 +331,7 @@ class ActivitiesResource(Resource):
         body = _manual_body(fields)
         return self._client._request_model(
             RequestSpec("POST", self._athlete_path("/activities/manual"),
-                        operation_id="createManualActivity", json=body),
+                        json=body),
             Activity,
         )
 
@@ -353,7 +350,7 @@ class ActivitiesResource(Resource):
             return []
         return self._client._request_list(
             RequestSpec("POST", self._athlete_path("/activities/manual/bulk"),
-                        operation_id="createMultipleManualActivities", json=body),
+                        json=body),
             Activity,
         )
 
@@ -367,7 +364,6 @@ class ActivitiesResource(Resource):
         ``q[1:]`` when ``q`` starts with ``#``; summary rows, newest first."""
         return self._client._request_list(
             RequestSpec("GET", self._athlete_path("/activities/search"),
-                        operation_id="searchForActivities",
                         params={"q": _query(q), "limit": limit}),
             ActivitySearchResult,
         )
@@ -379,7 +375,7 @@ class ActivitiesResource(Resource):
         """Like :meth:`search` but returns full activities."""
         return self._activities(RequestSpec(
             "GET", self._athlete_path("/activities/search-full"),
-            operation_id="searchForActivitiesFull", params={"q": _query(q), "limit": limit},
+            params={"q": _query(q), "limit": limit},
         ))
 
     @operation("searchForIntervals")
@@ -403,7 +399,6 @@ class ActivitiesResource(Resource):
             )
         return self._activities(RequestSpec(
             "GET", self._athlete_path("/activities/interval-search"),
-            operation_id="searchForIntervals",
             params={"minSecs": min_secs, "maxSecs": max_secs, "minIntensity": min_intensity,
                     "maxIntensity": max_intensity, "type": type, "minReps": min_reps,
                     "maxReps": max_reps, "limit": limit},
@@ -416,7 +411,6 @@ class ActivitiesResource(Resource):
         """Activities before and after ``activity_id``, closest first."""
         return self._activities(RequestSpec(
             "GET", self._athlete_path("/activities-around"),
-            operation_id="listActivitiesAround",
             params={"activity_id": _activity_id(activity_id), "route_id": route_id,
                     "limit": limit},
         ))
@@ -425,7 +419,7 @@ class ActivitiesResource(Resource):
     def tags(self) -> builtins.list[str]:
         """Every tag used on the athlete's activities."""
         data = self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/activity-tags"), operation_id="listTags_2")
+            RequestSpec("GET", self._athlete_path("/activity-tags"))
         )
         return [str(t) for t in data or []]
 
@@ -434,8 +428,7 @@ class ActivitiesResource(Resource):
     @operation("getIntervals")
     def intervals(self, activity_id: str) -> IntervalsDTO:
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/intervals"),
-                        operation_id="getIntervals"),
+            RequestSpec("GET", self._activity_path(activity_id, "/intervals")),
             IntervalsDTO,
         )
 
@@ -452,7 +445,7 @@ class ActivitiesResource(Resource):
         body = [_interval_body(i) for i in intervals]
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/intervals"),
-                        operation_id="updateIntervals", params={"all": replace_all},
+                        params={"all": replace_all},
                         json=body),
             IntervalsDTO,
         )
@@ -465,7 +458,7 @@ class ActivitiesResource(Resource):
         body = build_partial_body(Interval, fields, what="Interval")
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, f"/intervals/{int(interval_id)}"),
-                        operation_id="updateInterval", json=body),
+                        json=body),
             IntervalsDTO,
         )
 
@@ -477,7 +470,7 @@ class ActivitiesResource(Resource):
         body = [{"id": i} if isinstance(i, int) else _interval_body(i) for i in intervals]
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/delete-intervals"),
-                        operation_id="deleteIntervals", json=body),
+                        json=body),
             IntervalsDTO,
         )
 
@@ -486,7 +479,7 @@ class ActivitiesResource(Resource):
         """Split the interval containing sample index ``split_at`` in two."""
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/split-interval"),
-                        operation_id="splitInterval", params={"splitAt": split_at}),
+                        params={"splitAt": split_at}),
             IntervalsDTO,
         )
 
@@ -501,7 +494,6 @@ class ActivitiesResource(Resource):
             )
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/interval-stats"),
-                        operation_id="getIntervalStats",
                         params={"start_index": start_index, "end_index": end_index}),
             Interval,
         )
@@ -523,7 +515,6 @@ class ActivitiesResource(Resource):
         """
         return self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/streams.json"),
-                        operation_id="getActivityStreams",
                         params=_stream_params(types, include_defaults)),
             ActivityStream,
         )
@@ -538,7 +529,6 @@ class ActivitiesResource(Resource):
         """The streams as CSV text: one row per sample, one column per stream."""
         return self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/streams.csv"),
-                        operation_id="getActivityStreams",
                         params=_stream_params(types, include_defaults))
         )
 
@@ -559,7 +549,7 @@ class ActivitiesResource(Resource):
                 )
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/streams"),
-                        operation_id="updateActivityStreams", json=body),
+                        json=body),
             UpdateStreamsResult,
         )
 
@@ -573,7 +563,6 @@ class ActivitiesResource(Resource):
         """
         return self._client._request_model(
             RequestSpec("PUT", self._activity_path(activity_id, "/streams.csv"),
-                        operation_id="uploadActivityStreamsCSV",
                         files={"file": file_part(file, default_name="streams.csv",
                                                  content_type="text/csv")}),
             UpdateStreamsResult,
@@ -589,8 +578,7 @@ class ActivitiesResource(Resource):
         file object. Not available for Strava activities.
         """
         return self._download_or_refuse(
-            RequestSpec("GET", self._activity_path(activity_id, "/file"),
-                        operation_id="downloadActivityFile"),
+            RequestSpec("GET", self._activity_path(activity_id, "/file")),
             dest, f"{activity_id}.fit.gz", activity_id,
         )
 
@@ -602,7 +590,6 @@ class ActivitiesResource(Resource):
         """A FIT file generated by Intervals.icu from the activity's streams (any sport)."""
         return self._download_or_refuse(
             RequestSpec("GET", self._activity_path(activity_id, "/fit-file"),
-                        operation_id="downloadActivityFitFile",
                         params={"power": power, "hr": hr}),
             dest, f"{activity_id}.fit", activity_id,
         )
@@ -615,7 +602,6 @@ class ActivitiesResource(Resource):
         """A GPX track generated by Intervals.icu (only for activities with GPS)."""
         return self._download_or_refuse(
             RequestSpec("GET", self._activity_path(activity_id, "/gpx-file"),
-                        operation_id="downloadActivityGpxFile",
                         params={"power": power, "hr": hr}),
             dest, f"{activity_id}.gpx", activity_id,
         )
@@ -631,7 +617,6 @@ class ActivitiesResource(Resource):
             raise errors.InvalidRequestError("download_fit_files needs at least one activity id")
         return self._client._download(
             RequestSpec("POST", self._athlete_path("/download-fit-files"),
-                        operation_id="downloadActivityFitFiles",
                         params={"ids": ids, "power": power, "hr": hr}),
             dest, "activities.zip",
         )
@@ -652,7 +637,6 @@ class ActivitiesResource(Resource):
         """Comments on the activity, oldest first."""
         return self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/messages"),
-                        operation_id="listActivityMessages",
                         params={"sinceId": since_id, "limit": limit}),
             Message,
         )
@@ -664,7 +648,7 @@ class ActivitiesResource(Resource):
             raise errors.InvalidRequestError("a comment needs some text. Nothing was sent.")
         return self._client._request_model(
             RequestSpec("POST", self._activity_path(activity_id, "/messages"),
-                        operation_id="sendActivityMessage", json={"content": content}),
+                        json={"content": content}),
             NewMsg,
         )
 
@@ -675,7 +659,7 @@ class ActivitiesResource(Resource):
         """Best average power for each duration in the activity."""
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curve.json"),
-                        operation_id="getActivityPowerCurve", params={"fatigue": fatigue}),
+                        params={"fatigue": fatigue}),
             PowerCurve,
         )
 
@@ -683,7 +667,7 @@ class ActivitiesResource(Resource):
     def power_curve_csv(self, activity_id: str, *, fatigue: str | None = None) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curve.csv"),
-                        operation_id="getActivityPowerCurve", params={"fatigue": fatigue})
+                        params={"fatigue": fatigue})
         )
 
     @operation("listActivityPowerCurves_1")
@@ -694,7 +678,6 @@ class ActivitiesResource(Resource):
         """Power curves for one or more power streams (e.g. ``watts``, ``fixed_watts``)."""
         return self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curves.json"),
-                        operation_id="listActivityPowerCurves_1",
                         params={"types": types, "fatigue": fatigue}),
             PowerCurve,
         )
@@ -706,7 +689,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/power-curves.csv"),
-                        operation_id="listActivityPowerCurves_1",
                         params={"types": types, "fatigue": fatigue})
         )
 
@@ -715,7 +697,7 @@ class ActivitiesResource(Resource):
         """Best time for each distance (``gap=True``: gradient adjusted pace)."""
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/pace-curve.json"),
-                        operation_id="getActivityPaceCurve", params={"gap": gap}),
+                        params={"gap": gap}),
             PaceCurve,
         )
 
@@ -723,23 +705,21 @@ class ActivitiesResource(Resource):
     def pace_curve_csv(self, activity_id: str, *, gap: bool | None = None) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._activity_path(activity_id, "/pace-curve.csv"),
-                        operation_id="getActivityPaceCurve", params={"gap": gap})
+                        params={"gap": gap})
         )
 
     @operation("getActivityHRCurve")
     def hr_curve(self, activity_id: str) -> HRCurve:
         """Best average heart rate for each duration in the activity."""
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.json"),
-                        operation_id="getActivityHRCurve"),
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.json")),
             HRCurve,
         )
 
     @operation("getActivityHRCurve")
     def hr_curve_csv(self, activity_id: str) -> str:
         return self._client._request_text(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.csv"),
-                        operation_id="getActivityHRCurve")
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-curve.csv"))
         )
 
     @operation("getPowerHistogram")
@@ -749,7 +729,7 @@ class ActivitiesResource(Resource):
         """Time spent in power buckets of ``bucket_size`` watts."""
         return self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/power-histogram"),
-                        operation_id="getPowerHistogram", params={"bucketSize": bucket_size}),
+                        params={"bucketSize": bucket_size}),
             Bucket,
         )
 
@@ -760,15 +740,14 @@ class ActivitiesResource(Resource):
         """Time spent in heart-rate buckets of ``bucket_size`` bpm."""
         return self._client._request_list(
             RequestSpec("GET", self._activity_path(activity_id, "/hr-histogram"),
-                        operation_id="getHRHistogram", params={"bucketSize": bucket_size}),
+                        params={"bucketSize": bucket_size}),
             Bucket,
         )
 
     @operation("getPaceHistogram")
     def pace_histogram(self, activity_id: str) -> builtins.list[Bucket]:
         return self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/pace-histogram"),
-                        operation_id="getPaceHistogram"),
+            RequestSpec("GET", self._activity_path(activity_id, "/pace-histogram")),
             Bucket,
         )
 
@@ -776,8 +755,7 @@ class ActivitiesResource(Resource):
     def gap_histogram(self, activity_id: str) -> builtins.list[Bucket]:
         """Gradient adjusted pace histogram."""
         return self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/gap-histogram"),
-                        operation_id="getGapHistogram"),
+            RequestSpec("GET", self._activity_path(activity_id, "/gap-histogram")),
             Bucket,
         )
 
@@ -785,8 +763,7 @@ class ActivitiesResource(Resource):
     def time_at_hr(self, activity_id: str) -> Plot:
         """Seconds at each heart rate from ``min_bpm`` to ``max_bpm`` (and cumulative)."""
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/time-at-hr"),
-                        operation_id="getTimeAtHR"),
+            RequestSpec("GET", self._activity_path(activity_id, "/time-at-hr")),
             Plot,
         )
 
@@ -794,31 +771,27 @@ class ActivitiesResource(Resource):
     def power_vs_hr(self, activity_id: str) -> PowerVsHRPlot:
         """Power against heart rate over the activity (decoupling, Pw:HR)."""
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.json"),
-                        operation_id="getPowerVsHR"),
+            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.json")),
             PowerVsHRPlot,
         )
 
     @operation("getPowerVsHR")
     def power_vs_hr_csv(self, activity_id: str) -> str:
         return self._client._request_text(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.csv"),
-                        operation_id="getPowerVsHR")
+            RequestSpec("GET", self._activity_path(activity_id, "/power-vs-hr.csv"))
         )
 
     @operation("getActivityPowerSpikeModel")
     def power_spike_model(self, activity_id: str) -> PowerModel:
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/power-spike-model"),
-                        operation_id="getActivityPowerSpikeModel"),
+            RequestSpec("GET", self._activity_path(activity_id, "/power-spike-model")),
             PowerModel,
         )
 
     @operation("getHRTrainingLoadModel")
     def hr_training_load_model(self, activity_id: str) -> HRLoadModel:
         return self._client._request_model(
-            RequestSpec("GET", self._activity_path(activity_id, "/hr-load-model"),
-                        operation_id="getHRTrainingLoadModel"),
+            RequestSpec("GET", self._activity_path(activity_id, "/hr-load-model")),
             HRLoadModel,
         )
 
@@ -845,7 +818,6 @@ class ActivitiesResource(Resource):
             )
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/best-efforts"),
-                        operation_id="findBestEfforts",
                         params={"stream": stream, "duration": duration, "distance": distance,
                                 "count": count, "minValue": min_value,
                                 "excludeIntervals": exclude_intervals,
@@ -856,8 +828,7 @@ class ActivitiesResource(Resource):
     @operation("getActivitySegments")
     def segments(self, activity_id: str) -> builtins.list[IcuSegment]:
         return self._client._request_list(
-            RequestSpec("GET", self._activity_path(activity_id, "/segments"),
-                        operation_id="getActivitySegments"),
+            RequestSpec("GET", self._activity_path(activity_id, "/segments")),
             IcuSegment,
         )
 
@@ -877,7 +848,6 @@ class ActivitiesResource(Resource):
             )
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/map"),
-                        operation_id="getActivityMap",
                         params={"bounds": bounds, "boundsOnly": bounds_only,
                                 "weather": weather}),
             MapData,
@@ -894,7 +864,6 @@ class ActivitiesResource(Resource):
     ) -> ActivityWeatherSummary:
         return self._client._request_model(
             RequestSpec("GET", self._activity_path(activity_id, "/weather-summary"),
-                        operation_id="getActivityWeatherSummary",
                         params={"start_index": start_index, "end_index": end_index,
                                 "descr_config": descr_config}),
             ActivityWeatherSummary,
@@ -907,7 +876,7 @@ class ActivitiesResource(Resource):
         """The power model used to resolve %MMP workout steps for a sport (e.g. ``Ride``)."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/mmp-model"),
-                        operation_id="getAthleteMMPModel", params={"type": type}),
+                        params={"type": type}),
             PowerModel,
         )
 
@@ -919,7 +888,6 @@ class ActivitiesResource(Resource):
         """The athlete's power vs heart rate curve between two local dates."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/power-hr-curve"),
-                        operation_id="getPowerHRCurve",
                         params={"start": to_local_date(start), "end": to_local_date(end),
                                 "type": type, "filters": _filters(filters)}),
             PowerHRCurve,
@@ -935,7 +903,6 @@ class ActivitiesResource(Resource):
         "r.2023-10-01.2023-10-31"]``."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/power-curves.json"),
-                        operation_id="listAthletePowerCurves",
                         params=_curve_params(type, curves, newest, include_ranks,
                                              sub_max_efforts, filters, pmType=pm_type)),
             DataCurveSetPowerCurve,
@@ -948,7 +915,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/power-curves.csv"),
-                        operation_id="listAthletePowerCurves",
                         params=_curve_params(type, curves, newest, None, None, filters))
         )
 
@@ -961,7 +927,6 @@ class ActivitiesResource(Resource):
     ) -> DataCurveSetPaceCurve:
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/pace-curves.json"),
-                        operation_id="listAthletePaceCurves",
                         params=_curve_params(type, curves, newest, include_ranks,
                                              sub_max_efforts, filters, gap=gap,
                                              pmType=pm_type)),
@@ -976,7 +941,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/pace-curves.csv"),
-                        operation_id="listAthletePaceCurves",
                         params=_curve_params(type, curves, newest, None, None, filters,
                                              gap=gap))
         )
@@ -989,7 +953,6 @@ class ActivitiesResource(Resource):
     ) -> DataCurveSetHRCurve:
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/hr-curves.json"),
-                        operation_id="listAthleteHRCurves",
                         params=_curve_params(type, curves, newest, None, sub_max_efforts,
                                              filters)),
             DataCurveSetHRCurve,
@@ -1002,7 +965,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/hr-curves.csv"),
-                        operation_id="listAthleteHRCurves",
                         params=_curve_params(type, curves, newest, None, None, filters))
         )
 
@@ -1014,7 +976,6 @@ class ActivitiesResource(Resource):
         """Best power at ``secs`` durations for each matching activity in the range."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/activity-power-curves.json"),
-                        operation_id="listActivityPowerCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "fatigue": fatigue,
                                 "filters": _filters(filters)}),
@@ -1028,7 +989,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-power-curves.csv"),
-                        operation_id="listActivityPowerCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "fatigue": fatigue,
                                 "filters": _filters(filters)})
@@ -1043,7 +1003,6 @@ class ActivitiesResource(Resource):
         spec: the JSON is returned as parsed)."""
         return self._client._request_json(
             RequestSpec("GET", self._athlete_path("/activity-pace-curves.json"),
-                        operation_id="listActivityPaceCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "distances": distances, "type": type, "gap": gap,
                                 "filters": _filters(filters)})
@@ -1061,7 +1020,6 @@ class ActivitiesResource(Resource):
             )
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-pace-curves.csv"),
-                        operation_id="listActivityPaceCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "distances": distances, "type": type, "gap": gap,
                                 "filters": _filters(filters)})
@@ -1075,7 +1033,6 @@ class ActivitiesResource(Resource):
         """Best heart rate at ``secs`` durations for each matching activity in the range."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path("/activity-hr-curves.json"),
-                        operation_id="listActivityHRCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "filters": _filters(filters)}),
             ActivityHRCurvePayload,
@@ -1088,7 +1045,6 @@ class ActivitiesResource(Resource):
     ) -> str:
         return self._client._request_text(
             RequestSpec("GET", self._athlete_path("/activity-hr-curves.csv"),
-                        operation_id="listActivityHRCurves",
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest),
                                 "secs": secs, "type": type, "filters": _filters(filters)})
         )

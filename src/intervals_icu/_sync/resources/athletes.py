@@ -34,7 +34,7 @@ class AthletesResource(Resource):
     def get(self) -> WithSportSettings:
         """The athlete with ``sportSettings`` and ``custom_items`` (OAuth: SETTINGS:READ)."""
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path(), operation_id="getAthlete"),
+            RequestSpec("GET", self._athlete_path()),
             WithSportSettings,
         )
 
@@ -43,14 +43,14 @@ class AthletesResource(Resource):
         """Change only the given fields (``CLEAR`` unsets a numeric one)."""
         body = build_partial_body(AthleteUpdateDTO, fields, what="Athlete")
         return self._client._request_model(
-            RequestSpec("PUT", self._athlete_path(), operation_id="updateAthlete", json=body),
+            RequestSpec("PUT", self._athlete_path(), json=body),
             Athlete,
         )
 
     @operation("getAthleteProfile")
     def profile(self) -> AthleteProfile:
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/profile"), operation_id="getAthleteProfile"),
+            RequestSpec("GET", self._athlete_path("/profile")),
             AthleteProfile,
         )
 
@@ -59,7 +59,7 @@ class AthletesResource(Resource):
         """Devices and platform apps the athlete has connected (Garmin, Strava, ...)."""
         return self._client._request_model(
             RequestSpec(
-                "GET", self._athlete_path("/connections"), operation_id="getAthleteConnections"
+                "GET", self._athlete_path("/connections")
             ),
             AthleteConnections,
         )
@@ -69,7 +69,7 @@ class AthletesResource(Resource):
         """The athlete's UI settings for ``phone``, ``tablet`` or ``desktop``."""
         settings: dict[str, Any] = self._client._request_json(
             RequestSpec(
-                "GET", self._athlete_path(f"/settings/{device_class}"), operation_id="getSettings"
+                "GET", self._athlete_path(f"/settings/{device_class}")
             )
         )
         return settings
@@ -78,7 +78,7 @@ class AthletesResource(Resource):
     def training_plan(self) -> AthleteTrainingPlan:
         return self._client._request_model(
             RequestSpec(
-                "GET", self._athlete_path("/training-plan"), operation_id="getAthleteTrainingPlan"
+                "GET", self._athlete_path("/training-plan")
             ),
             AthleteTrainingPlan,
         )
@@ -90,7 +90,7 @@ class AthletesResource(Resource):
         body = build_partial_body(AthleteTrainingPlanUpdate, fields)
         return self._client._request_model(
             RequestSpec(
-                "PUT", self._athlete_path("/training-plan"), operation_id="updateAthletePlan",
+                "PUT", self._athlete_path("/training-plan"),
                 json=body,
             ),
             AthleteTrainingPlan,
@@ -109,7 +109,7 @@ class AthletesResource(Resource):
             for p in plans
         ]
         return self._client._request_json(
-            RequestSpec("PUT", "/api/v1/athlete-plans", operation_id="updateAthletePlans",
+            RequestSpec("PUT", "/api/v1/athlete-plans",
                         json=body)
         )
 
@@ -120,7 +120,7 @@ class AthletesResource(Resource):
         """Every athlete you follow or coach, including yourself (personal API key only)."""
         return self._client._request_list(
             RequestSpec(
-                "GET", "/api/v1/athletes", operation_id="listAthletes",
+                "GET", "/api/v1/athletes",
                 params={"ext_id_prefix": ext_id_prefix},
             ),
             AthleteWithTags,
@@ -142,7 +142,6 @@ class AthletesResource(Resource):
         return self._client._request_list(
             RequestSpec(
                 "GET", self._athlete_path("/athlete-summary.json"),
-                operation_id="getAthleteSummary",
                 params={"start": start, "end": end, "tags": tags},
             ),
             SummaryWithCats,
@@ -160,7 +159,6 @@ class AthletesResource(Resource):
         return self._client._request_text(
             RequestSpec(
                 "GET", self._athlete_path("/athlete-summary.csv"),
-                operation_id="getAthleteSummary",
                 params={"start": start, "end": end, "tags": tags},
             )
         )

@@ -29,13 +29,13 @@ class CustomItemsResource(Resource):
     def list(self) -> builtins.list[CustomItem]:
         """All custom items, in display order (``index``)."""
         return self._client._request_list(
-            RequestSpec("GET", self._path(), operation_id="listCustomItems"), CustomItem,
+            RequestSpec("GET", self._path()), CustomItem,
         )
 
     @operation("getCustomItem")
     def get(self, item_id: int) -> CustomItem:
         return self._client._request_model(
-            RequestSpec("GET", self._path(f"/{int(item_id)}"), operation_id="getCustomItem"),
+            RequestSpec("GET", self._path(f"/{int(item_id)}")),
             CustomItem,
         )
 
@@ -49,7 +49,7 @@ class CustomItemsResource(Resource):
                 f"a custom item needs {' and '.join(missing)}, e.g. type='INPUT_FIELD', "
                 "name='Sleep notes'. Nothing was sent.")
         return self._client._request_model(
-            RequestSpec("POST", self._path(), operation_id="createCustomItem", json=body),
+            RequestSpec("POST", self._path(), json=body),
             NewCustomItem,
         )
 
@@ -57,7 +57,7 @@ class CustomItemsResource(Resource):
     def update(self, item_id: int, **fields: Unpack[CustomItemFields]) -> CustomItem:
         """Change only the given fields."""
         return self._client._request_model(
-            RequestSpec("PUT", self._path(f"/{int(item_id)}"), operation_id="updateCustomItem",
+            RequestSpec("PUT", self._path(f"/{int(item_id)}"),
                         json=build_partial_body(CustomItem, fields, what="CustomItem")),
             CustomItem,
         )
@@ -65,8 +65,7 @@ class CustomItemsResource(Resource):
     @operation("deleteCustomItem")
     def delete(self, item_id: int) -> None:
         self._client._request_json(
-            RequestSpec("DELETE", self._path(f"/{int(item_id)}"),
-                        operation_id="deleteCustomItem")
+            RequestSpec("DELETE", self._path(f"/{int(item_id)}"))
         )
 
     @operation("updateCustomItemIndexes")
@@ -79,7 +78,7 @@ class CustomItemsResource(Resource):
             return
         self._client._request_json(
             RequestSpec("PUT", self._athlete_path("/custom-item-indexes"),
-                        operation_id="updateCustomItemIndexes", json=body)
+                        json=body)
         )
 
     @operation("updateCustomItemImage")
@@ -91,6 +90,6 @@ class CustomItemsResource(Resource):
             part = (filename, part[1], part[2])
         return self._client._request_model(
             RequestSpec("POST", self._path(f"/{int(item_id)}/image"),
-                        operation_id="updateCustomItemImage", files={"file": part}),
+                        files={"file": part}),
             CustomItem,
         )

@@ -105,7 +105,7 @@ class EventsResource(Resource):
         """
         return self._client._request_list(
             RequestSpec(
-                "GET", self._athlete_path("/events.json"), operation_id="listEvents",
+                "GET", self._athlete_path("/events.json"),
                 params={
                     "oldest": _opt_date(oldest), "newest": _opt_date(newest),
                     "category": _categories(category), "limit": limit,
@@ -130,7 +130,7 @@ class EventsResource(Resource):
         """The same events as CSV text."""
         return self._client._request_text(
             RequestSpec(
-                "GET", self._athlete_path("/events.csv"), operation_id="listEvents",
+                "GET", self._athlete_path("/events.csv"),
                 params={"oldest": _opt_date(oldest), "newest": _opt_date(newest),
                         "category": _categories(category), "limit": limit,
                         "calendar_id": calendar_id},
@@ -140,8 +140,7 @@ class EventsResource(Resource):
     @operation("showEvent")
     def get(self, event_id: int) -> Event:
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="showEvent"),
+            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}")),
             Event,
         )
 
@@ -149,7 +148,7 @@ class EventsResource(Resource):
     def tags(self) -> builtins.list[str]:
         """Every tag used on the athlete's calendar events."""
         found: builtins.list[str] = self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/event-tags"), operation_id="listTags_1")
+            RequestSpec("GET", self._athlete_path("/event-tags"))
         ) or []
         return found
 
@@ -158,8 +157,7 @@ class EventsResource(Resource):
         """Events that change the fitness model (FITNESS_DAYS, SET_FITNESS, SET_EFTP), oldest
         first."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/fitness-model-events"),
-                        operation_id="listFitnessModelEvents"),
+            RequestSpec("GET", self._athlete_path("/fitness-model-events")),
             Event,
         )
 
@@ -184,7 +182,7 @@ class EventsResource(Resource):
                 "start_date_local='2025-03-01T00:00:00'. Nothing was sent."
             )
         return self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/events"), operation_id="createEvent",
+            RequestSpec("POST", self._athlete_path("/events"),
                         params={"upsertOnUid": upsert_on_uid}, json=body),
             Event,
         )
@@ -211,7 +209,6 @@ class EventsResource(Resource):
         return self._client._request_list(
             RequestSpec(
                 "POST", self._athlete_path("/events/bulk"),
-                operation_id="createMultipleEvents",
                 params={"upsert": upsert, "upsertOnUid": upsert_on_uid,
                         "updatePlanApplied": update_plan_applied},
                 json=body,
@@ -225,7 +222,7 @@ class EventsResource(Resource):
         body = _event_body(fields)
         return self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="updateEvent", json=body),
+                        json=body),
             Event,
         )
 
@@ -248,7 +245,7 @@ class EventsResource(Resource):
                 "(the only fields a range update can set). Nothing was sent."
             )
         return self._client._request_list(
-            RequestSpec("PUT", self._athlete_path("/events"), operation_id="updateEvents",
+            RequestSpec("PUT", self._athlete_path("/events"),
                         params={"oldest": to_local_date(oldest), "newest": to_local_date(newest)},
                         json=body),
             Event,
@@ -261,7 +258,6 @@ class EventsResource(Resource):
         rest of an applied plan), from ``not_before`` on when given."""
         self._client._request_json(
             RequestSpec("DELETE", self._athlete_path(f"/events/{int(event_id)}"),
-                        operation_id="deleteEvent",
                         params={"others": others or None, "notBefore": _opt_date(not_before)})
         )
 
@@ -283,7 +279,7 @@ class EventsResource(Resource):
                 "category=['WORKOUT', 'NOTE']. Nothing was deleted."
             )
         self._client._request_json(
-            RequestSpec("DELETE", self._athlete_path("/events"), operation_id="deleteEvents",
+            RequestSpec("DELETE", self._athlete_path("/events"),
                         params={"oldest": to_local_date(oldest), "newest": _opt_date(newest),
                                 "category": categories, "createdById": created_by_id})
         )
@@ -299,7 +295,7 @@ class EventsResource(Resource):
             return 0
         result = self._client._request_model(
             RequestSpec("PUT", self._athlete_path("/events/bulk-delete"),
-                        operation_id="deleteEventsBulk", json=body),
+                        json=body),
             DeleteEventsResponse,
         )
         return int(result.eventsDeleted or 0)
@@ -315,7 +311,7 @@ class EventsResource(Resource):
             "eventIds": ids, "numCopies": copies, "weeksBetween": weeks_between})
         return self._client._request_list(
             RequestSpec("POST", self._athlete_path("/duplicate-events"),
-                        operation_id="duplicateEvents", json=body),
+                        json=body),
             Event,
         )
 
@@ -323,8 +319,7 @@ class EventsResource(Resource):
     def mark_done(self, event_id: int) -> Activity:
         """Create a manual activity matching the planned workout (paired to it)."""
         return self._client._request_model(
-            RequestSpec("POST", self._athlete_path(f"/events/{int(event_id)}/mark-done"),
-                        operation_id="markEventAsDone"),
+            RequestSpec("POST", self._athlete_path(f"/events/{int(event_id)}/mark-done")),
             Activity,
         )
 
@@ -343,7 +338,7 @@ class EventsResource(Resource):
             )
         return self._client._request_json(
             RequestSpec("POST", self._athlete_path("/events/apply-plan"),
-                        operation_id="applyPlan", json=body)
+                        json=body)
         )
 
     # -- files ----------------------------------------------------------------------------
@@ -355,8 +350,7 @@ class EventsResource(Resource):
         ``dest`` (a file path, a directory, or a binary file object)."""
         suffix = _format(ext, dotted=True)
         return self._client._download(
-            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}/download{suffix}"),
-                        operation_id="downloadWorkout_1"),
+            RequestSpec("GET", self._athlete_path(f"/events/{int(event_id)}/download{suffix}")),
             dest, f"workout_{int(event_id)}{suffix}",
         )
 
@@ -377,7 +371,7 @@ class EventsResource(Resource):
         ``dest``."""
         return self._client._download(
             RequestSpec(
-                "GET", self._athlete_path("/workouts.zip"), operation_id="downloadWorkouts",
+                "GET", self._athlete_path("/workouts.zip"),
                 params={"ext": _format(ext, dotted=False), "oldest": to_local_date(oldest),
                         "newest": to_local_date(newest), "powerRange": power_range,
                         "hrRange": hr_range, "paceRange": pace_range, "locale": locale},

@@ -30,7 +30,7 @@ class GearResource(Resource):
     def list(self) -> builtins.list[Gear]:
         """All gear and components, retired ones included, with their reminders."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/gear.json"), operation_id="listGear"),
+            RequestSpec("GET", self._athlete_path("/gear.json")),
             Gear,
         )
 
@@ -38,7 +38,7 @@ class GearResource(Resource):
     def list_csv(self) -> str:
         """The gear list as CSV text."""
         return self._client._request_text(
-            RequestSpec("GET", self._athlete_path("/gear.csv"), operation_id="listGear")
+            RequestSpec("GET", self._athlete_path("/gear.csv"))
         )
 
     @operation("createGear")
@@ -49,7 +49,7 @@ class GearResource(Resource):
             raise errors.InvalidRequestError(
                 "gear needs a type, e.g. type='Bike' or type='Shoes'. Nothing was sent.")
         return self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/gear"), operation_id="createGear",
+            RequestSpec("POST", self._athlete_path("/gear"),
                         json=body),
             Gear,
         )
@@ -58,7 +58,7 @@ class GearResource(Resource):
     def update(self, gear_id: str, **fields: Unpack[GearFields]) -> Gear:
         """Change only the given fields (``retired="2025-03-01"`` retires it)."""
         return self._client._request_model(
-            RequestSpec("PUT", self._gear_path(gear_id), operation_id="updateGear",
+            RequestSpec("PUT", self._gear_path(gear_id),
                         json=build_partial_body(Gear, fields, what="Gear")),
             Gear,
         )
@@ -66,7 +66,7 @@ class GearResource(Resource):
     @operation("deleteGear")
     def delete(self, gear_id: str) -> None:
         self._client._request_json(
-            RequestSpec("DELETE", self._gear_path(gear_id), operation_id="deleteGear")
+            RequestSpec("DELETE", self._gear_path(gear_id))
         )
 
     @operation("replaceGear")
@@ -74,7 +74,7 @@ class GearResource(Resource):
         """Retire a component and put a copy (same reminders, counters at zero) in its place;
         ``fields`` change the copy (e.g. ``name="Chain #3"``). Returns ``[retired, new]``."""
         return self._client._request_list(
-            RequestSpec("POST", self._gear_path(gear_id, "/replace"), operation_id="replaceGear",
+            RequestSpec("POST", self._gear_path(gear_id, "/replace"),
                         json=build_partial_body(Gear, fields, what="Gear")),
             Gear,
         )
@@ -83,7 +83,7 @@ class GearResource(Resource):
     def calc(self, gear_id: str) -> GearStats:
         """Recalculate distance, time and activity count from the activities that used it."""
         return self._client._request_model(
-            RequestSpec("GET", self._gear_path(gear_id, "/calc"), operation_id="calcDistanceEtc"),
+            RequestSpec("GET", self._gear_path(gear_id, "/calc")),
             GearStats,
         )
 
@@ -95,7 +95,6 @@ class GearResource(Resource):
         ``days=90``; it counts from now. Returns the gear with its reminders."""
         return self._client._request_model(
             RequestSpec("POST", self._gear_path(gear_id, "/reminder"),
-                        operation_id="createReminder",
                         json=build_partial_body(GearReminder, fields, what="GearReminder")),
             Gear,
         )
@@ -108,7 +107,6 @@ class GearResource(Resource):
         done), ``snooze_days`` hides it for that many days."""
         return self._client._request_model(
             RequestSpec("PUT", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}"),
-                        operation_id="updateReminder",
                         params={"reset": reset, "snoozeDays": int(snooze_days)},
                         json=build_partial_body(GearReminder, fields, what="GearReminder")),
             Gear,
@@ -117,7 +115,6 @@ class GearResource(Resource):
     @operation("deleteReminder")
     def delete_reminder(self, gear_id: str, reminder_id: int) -> Gear:
         return self._client._request_model(
-            RequestSpec("DELETE", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}"),
-                        operation_id="deleteReminder"),
+            RequestSpec("DELETE", self._gear_path(gear_id, f"/reminder/{int(reminder_id)}")),
             Gear,
         )

@@ -80,7 +80,7 @@ class LibraryResource(Resource):
     def folders(self) -> builtins.list[Folder]:
         """Every folder and plan, each with its workouts in ``children``."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/folders"), operation_id="listFolders"),
+            RequestSpec("GET", self._athlete_path("/folders")),
             Folder,
         )
 
@@ -92,7 +92,7 @@ class LibraryResource(Resource):
         if not body.get("name"):
             raise errors.InvalidRequestError("a folder needs a name. Nothing was sent.")
         return self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/folders"), operation_id="createFolder",
+            RequestSpec("POST", self._athlete_path("/folders"),
                         json=body),
             Folder,
         )
@@ -103,7 +103,7 @@ class LibraryResource(Resource):
         body = build_partial_body(Folder, fields, what="Folder")
         return self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}"),
-                        operation_id="updateFolder", json=body),
+                        json=body),
             Folder,
         )
 
@@ -111,16 +111,14 @@ class LibraryResource(Resource):
     def delete_folder(self, folder_id: int) -> None:
         """Delete a folder or plan and every workout in it."""
         self._client._request_json(
-            RequestSpec("DELETE", self._athlete_path(f"/folders/{int(folder_id)}"),
-                        operation_id="deleteFolder")
+            RequestSpec("DELETE", self._athlete_path(f"/folders/{int(folder_id)}"))
         )
 
     @operation("listFolderSharedWith")
     def shared_with(self, folder_id: int) -> builtins.list[SharedWith]:
         """The athletes a folder or plan is shared with."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path(f"/folders/{int(folder_id)}/shared-with"),
-                        operation_id="listFolderSharedWith"),
+            RequestSpec("GET", self._athlete_path(f"/folders/{int(folder_id)}/shared-with")),
             SharedWith,
         )
 
@@ -137,7 +135,7 @@ class LibraryResource(Resource):
             body.append(build_partial_body(SharedWith, data, what="SharedWith"))
         return self._client._request_list(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}/shared-with"),
-                        operation_id="updateFolderSharedWith", json=body),
+                        json=body),
             SharedWith,
         )
 
@@ -148,7 +146,6 @@ class LibraryResource(Resource):
         (``hide_from_athlete`` is the only field this route changes)."""
         return self._client._request_list(
             RequestSpec("PUT", self._athlete_path(f"/folders/{int(folder_id)}/workouts"),
-                        operation_id="updatePlanWorkouts",
                         params={"oldest": int(oldest_day), "newest": int(newest_day)},
                         json={"hide_from_athlete": hide_from_athlete}),
             Workout,
@@ -171,7 +168,7 @@ class LibraryResource(Resource):
         return self._client._request_model(
             RequestSpec("POST",
                         self._athlete_path(f"/folders/{int(folder_id)}/import-workout"),
-                        operation_id="importWorkoutFile", params={"type": sport},
+                        params={"type": sport},
                         files={"file": part}),
             Workout,
         )
@@ -182,15 +179,14 @@ class LibraryResource(Resource):
     def workouts(self) -> builtins.list[Workout]:
         """Every workout in the library (all folders and plans)."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/workouts"), operation_id="listWorkouts"),
+            RequestSpec("GET", self._athlete_path("/workouts")),
             Workout,
         )
 
     @operation("showWorkout")
     def get_workout(self, workout_id: int) -> Workout:
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="showWorkout"),
+            RequestSpec("GET", self._athlete_path(f"/workouts/{int(workout_id)}")),
             Workout,
         )
 
@@ -200,7 +196,7 @@ class LibraryResource(Resource):
         ``description`` or as a file (``filename`` + ``file_contents``/``_base64``); plan
         workouts also take ``day`` (days from the plan's start)."""
         return self._client._request_model(
-            RequestSpec("POST", self._athlete_path("/workouts"), operation_id="createWorkout",
+            RequestSpec("POST", self._athlete_path("/workouts"),
                         json=_workout_body(fields, need_folder=True)),
             Workout,
         )
@@ -216,7 +212,7 @@ class LibraryResource(Resource):
             return []
         return self._client._request_list(
             RequestSpec("POST", self._athlete_path("/workouts/bulk"),
-                        operation_id="createMultipleWorkouts", json=body),
+                        json=body),
             Workout,
         )
 
@@ -227,7 +223,6 @@ class LibraryResource(Resource):
         """Change only the given fields (``CLEAR`` unsets a numeric one)."""
         return self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="updateWorkout",
                         json=_workout_body(fields, need_folder=False)),
             Workout,
         )
@@ -240,7 +235,7 @@ class LibraryResource(Resource):
         the ids deleted."""
         deleted: builtins.list[int] = self._client._request_json(
             RequestSpec("DELETE", self._athlete_path(f"/workouts/{int(workout_id)}"),
-                        operation_id="deleteWorkout", params={"others": others or None})
+                        params={"others": others or None})
         ) or []
         return [int(i) for i in deleted]
 
@@ -255,7 +250,7 @@ class LibraryResource(Resource):
             "workoutIds": ids, "numCopies": copies, "weeksBetween": weeks_between})
         return self._client._request_list(
             RequestSpec("POST", self._athlete_path("/duplicate-workouts"),
-                        operation_id="duplicateWorkouts", json=body),
+                        json=body),
             Workout,
         )
 
@@ -263,7 +258,7 @@ class LibraryResource(Resource):
     def tags(self) -> builtins.list[str]:
         """Every tag used on library workouts."""
         found: builtins.list[str] = self._client._request_json(
-            RequestSpec("GET", self._athlete_path("/workout-tags"), operation_id="listTags")
+            RequestSpec("GET", self._athlete_path("/workout-tags"))
         ) or []
         return found
 
@@ -278,7 +273,6 @@ class LibraryResource(Resource):
         suffix = _suffix(ext)
         return self._client._download(
             RequestSpec("POST", self._athlete_path(f"/download-workout{suffix}"),
-                        operation_id="downloadWorkoutForAthlete",
                         json=_conversion_body(workout)),
             dest, f"workout{suffix}",
         )
@@ -293,7 +287,7 @@ class LibraryResource(Resource):
         suffix = _suffix(ext)
         return self._client._download(
             RequestSpec("POST", f"/api/v1/download-workout{suffix}",
-                        operation_id="downloadWorkout", json=_conversion_body(workout)),
+                        json=_conversion_body(workout)),
             dest, f"workout{suffix}",
         )
 
@@ -301,6 +295,5 @@ class LibraryResource(Resource):
     def apply_plan_changes(self) -> Any:
         """Bring the calendar in line with changes made to the athlete's current plan."""
         return self._client._request_json(
-            RequestSpec("PUT", self._athlete_path("/apply-plan-changes"),
-                        operation_id="applyCurrentPlanChanges")
+            RequestSpec("PUT", self._athlete_path("/apply-plan-changes"))
         )

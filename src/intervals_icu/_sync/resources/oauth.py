@@ -24,5 +24,5 @@ class OAuthResource(Resource):
                 "BearerToken(<access token>); a personal API key has no app to disconnect."
             )
         self._client._request_json(
-            RequestSpec("DELETE", "/api/v1/disconnect-app", operation_id="disconnectApp")
+            RequestSpec("DELETE", "/api/v1/disconnect-app")
         )

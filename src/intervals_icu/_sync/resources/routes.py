@@ -23,7 +23,7 @@ class RoutesResource(Resource):
     def list(self) -> builtins.list[WithCount]:
         """Every route with its distance, activity count and most recent activity."""
         return self._client._request_list(
-            RequestSpec("GET", self._athlete_path("/routes"), operation_id="listAthleteRoutes"),
+            RequestSpec("GET", self._athlete_path("/routes")),
             WithCount,
         )
 
@@ -32,7 +32,6 @@ class RoutesResource(Resource):
         """A route; ``include_path=True`` adds its track (``latlngs``)."""
         return self._client._request_model(
             RequestSpec("GET", self._athlete_path(f"/routes/{int(route_id)}"),
-                        operation_id="getAthleteRoute",
                         params={"includePath": include_path or None}),
             AthleteRoute,
         )
@@ -42,7 +41,6 @@ class RoutesResource(Resource):
         """Change only the given fields (name, tags, commute, ``rename_activities``...)."""
         return self._client._request_model(
             RequestSpec("PUT", self._athlete_path(f"/routes/{int(route_id)}"),
-                        operation_id="updateAthleteRoute",
                         json=build_partial_body(AthleteRoute, fields, what="Route")),
             AthleteRoute,
         )
@@ -52,7 +50,6 @@ class RoutesResource(Resource):
         """How similar two routes are (0..1), e.g. before merging them."""
         return self._client._request_model(
             RequestSpec("GET",
-                        self._athlete_path(f"/routes/{int(route_id)}/similarity/{int(other_id)}"),
-                        operation_id="checkMerge"),
+                        self._athlete_path(f"/routes/{int(route_id)}/similarity/{int(other_id)}")),
             RouteSimilarity,
         )

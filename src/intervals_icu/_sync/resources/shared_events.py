@@ -18,7 +18,6 @@ class SharedEventsResource(Resource):
         """A shared event with its courses; ``full_course=True`` includes their tracks."""
         return self._client._request_model(
             RequestSpec("GET", f"/api/v1/shared-event/{int(shared_event_id)}",
-                        operation_id="getSharedEvent",
                         params={"fullCourse": full_course or None}),
             WithCourses,
         )

@@ -41,14 +41,14 @@ class SportSettingsResource(Resource):
     @operation("listSettings")
     def list(self) -> builtins.list[SportSettings]:
         return self._client._request_list(
-            RequestSpec("GET", self._path(), operation_id="listSettings"), SportSettings,
+            RequestSpec("GET", self._path()), SportSettings,
         )
 
     @operation("getSettings_1")
     def get(self, id_or_sport: int | str) -> SportSettings:
         """Settings by id, or by a sport they cover (``get("Run")``)."""
         return self._client._request_model(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}"), operation_id="getSettings_1"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}")),
             SportSettings,
         )
 
@@ -61,7 +61,7 @@ class SportSettingsResource(Resource):
             raise errors.InvalidRequestError(
                 "sport settings need types, e.g. types=['Rowing']. Nothing was sent.")
         return self._client._request_model(
-            RequestSpec("POST", self._path(), operation_id="createSettings", json=body),
+            RequestSpec("POST", self._path(), json=body),
             SportSettings,
         )
 
@@ -71,7 +71,7 @@ class SportSettingsResource(Resource):
         """Change only the given fields, e.g. ``update("Ride", ftp=265)``.
         ``recalc_hr_zones=True`` recomputes the HR zones from LTHR and max HR."""
         return self._client._request_model(
-            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}"), operation_id="updateSettings",
+            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}"),
                         params={"recalcHrZones": recalc_hr_zones},
                         json=build_partial_body(SportSettings, fields, what="SportSettings")),
             SportSettings,
@@ -89,7 +89,7 @@ class SportSettingsResource(Resource):
                 "each item of update_many needs the settings' id (from sport_settings.list()). "
                 "Nothing was sent.")
         return self._client._request_list(
-            RequestSpec("PUT", self._path(), operation_id="updateSettingsMulti",
+            RequestSpec("PUT", self._path(),
                         params={"recalcHrZones": recalc_hr_zones}, json=body),
             SportSettings,
         )
@@ -102,24 +102,21 @@ class SportSettingsResource(Resource):
                 f"delete takes the numeric id, not {settings_id!r}: use "
                 f"sport_settings.get({settings_id!r}).id")
         self._client._request_json(
-            RequestSpec("DELETE", self._path(f"/{int(settings_id)}"),
-                        operation_id="deleteSettings")
+            RequestSpec("DELETE", self._path(f"/{int(settings_id)}"))
         )
 
     @operation("applyToActivities")
     def apply(self, id_or_sport: int | str) -> Any:
         """Re-zone the matching activities with these settings (done in the background)."""
         return self._client._request_json(
-            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}/apply"),
-                        operation_id="applyToActivities")
+            RequestSpec("PUT", self._path(f"/{_key(id_or_sport)}/apply"))
         )
 
     @operation("listMatchingActivities")
     def matching_activities(self, id_or_sport: int | str) -> builtins.list[ActivityMini]:
         """The activities these settings apply to."""
         return self._client._request_list(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/matching-activities"),
-                        operation_id="listMatchingActivities"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/matching-activities")),
             ActivityMini,
         )
 
@@ -127,8 +124,7 @@ class SportSettingsResource(Resource):
     def pace_distances(self, id_or_sport: int | str) -> PaceDistancesDTO:
         """Pace curve distances, and the sport's default best-effort distances."""
         return self._client._request_model(
-            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/pace_distances"),
-                        operation_id="listPaceDistancesForSport"),
+            RequestSpec("GET", self._path(f"/{_key(id_or_sport)}/pace_distances")),
             PaceDistancesDTO,
         )
 
@@ -136,6 +132,6 @@ class SportSettingsResource(Resource):
     def all_pace_distances(self) -> PaceDistancesDTO:
         """The pace curve distances (meters), for any sport."""
         return self._client._request_model(
-            RequestSpec("GET", "/api/v1/pace_distances", operation_id="listPaceDistances"),
+            RequestSpec("GET", "/api/v1/pace_distances"),
             PaceDistancesDTO,
         )

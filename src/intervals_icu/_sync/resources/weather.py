@@ -20,8 +20,7 @@ class WeatherResource(Resource):
     @operation("getWeatherConfig")
     def config(self) -> WeatherConfig:
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/weather-config"),
-                        operation_id="getWeatherConfig"),
+            RequestSpec("GET", self._athlete_path("/weather-config")),
             WeatherConfig,
         )
 
@@ -31,7 +30,6 @@ class WeatherResource(Resource):
         "lon": 4.89}]`` (entries keeping their ``id`` are updated)."""
         return self._client._request_model(
             RequestSpec("PUT", self._athlete_path("/weather-config"),
-                        operation_id="updateWeatherConfig",
                         json=build_partial_body(WeatherConfig, fields, what="WeatherConfig")),
             WeatherConfig,
         )
@@ -39,7 +37,6 @@ class WeatherResource(Resource):
     @operation("getForecast")
     def forecast(self) -> WeatherDTO:
         return self._client._request_model(
-            RequestSpec("GET", self._athlete_path("/weather-forecast"),
-                        operation_id="getForecast"),
+            RequestSpec("GET", self._athlete_path("/weather-forecast")),
             WeatherDTO,
         )

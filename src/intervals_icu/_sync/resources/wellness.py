@@ -29,7 +29,6 @@ class WellnessResource(Resource):
         return self._client._request_model(
             RequestSpec(
                 "GET", self._athlete_path(f"/wellness/{to_local_date(day)}"),
-                operation_id="getRecord",
             ),
             Wellness,
         )
@@ -48,7 +47,7 @@ class WellnessResource(Resource):
         """
         return self._client._request_list(
             RequestSpec(
-                "GET", self._athlete_path("/wellness.json"), operation_id="listWellnessRecords",
+                "GET", self._athlete_path("/wellness.json"),
                 params={"oldest": _opt_date(oldest), "newest": _opt_date(newest),
                         "fields": fields},
             ),
@@ -66,7 +65,7 @@ class WellnessResource(Resource):
         """The same records as CSV text; ``cols`` picks the columns."""
         return self._client._request_text(
             RequestSpec(
-                "GET", self._athlete_path("/wellness.csv"), operation_id="listWellnessRecords",
+                "GET", self._athlete_path("/wellness.csv"),
                 params={"oldest": _opt_date(oldest), "newest": _opt_date(newest), "cols": cols},
             )
         )
@@ -132,7 +131,7 @@ class WellnessResource(Resource):
         try:
             stored = self._client._request_model(
                 RequestSpec("PUT", self._athlete_path("/wellness"),
-                            operation_id="updateWellness_1", json=body),
+                            json=body),
                 Wellness,
             )
         except errors.Unprocessable as exc:
@@ -215,7 +214,7 @@ class WellnessResource(Resource):
         """Upload wellness records as CSV (a path, bytes or a binary file object)."""
         return self._client._request_json(
             RequestSpec(
-                "POST", self._athlete_path("/wellness"), operation_id="uploadWellness",
+                "POST", self._athlete_path("/wellness"),
                 params={"ignoreMissingFields": ignore_missing_fields},
                 files={"file": file_part(file, default_name="wellness.csv",
                                          content_type="text/csv")},
