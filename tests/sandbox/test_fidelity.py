@@ -313,7 +313,7 @@ CASES: dict[str, Builder] = {
     "updateAthletePlan": lambda w: Req("PUT", w.a("/training-plan"),
                                        json={"training_plan_alias": "Fidelity"}),
     "updateAthletePlans": lambda w: Req("PUT", "/api/v1/athlete-plans", client="coach",
-                                        json=[{"athlete_id": w.athlete_id,
+                                        json=[{"id": w.athlete_id,
                                                "training_plan_alias": "Coach plan"}]),
     "listAthletes": lambda w: Req("GET", "/api/v1/athletes", client="coach"),
     "getAthleteSummary": lambda w: Req("GET", f"/api/v1/athlete/{w.sb.coach_id}"

@@ -221,18 +221,23 @@ class Sandbox:
 
     def client(self, api_key: str | None = None, **kwargs: Any) -> Any:
         """A ``Client`` for this sandbox (the main athlete's key unless another is given);
-        in-process unless the server is running."""
+        in-process unless the server is running. It acts for the owner of its credentials
+        (athlete ``0``), whatever ``INTERVALS_ATHLETE_ID`` says, unless ``athlete_id=`` is
+        given."""
         from intervals_icu import Client
 
         credentials = kwargs.pop("credentials", None) or ApiKey(api_key or self.api_key)
+        kwargs.setdefault("athlete_id", "0")
         if self._server is None and "http_client" not in kwargs:
             kwargs["http_client"] = httpx.Client(transport=self.transport())
         return Client(credentials, base_url=self.base_url, **kwargs)
 
     def async_client(self, api_key: str | None = None, **kwargs: Any) -> Any:
+        """Like :meth:`client`, an ``AsyncClient``."""
         from intervals_icu import AsyncClient
 
         credentials = kwargs.pop("credentials", None) or ApiKey(api_key or self.api_key)
+        kwargs.setdefault("athlete_id", "0")
         if self._server is None and "http_client" not in kwargs:
             kwargs["http_client"] = httpx.AsyncClient(transport=self.async_transport())
         return AsyncClient(credentials, base_url=self.base_url, **kwargs)
