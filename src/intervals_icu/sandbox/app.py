@@ -190,6 +190,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
         operation_id = match.operation.operation_id
         principal = authenticate(state, request.headers.get("authorization"), path)
         check_credential_rules(principal, operation_id)
+        match.check_types()
         handler = HANDLERS.get(operation_id)
         if handler is None:
             return JSONResponse(
