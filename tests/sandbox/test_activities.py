@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intervals_icu.sandbox import Sandbox
-from intervals_icu.sandbox.handlers.activity_math import (
+from intervals_icu.sandbox.platform.activity_math import (
     best_average_curve,
     best_time_curve,
     histogram,

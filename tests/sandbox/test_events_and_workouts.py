@@ -15,8 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intervals_icu.sandbox import Sandbox
-from intervals_icu.sandbox.workout_doc import doc_to_text, flatten_steps, metrics, parse_text
-from intervals_icu.sandbox.workout_files import read_workout_file, write_workout_file
+from intervals_icu.sandbox.formats.workout_files import read_workout_file, write_workout_file
+from intervals_icu.sandbox.platform.workout_doc import (
+    doc_to_text,
+    flatten_steps,
+    metrics,
+    parse_text,
+)
 
 
 @pytest.fixture

@@ -110,7 +110,8 @@ def test_authentication_comes_before_conversion(sb: Sandbox) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_characters="/?#%", blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+@given(st.text(alphabet=st.characters(blacklist_characters="/?#%",
+                                      blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
                min_size=1, max_size=12))
 def test_every_event_id_is_a_number_or_a_500(http: httpx.Client, text: str) -> None:
     response = http.get(f"/api/v1/athlete/0/events/{text}")

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -25,34 +23,17 @@ from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.routing import Match, Router
 from intervals_icu.sandbox.state import Principal, SandboxState
+from intervals_icu.sandbox.wire import DroppedConnection, json_bytes
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
     from intervals_icu.sandbox.server import Sandbox
 
-__all__ = ["DroppedConnection", "build_app"]
+__all__ = ["DroppedConnection", "build_app", "json_bytes"]  # the last two: old import paths
 
 logger = logging.getLogger("intervals_icu.sandbox")
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-
-
-class DroppedConnection(Exception):
-    """Raised to drop the connection without an answer (fault injection)."""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, default=_json_default, separators=(",", ":")).encode()
 
 
 def to_response(result: Any) -> Response:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from intervals_icu.sandbox.errors import ApiError, error_body
+from intervals_icu.sandbox.wire import json_bytes
 
 if TYPE_CHECKING:
     from intervals_icu.sandbox.server import Sandbox
@@ -340,7 +341,5 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _json(result: Any, status: int) -> Response:
-    from intervals_icu.sandbox.app import json_bytes
-
     return Response(json_bytes(result), status_code=status, media_type="application/json")
 

@@ -24,9 +24,9 @@ from intervals_icu.sandbox.faults import (
     drop_connections,
     dropped_connection_handler,
 )
+from intervals_icu.sandbox.generate.world import SeedResult, seed_world
 from intervals_icu.sandbox.options import SandboxOptions
 from intervals_icu.sandbox.ratelimit import RateLimiter
-from intervals_icu.sandbox.seed import SeedResult, seed_world
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 from intervals_icu.sandbox.webhooks import (
     EVENT_TYPES,
@@ -35,6 +35,7 @@ from intervals_icu.sandbox.webhooks import (
     WebhookDispatcher,
     check_event_types,
 )
+from intervals_icu.sandbox.wire import DroppedConnection
 from intervals_icu.scopes import Scope, parse_scopes
 from intervals_icu.secret import Secret
 
@@ -103,7 +104,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._transports: list[Any] = []
         self._build_state()
-        from intervals_icu.sandbox.app import DroppedConnection, build_app
+        from intervals_icu.sandbox.app import build_app
 
         self.app = build_app(self)
         self.app.add_exception_handler(DroppedConnection, dropped_connection_handler)
@@ -500,7 +501,7 @@ class Sandbox:
         time (default: now). ``source="STRAVA"`` makes a Strava activity (no activity
         webhooks are sent for those)."""
         from intervals_icu.sandbox.generate import generate_activity
-        from intervals_icu.sandbox.handlers.activity_records import create_activity
+        from intervals_icu.sandbox.platform.activities import create_activity
 
         state = self.state
         athlete_id = self._athlete(athlete_id)
@@ -540,7 +541,7 @@ class Sandbox:
         day_text = day.isoformat() if isinstance(day, date) else date.fromisoformat(
             str(day)[:10]).isoformat()
         from intervals_icu.sandbox.errors import ApiError
-        from intervals_icu.sandbox.records import validate_patch
+        from intervals_icu.sandbox.platform.records import validate_patch
 
         try:
             validate_patch("Wellness", fields, allow_extra=False)

@@ -6,7 +6,6 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from intervals_icu.sandbox.clock import stamp
-from intervals_icu.sandbox.fitness import daily_loads, recompute_fitness
 from intervals_icu.sandbox.generate.activities import athlete_context, build_activity
 from intervals_icu.sandbox.generate.athletes import athlete_model
 from intervals_icu.sandbox.generate.calendar import CalendarBuilder
@@ -14,6 +13,7 @@ from intervals_icu.sandbox.generate.gear import GearRack
 from intervals_icu.sandbox.generate.plan import DayPlan, plan_days
 from intervals_icu.sandbox.generate.settings import custom_items, sport_settings
 from intervals_icu.sandbox.generate.wellness import wellness_records
+from intervals_icu.sandbox.platform.fitness import daily_loads, recompute_fitness
 from intervals_icu.sandbox.state import SandboxState
 
 __all__ = ["generate_history"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import (
+from intervals_icu.sandbox.platform.activities import (
     create_activity,
     delete_activity,
     delete_tombstone,
@@ -28,7 +28,7 @@ from intervals_icu.sandbox.handlers.activity_records import (
     utc_text,
     with_intervals,
 )
-from intervals_icu.sandbox.records import select_fields, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import select_fields, to_csv, validate_patch
 from intervals_icu.sandbox.state import Principal, SandboxState
 
 ACTIVITY_CSV_COLUMNS = [

@@ -22,7 +22,7 @@ from starlette.responses import StreamingResponse
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import (
+from intervals_icu.sandbox.platform.activities import (
     analyze,
     create_activity,
     detail_of,
@@ -158,7 +158,7 @@ def _new_from_file(ctx: Ctx, athlete_id: str, parsed: Any, *, filename: str, con
 @handles("uploadActivity")
 def upload(ctx: Ctx) -> Any:
     """201 when at least one new activity was made, 200 when all were duplicates."""
-    from intervals_icu.sandbox.fitfile import parse_activity_file
+    from intervals_icu.sandbox.formats.activity_files import parse_activity_file
 
     athlete_id = ctx.athlete()
     store = ctx.state.store(athlete_id)
@@ -238,7 +238,7 @@ def _attachment(filename: str) -> dict[str, str]:
 def _streams_for_file(ctx: Ctx, store: AthleteStore, activity: dict[str, Any]) -> (
     dict[str, list[Any]]
 ):
-    from intervals_icu.sandbox.streams import load_streams
+    from intervals_icu.sandbox.platform.streams import load_streams
 
     streams = load_streams(detail_of(store, activity["id"]))
     if not ctx.q_bool("power", True):
@@ -251,7 +251,7 @@ def _streams_for_file(ctx: Ctx, store: AthleteStore, activity: dict[str, Any]) -
 
 
 def _fit_bytes(activity: dict[str, Any], streams: dict[str, list[Any]]) -> bytes:
-    from intervals_icu.sandbox.fitfile import write_fit
+    from intervals_icu.sandbox.formats.activity_files import write_fit
 
     if not streams:
         raise ApiError(404, f"Activity {activity['id']} has no recorded data for a FIT file")
@@ -287,7 +287,7 @@ def download_fit(ctx: Ctx) -> Any:
 
 @handles("downloadActivityGpxFile")
 def download_gpx(ctx: Ctx) -> Any:
-    from intervals_icu.sandbox.fitfile import write_gpx
+    from intervals_icu.sandbox.formats.activity_files import write_gpx
 
     _athlete_id, store, activity = locate(ctx)
     refuse_strava(activity)

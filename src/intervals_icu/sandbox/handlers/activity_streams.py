@@ -16,7 +16,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import (
+from intervals_icu.sandbox.platform.activities import (
     analyze,
     detail_of,
     locate,
@@ -25,8 +25,8 @@ from intervals_icu.sandbox.handlers.activity_records import (
     refuse_strava,
     sport_settings_for,
 )
-from intervals_icu.sandbox.intervals_detect import group_intervals, interval_stats
-from intervals_icu.sandbox.records import validate_patch
+from intervals_icu.sandbox.platform.intervals import group_intervals, interval_stats
+from intervals_icu.sandbox.platform.records import validate_patch
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
 
 _USER_INTERVAL_FIELDS = ("id", "type", "label", "start_index", "end_index")
@@ -37,7 +37,7 @@ _USER_INTERVAL_FIELDS = ("id", "type", "label", "start_index", "end_index")
 
 
 def _stored(store: AthleteStore, activity_id: str) -> dict[str, list[Any]]:
-    from intervals_icu.sandbox.streams import load_streams
+    from intervals_icu.sandbox.platform.streams import load_streams
 
     return load_streams(detail_of(store, activity_id))
 
@@ -281,7 +281,7 @@ def _intervals_dto(activity: dict[str, Any], store: AthleteStore) -> dict[str, A
 
 def _stats_context(state: SandboxState, athlete_id: str, store: AthleteStore,
                    activity: dict[str, Any]) -> dict[str, Any]:
-    # The same statistics as detected intervals get (one implementation: intervals_detect).
+    # The same statistics as detected intervals get (one implementation: platform.intervals).
     settings = sport_settings_for(store, activity.get("type")) or {}
     profile = state.accounts[athlete_id].profile
     return {

@@ -40,15 +40,7 @@ import numpy as np
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError, access_denied
-from intervals_icu.sandbox.handlers.activity_math import (
-    CURVE_SECS,
-    PACE_DISTANCES,
-    FloatArray,
-    array,
-    best_average_curve,
-    best_time_curve,
-)
-from intervals_icu.sandbox.handlers.activity_records import (
+from intervals_icu.sandbox.platform.activities import (
     activity_date,
     detail_of,
     is_strava,
@@ -56,7 +48,15 @@ from intervals_icu.sandbox.handlers.activity_records import (
     sorted_newest_first,
     sport_types,
 )
-from intervals_icu.sandbox.records import to_csv
+from intervals_icu.sandbox.platform.activity_math import (
+    CURVE_SECS,
+    PACE_DISTANCES,
+    FloatArray,
+    array,
+    best_average_curve,
+    best_time_curve,
+)
+from intervals_icu.sandbox.platform.records import to_csv
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore
 
 __all__ = ["CurveSpec", "parse_curve_id"]
@@ -183,7 +183,7 @@ def _forget(key: int) -> Any:
 def _arrays(detail: ActivityDetail) -> dict[str, FloatArray]:
     """The streams as float arrays (synthesized without positions: nothing here needs them,
     and every other stream is identical)."""
-    from intervals_icu.sandbox.streams import ActivityRecipe, synthesize
+    from intervals_icu.sandbox.platform.streams import ActivityRecipe, synthesize
 
     if detail.streams is not None:
         return {name: array(values) for name, values in detail.streams.items()

@@ -7,7 +7,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, to_csv, validate_patch
 from intervals_icu.sandbox.state import SandboxState
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.handlers.events import new_id
-from intervals_icu.sandbox.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
 from intervals_icu.sandbox.state import AthleteStore
 
 _PROTECTED = ("id", "athlete_id", "updated", "usage_count", "from_athlete", "from_id",

@@ -23,8 +23,13 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import create_activity, new_activity_id
-from intervals_icu.sandbox.planned_workouts import (
+from intervals_icu.sandbox.formats.workout_files import (
+    media_type,
+    normalize_format,
+    write_workout_file,
+)
+from intervals_icu.sandbox.platform.activities import create_activity, new_activity_id
+from intervals_icu.sandbox.platform.planned_workouts import (
     FILE_KEYS,
     check_name,
     fill_workout_fields,
@@ -32,9 +37,8 @@ from intervals_icu.sandbox.planned_workouts import (
     resolve_targets,
     settings_for,
 )
-from intervals_icu.sandbox.records import apply_patch, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, to_csv, validate_patch
 from intervals_icu.sandbox.state import AthleteStore, Principal, SandboxState
-from intervals_icu.sandbox.workout_files import media_type, normalize_format, write_workout_file
 
 EVENT_CSV_COLUMNS = [
     "id", "start_date_local", "end_date_local", "category", "type", "name", "description",

@@ -10,7 +10,7 @@ from typing import Any
 from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, to_csv, validate_patch
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
 
 GEAR_CSV_COLUMNS = ["id", "type", "name", "purchased", "retired", "distance", "time",

@@ -10,6 +10,12 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
+from intervals_icu.sandbox.formats.workout_files import (
+    media_type,
+    normalize_format,
+    read_workout_file,
+    write_workout_file,
+)
 from intervals_icu.sandbox.handlers.events import (
     calendar_changed,
     local_datetime_text,
@@ -17,21 +23,15 @@ from intervals_icu.sandbox.handlers.events import (
     plan_event_fields,
     write_event,
 )
-from intervals_icu.sandbox.planned_workouts import (
+from intervals_icu.sandbox.platform.planned_workouts import (
     FILE_KEYS,
     check_name,
     fill_workout_fields,
     ftp_for,
 )
-from intervals_icu.sandbox.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.workout_doc import doc_to_text
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
-from intervals_icu.sandbox.workout_doc import doc_to_text
-from intervals_icu.sandbox.workout_files import (
-    media_type,
-    normalize_format,
-    read_workout_file,
-    write_workout_file,
-)
 
 _WORKOUT_PROTECTED = ("id", "athlete_id", "updated")
 _FOLDER_PROTECTED = ("id", "athlete_id", "children", "num_workouts", "canEdit",

@@ -13,7 +13,7 @@ from typing import Any
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.handlers.events import new_id
-from intervals_icu.sandbox.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
 
 __all__ = ["default_settings", "hr_zones_for"]

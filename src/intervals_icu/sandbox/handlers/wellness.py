@@ -14,7 +14,12 @@ from typing import Any, Literal
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, select_fields, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import (
+    apply_patch,
+    select_fields,
+    to_csv,
+    validate_patch,
+)
 from intervals_icu.sandbox.state import SandboxState
 
 WELLNESS_CSV_COLUMNS = [
@@ -150,7 +155,7 @@ def upload_csv(ctx: Ctx) -> Any:
         raise ApiError(422, "The CSV file must be UTF-8 text") from None
     if not reader.fieldnames or not {"date", "id"} & set(reader.fieldnames):
         raise ApiError(422, "The CSV needs a 'date' column")
-    from intervals_icu.sandbox.records import numeric_fields
+    from intervals_icu.sandbox.platform.records import numeric_fields
 
     numeric = numeric_fields("Wellness")
     count = 0

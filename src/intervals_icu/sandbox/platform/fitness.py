@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from intervals_icu.sandbox.platform.streams import first_order
 from intervals_icu.sandbox.state import SandboxState
-from intervals_icu.sandbox.streams import first_order
 
 __all__ = ["ATL_DAYS", "CTL_DAYS", "daily_loads", "fitness_series", "recompute_fitness"]
 
