@@ -12,7 +12,6 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.events import new_id
 from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
 from intervals_icu.sandbox.state import AthleteStore, SandboxState
 
@@ -156,7 +155,7 @@ def create_settings(ctx: Ctx) -> Any:
         if clash:
             raise ApiError(422, f"Sport settings already exist for {sorted(clash)[0]}")
     now = ctx.state.now_stamp()
-    settings = {"id": new_id(ctx.state, "sport-settings", store.sport_settings),
+    settings = {"id": ctx.state.new_id("sport-settings", store.sport_settings),
                 "athlete_id": athlete_id, **default_settings(str(types[0])),
                 "created": now, "updated": now}
     apply_patch("SportSettings", settings, {k: v for k, v in body.items() if k not in _PROTECTED})
