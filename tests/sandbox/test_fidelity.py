@@ -713,6 +713,12 @@ def _suggest(operation_id: str) -> str:
             "# fill in ids, params, json/files; body='csv'/'file'/'empty' if not JSON")
 
 
+def test_importing_the_sandbox_registers_every_handler() -> None:
+    # The parametrized check below is built from HANDLERS at collection time: an empty
+    # registry would make it check nothing at all.
+    assert len(HANDLERS) >= 140
+
+
 def test_every_implemented_operation_has_a_fidelity_case() -> None:
     missing = sorted(set(HANDLERS) - set(CASES))
     hints = "\n".join(f"    {_suggest(op_id)}" for op_id in missing)

@@ -18,7 +18,7 @@ from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.state import AthleteStore, Principal, SandboxState
 from intervals_icu.spec import Operation
 
-__all__ = ["HANDLERS", "Ctx", "Reply", "UploadedFile", "handles", "parse_local"]
+__all__ = ["HANDLERS", "Ctx", "Reply", "UploadedFile", "handles", "locate", "parse_local"]
 
 Handler = Callable[["Ctx"], Any]
 HANDLERS: dict[str, Handler] = {}
@@ -205,3 +205,13 @@ class Ctx:
 
 # POSTs that only read; they need READ access, not WRITE.
 _READ_POSTS = {"downloadWorkout", "downloadWorkoutForAthlete", "downloadActivityFitFiles"}
+
+
+def locate(ctx: Ctx, *, write: bool | None = None, name: str = "id") -> (
+    tuple[str, AthleteStore, dict[str, Any]]
+):
+    """The activity addressed by the path (``/activity/{id}``), access checked."""
+    athlete_id, activity = ctx.state.locate_activity(
+        ctx.principal, ctx.params[name], write=ctx.writes if write is None else write
+    )
+    return athlete_id, ctx.state.store(athlete_id), activity

@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
+from intervals_icu.sandbox.app import build_app
 from intervals_icu.sandbox.clock import Clock
+from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.faults import (
     FaultInjector,
     FaultRule,
@@ -26,6 +28,10 @@ from intervals_icu.sandbox.faults import (
 )
 from intervals_icu.sandbox.generate.world import SeedResult, seed_world
 from intervals_icu.sandbox.options import SandboxOptions
+from intervals_icu.sandbox.platform.activities import create_activity
+from intervals_icu.sandbox.platform.fitness import announce_fitness
+from intervals_icu.sandbox.platform.records import validate_patch
+from intervals_icu.sandbox.platform.wellness import write_wellness
 from intervals_icu.sandbox.ratelimit import RateLimiter
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 from intervals_icu.sandbox.webhooks import (
@@ -104,8 +110,6 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._transports: list[Any] = []
         self._build_state()
-        from intervals_icu.sandbox.app import build_app
-
         self.app = build_app(self)
         self.app.add_exception_handler(DroppedConnection, dropped_connection_handler)
 
@@ -501,7 +505,6 @@ class Sandbox:
         time (default: now). ``source="STRAVA"`` makes a Strava activity (no activity
         webhooks are sent for those)."""
         from intervals_icu.sandbox.generate import generate_activity
-        from intervals_icu.sandbox.platform.activities import create_activity
 
         state = self.state
         athlete_id = self._athlete(athlete_id)
@@ -513,36 +516,16 @@ class Sandbox:
                 when=local, sport=sport, source=source)
             # Stores, indexes, emits ACTIVITY_UPLOADED (not for Strava) and recomputes fitness.
             create_activity(state, athlete_id, activity, detail)
-            self._announce_fitness(athlete_id, local.date())
+            announce_fitness(state, athlete_id, local.date())
             return dict(activity)
-
-    def _announce_fitness(self, athlete_id: str, day: date) -> None:
-        """After a new activity: FITNESS_UPDATED (the recomputed days) then WELLNESS_UPDATED
-        (the activity's day), as observed after an upload (API-NOTES §5.3)."""
-        wellness = self.state.store(athlete_id).wellness
-        changed = [record for key, record in sorted(wellness.items()) if key >= day.isoformat()]
-        if not changed:
-            return
-        fitness_keys = ("id", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo",
-                        "updated")
-        self.state.emit(athlete_id, "FITNESS_UPDATED",
-                        records=[{k: r[k] for k in fitness_keys if k in r} for r in changed])
-        if day.isoformat() in wellness:
-            self.state.emit(athlete_id, "WELLNESS_UPDATED",
-                            records=[dict(wellness[day.isoformat()])])
 
     def device_wellness(self, athlete_id: str | None, day: date | str,
                         **fields: Any) -> dict[str, Any]:
         """A device (scale, watch) writes wellness for ``day``: changes are announced with
         WELLNESS_UPDATED; a locked record is left untouched (API-NOTES §4.9)."""
-        from intervals_icu.sandbox.handlers.wellness import write_wellness
-
         athlete_id = self._athlete(athlete_id)
         day_text = day.isoformat() if isinstance(day, date) else date.fromisoformat(
             str(day)[:10]).isoformat()
-        from intervals_icu.sandbox.errors import ApiError
-        from intervals_icu.sandbox.platform.records import validate_patch
-
         try:
             validate_patch("Wellness", fields, allow_extra=False)
         except ApiError as exc:

@@ -12,7 +12,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
+from intervals_icu.sandbox.context import Ctx, Reply, handles, locate, parse_local
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.platform.activities import (
     create_activity,
@@ -20,7 +20,6 @@ from intervals_icu.sandbox.platform.activities import (
     delete_tombstone,
     detail_of,
     is_strava,
-    locate,
     new_activity_id,
     public_view,
     sorted_newest_first,

@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from intervals_icu.sandbox.context import Ctx, Reply, handles
+from intervals_icu.sandbox.context import Ctx, Reply, handles, locate
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.platform.activities import (
     detail_of,
     is_strava,
-    locate,
     refuse_strava,
     sorted_newest_first,
     sport_types,

@@ -18,6 +18,8 @@ from intervals_icu.sandbox.platform.records import (
 )
 from intervals_icu.sandbox.platform.wellness import update_current_profile, write_wellness
 
+__all__ = ["write_wellness"]  # old import path of platform.wellness.write_wellness
+
 WELLNESS_CSV_COLUMNS = [
     "date", "weight", "restingHR", "hrv", "hrvSDNN", "kcalConsumed", "sleepSecs", "sleepScore",
     "sleepQuality", "avgSleepingHR", "soreness", "fatigue", "stress", "mood", "motivation",

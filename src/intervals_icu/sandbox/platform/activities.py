@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from intervals_icu.sandbox.context import Ctx
 from intervals_icu.sandbox.errors import ApiError, access_denied
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, Principal, SandboxState
 
@@ -27,15 +26,16 @@ __all__ = [
     "delete_activity",
     "detail_of",
     "is_strava",
-    "locate",
     "new_activity_id",
     "public_view",
     "refuse_strava",
     "sorted_newest_first",
     "sport_settings_for",
     "sport_types",
+    "stream_meta",
     "update_activity",
     "with_intervals",
+    "write_streams",
 ]
 
 STRAVA_NOTE = "STRAVA activities are not available via the API"
@@ -96,16 +96,6 @@ def refuse_strava(activity: dict[str, Any]) -> None:
     """422 for anything but reading the stub of a Strava activity."""
     if is_strava(activity):
         raise ApiError(422, STRAVA_NOTE)
-
-
-def locate(ctx: Ctx, *, write: bool | None = None, name: str = "id") -> (
-    tuple[str, AthleteStore, dict[str, Any]]
-):
-    """The activity addressed by the path (``/activity/{id}``), access checked."""
-    athlete_id, activity = ctx.state.locate_activity(
-        ctx.principal, ctx.params[name], write=ctx.writes if write is None else write
-    )
-    return athlete_id, ctx.state.store(athlete_id), activity
 
 
 def detail_of(store: AthleteStore, activity_id: str) -> ActivityDetail:
@@ -333,3 +323,78 @@ def analyze(state: SandboxState, athlete_id: str, activity: dict[str, Any],
         for number, interval in enumerate(intervals, start=1):
             interval.setdefault("id", number)
         detail.intervals, detail.groups = intervals, groups
+
+
+# -- streams written by the athlete ---------------------------------------------------------------
+
+
+def stream_meta(store: AthleteStore, activity_id: str) -> dict[str, dict[str, Any]]:
+    """Names and the custom flag of athlete-defined streams, by type."""
+    metas: dict[str, dict[str, dict[str, Any]]] = store.extra.setdefault("stream_meta", {})
+    return metas.setdefault(activity_id, {})
+
+
+def write_streams(state: SandboxState, athlete_id: str, activity: dict[str, Any],
+                  incoming: dict[str, list[Any]],
+                  meta: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Write streams by the platform's rules (API-NOTES §4.7): an all-null stream is
+    removed; with the same number of samples only the given streams change; otherwise every
+    stream must be given (with ``time``) and the ones missing are removed. The activity is
+    re-analyzed (ACTIVITY_ANALYZED) and fitness refit when its load moved. Returns the
+    ``UpdateStreamsResult``."""
+    from intervals_icu.sandbox.platform.streams import load_streams
+
+    store = state.store(athlete_id)
+    refuse_strava(activity)
+    if not incoming:
+        raise ApiError(422, "No streams supplied")
+    lengths = {len(v) for v in incoming.values()}
+    if len(lengths) != 1:
+        raise ApiError(422, "All streams must have the same number of points")
+    length = lengths.pop()
+    current = load_streams(detail_of(store, activity["id"]))
+    current_length = len(current.get("time") or next(iter(current.values()), []))
+    if "time" in incoming:
+        check_time(incoming["time"])
+    replacing = bool(current) and length != current_length
+    if replacing and "time" not in incoming:
+        raise ApiError(422, f"The streams have {length} points but the activity has "
+                            f"{current_length}: to change the length supply every stream, "
+                            "including time")
+    if not current and "time" not in incoming:
+        raise ApiError(422, "The activity has no streams yet: supply time as well")
+    updated = sorted(k for k, v in incoming.items() if any(x is not None for x in v))
+    removed_now = [k for k, v in incoming.items() if all(x is None for x in v)]
+    result = {} if replacing else dict(current)
+    for name, values in incoming.items():
+        result[name] = values
+    deleted = sorted(set(removed_now) | ({k for k in current if k not in incoming}
+                                         if replacing else set()))
+    for name in removed_now:
+        result.pop(name, None)
+    if "time" not in result:
+        raise ApiError(422, "The time stream cannot be removed")
+    names = stream_meta(store, activity["id"])
+    for name in deleted:
+        names.pop(name, None)
+    for name, info in meta.items():
+        if name in result and (info.get("name") or info.get("custom")):
+            names[name] = info
+    detail = detail_of(store, activity["id"])
+    detail.streams = result
+    before_load = activity.get("icu_training_load")
+    analyze(state, athlete_id, activity, result)
+    mark_analyzed(state, athlete_id, activity)
+    if activity.get("icu_training_load") != before_load:
+        refit(state, athlete_id, [activity])
+    return {"updated": updated, "deleted": deleted}
+
+
+def check_time(values: list[Any]) -> None:
+    if not values or values[0] != 0:
+        raise ApiError(422, "time must be seconds from the start: the first value is 0")
+    previous = -1.0
+    for value in values:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < previous:
+            raise ApiError(422, "time must be increasing numbers of seconds")
+        previous = float(value)
