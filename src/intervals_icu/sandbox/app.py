@@ -9,7 +9,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
@@ -27,9 +27,10 @@ from intervals_icu.sandbox.wire import DroppedConnection, json_bytes
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
-    from intervals_icu.sandbox.server import Sandbox
+    from intervals_icu.sandbox.ratelimit import RateLimiter
 
-__all__ = ["DroppedConnection", "build_app", "json_bytes"]  # the last two: old import paths
+# DroppedConnection and json_bytes live in wire.py; importable from here too (old paths).
+__all__ = ["AppHost", "DroppedConnection", "build_app", "json_bytes"]
 
 logger = logging.getLogger("intervals_icu.sandbox")
 
@@ -121,7 +122,23 @@ async def _read_parts(request: Request) -> tuple[dict[str, UploadedFile], dict[s
     return files, fields
 
 
-def build_app(sandbox: Sandbox) -> Starlette:
+class AppHost(Protocol):
+    """What the application needs from its host (the ``Sandbox``), without importing it."""
+
+    @property
+    def state(self) -> SandboxState: ...
+
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+
+    def spec_bytes(self) -> bytes: ...
+
+    async def control(self, request: Request) -> Response: ...
+
+    async def oauth(self, request: Request) -> Response: ...
+
+
+def build_app(sandbox: AppHost) -> Starlette:
     router = Router()
     state = sandbox.state
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,14 +23,70 @@ from intervals_icu.sandbox.errors import ApiError, error_body
 from intervals_icu.sandbox.wire import json_bytes
 
 if TYPE_CHECKING:
-    from intervals_icu.sandbox.server import Sandbox
+    from intervals_icu.sandbox.clock import Clock
+    from intervals_icu.sandbox.options import SandboxOptions
+    from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 
-__all__ = ["CONTROL_ENDPOINTS", "handle_control"]
+__all__ = ["CONTROL_ENDPOINTS", "Controlled", "handle_control"]
+
+
+class Controlled(Protocol):
+    """What the control API drives: the ``Sandbox``'s own methods (named here so that this
+    module does not import the Sandbox that imports it)."""
+
+    @property
+    def state(self) -> SandboxState: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def options(self) -> SandboxOptions: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def credentials(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+    def reseed(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def advance(self, seconds: float) -> datetime: ...
+
+    def configure(self, **changes: Any) -> SandboxOptions: ...
+
+    def faults(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def clear_faults(self) -> None: ...
+
+    def rate_limit_burst(self, count: int) -> None: ...
+
+    def apps(self) -> list[dict[str, Any]]: ...
+
+    def app_record(self, client_id: str | None = None) -> OAuthAppRecord: ...
+
+    def register_app(self, *args: Any, **kwargs: Any) -> OAuthAppRecord: ...
+
+    def update_app(self, *args: Any, **kwargs: Any) -> OAuthAppRecord: ...
+
+    def authorize_redirect(self, *args: Any, **kwargs: Any) -> tuple[str, str]: ...
+
+    def device_import(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def device_wellness(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def deliver_webhooks(self) -> list[dict[str, Any]]: ...
+
+    def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]: ...
+
+    def webhook_fault(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def clear_webhook_faults(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class Call:
-    sandbox: Sandbox
+    sandbox: Controlled
     body: dict[str, Any]
     query: dict[str, str]
     params: dict[str, str]
@@ -148,7 +204,7 @@ def _apps(call: Call) -> Any:
 
 
 def _app(call: Call) -> Any:
-    return call.sandbox._app(call.params["client_id"]).public()
+    return call.sandbox.app_record(call.params["client_id"]).public()
 
 
 def _register_app(call: Call) -> Any:
@@ -298,7 +354,7 @@ def _only(body: dict[str, Any], allowed: set[str]) -> None:
                             f"{', '.join(sorted(allowed))}")
 
 
-async def handle_control(sandbox: Sandbox, request: Request) -> Response:
+async def handle_control(sandbox: Controlled, request: Request) -> Response:
     path = request.url.path.removeprefix("/_sandbox").strip("/")
     allowed: list[str] = []
     for endpoint in CONTROL_ENDPOINTS:

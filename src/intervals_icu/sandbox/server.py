@@ -19,6 +19,7 @@ from starlette.responses import Response
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.app import build_app
 from intervals_icu.sandbox.clock import Clock
+from intervals_icu.sandbox.control import handle_control
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.faults import (
     FaultInjector,
@@ -423,6 +424,10 @@ class Sandbox:
         """Registered apps, without their secrets."""
         return [app.public() for app in self.state.apps.values()]
 
+    def app_record(self, client_id: str | None = None) -> OAuthAppRecord:
+        """A registered app's record (the seeded one by default); KeyError if unknown."""
+        return self._app(client_id)
+
     def _app(self, client_id: str | None) -> OAuthAppRecord:
         key = str(client_id) if client_id is not None else self.seeded.app_client_id
         app = self.state.apps.get(key)
@@ -579,14 +584,12 @@ class Sandbox:
             "intervals-icu-openapi.json").read_bytes()
 
     async def control(self, request: Request) -> Response:
-        from intervals_icu.sandbox.control import handle_control
-
         return await handle_control(self, request)
 
     async def oauth(self, request: Request) -> Response:
         from intervals_icu.sandbox.oauth import handle_oauth
 
-        return await handle_oauth(self, request)
+        return await handle_oauth(self.state, self.athlete_id, request)
 
 
 def _whole(value: Any, name: str, *, minimum: int) -> int:
