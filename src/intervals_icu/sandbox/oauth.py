@@ -28,8 +28,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
-from intervals_icu.scopes import Scope, format_scopes, parse_scopes
 from intervals_icu.sandbox.state import CodeRecord, OAuthAppRecord, SandboxState, TokenRecord
+from intervals_icu.scopes import Scope, format_scopes, parse_scopes
 
 __all__ = [
     "ALWAYS_ALLOWED_REDIRECT",

@@ -20,15 +20,14 @@ from intervals_icu.sandbox.platform.activities import (
     delete_tombstone,
     detail_of,
     is_strava,
-    new_activity_id,
+    manual_activity,
     public_view,
     sorted_newest_first,
     update_activity,
-    utc_text,
+    upsert_target,
     with_intervals,
 )
 from intervals_icu.sandbox.platform.records import select_fields, to_csv, validate_patch
-from intervals_icu.sandbox.state import Principal, SandboxState
 
 ACTIVITY_CSV_COLUMNS = [
     "id", "start_date_local", "name", "type", "moving_time", "distance", "elapsed_time",
@@ -131,62 +130,12 @@ def remove_tombstone(ctx: Ctx) -> Any:
 # -- manual activities -------------------------------------------------------------------------
 
 
-def _manual(state: SandboxState, athlete_id: str, principal: Principal,
-            body: dict[str, Any]) -> dict[str, Any]:
-    """A new manual activity from an ``Activity`` body (not stored yet)."""
-    validate_patch("Activity", body)
-    if not body.get("start_date_local") or not body.get("type"):
-        raise ApiError(422, "start_date_local and type are required for a manual activity")
-    local = parse_local(str(body["start_date_local"]), "start_date_local")
-    account = state.accounts[athlete_id]
-    ignored = {"id", "icu_athlete_id", "source", "created", "icu_sync_date", "analyzed",
-               "strava_id", "file_type", "oauth_client_id", "oauth_client_name", "updated"}
-    activity = {k: v for k, v in body.items() if k not in ignored and v is not None}
-    moving = activity.get("moving_time")
-    activity.update({
-        "id": new_activity_id(state),
-        "icu_athlete_id": athlete_id,
-        "start_date_local": local.isoformat(timespec="seconds"),
-        "start_date": utc_text(local.replace(tzinfo=account.timezone)),
-        "timezone": account.profile.get("timezone") or "UTC",
-        "source": "MANUAL",
-    })
-    activity.setdefault("name", f"{activity['type']}")
-    activity.setdefault("elapsed_time", moving)
-    for flag in ("trainer", "commute", "race"):
-        activity.setdefault(flag, False)
-    if principal.client_id is not None:
-        app = state.apps.get(principal.client_id)
-        activity["oauth_client_id"] = int(principal.client_id) if principal.client_id.isdigit() \
-            else principal.client_id
-        activity["oauth_client_name"] = app.name if app else None
-    return {k: v for k, v in activity.items() if v is not None}
-
-
 @handles("createManualActivity")
 def create_manual(ctx: Ctx) -> Any:
     athlete_id = ctx.athlete()
-    activity = _manual(ctx.state, athlete_id, ctx.principal, ctx.json_object())
+    activity = manual_activity(ctx.state, athlete_id, ctx.principal, ctx.json_object())
     create_activity(ctx.state, athlete_id, activity, owner_app=ctx.principal.app_key)
     return public_view(activity)
-
-
-def _upsert_target(state: SandboxState, athlete_id: str, principal: Principal,
-                   external_id: str | None) -> dict[str, Any] | None:
-    """The caller's earlier activity with this ``external_id``: only records created by the
-    same OAuth app match (or, with a personal key, by the same key holder when
-    ``api_key_upsert_matches``)."""
-    if not external_id:
-        return None
-    if principal.kind == "api_key" and not state.options.api_key_upsert_matches:
-        return None
-    store = state.store(athlete_id)
-    for activity_id, owner in store.activity_owner_app.items():
-        activity = store.activities.get(activity_id)
-        if owner == principal.app_key and activity is not None \
-                and activity.get("external_id") == external_id:
-            return activity
-    return None
 
 
 @handles("createMultipleManualActivities")
@@ -199,12 +148,12 @@ def create_manual_bulk(ctx: Ctx) -> Any:
         validate_patch("Activity", item)
     results = []
     for item in items:
-        target = _upsert_target(ctx.state, athlete_id, ctx.principal, item.get("external_id"))
+        target = upsert_target(ctx.state, athlete_id, ctx.principal, item.get("external_id"))
         if target is not None:
             update_activity(ctx.state, athlete_id, target, item)
             results.append(public_view(target))
             continue
-        activity = _manual(ctx.state, athlete_id, ctx.principal, item)
+        activity = manual_activity(ctx.state, athlete_id, ctx.principal, item)
         create_activity(ctx.state, athlete_id, activity, owner_app=ctx.principal.app_key)
         results.append(public_view(activity))
     return results

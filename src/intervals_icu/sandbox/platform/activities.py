@@ -15,7 +15,13 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from intervals_icu.sandbox.clock import parse_local
 from intervals_icu.sandbox.errors import ApiError, access_denied
+from intervals_icu.sandbox.platform.fitness import recompute_fitness
+from intervals_icu.sandbox.platform.intervals import detect_intervals
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.streams import load_streams
+from intervals_icu.sandbox.platform.summary import summarize
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, Principal, SandboxState
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "delete_activity",
     "detail_of",
     "is_strava",
+    "manual_activity",
     "new_activity_id",
     "public_view",
     "refuse_strava",
@@ -34,6 +41,7 @@ __all__ = [
     "sport_types",
     "stream_meta",
     "update_activity",
+    "upsert_target",
     "with_intervals",
     "write_streams",
 ]
@@ -190,8 +198,6 @@ def update_activity(
     ``icu_sync_date`` and ``created`` never move; ACTIVITY_UPDATED carries the whole
     activity as it is after the change.
     """
-    from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
-
     refuse_strava(activity)
     validate_patch("Activity", patch)
     clean = {k: v for k, v in patch.items() if k not in READ_ONLY_FIELDS and k != "updated"}
@@ -276,8 +282,6 @@ def mark_analyzed(state: SandboxState, athlete_id: str, activity: dict[str, Any]
 def refit(state: SandboxState, athlete_id: str, activities: Iterable[dict[str, Any]],
           also: date | None = None) -> None:
     """Recompute fitness from the earliest day touched."""
-    from intervals_icu.sandbox.platform.fitness import recompute_fitness
-
     days = [d for d in (activity_date(a) for a in activities) if d is not None]
     if also is not None:
         days.append(also)
@@ -297,9 +301,6 @@ def analyze(state: SandboxState, athlete_id: str, activity: dict[str, Any],
             streams: dict[str, list[Any]], *, detect: bool = True) -> None:
     """Recompute the summary fields from ``streams`` (and, unless the athlete edited them,
     the intervals), as the platform does after an upload or a stream edit."""
-    from intervals_icu.sandbox.platform.intervals import detect_intervals
-    from intervals_icu.sandbox.platform.summary import summarize
-
     store = state.store(athlete_id)
     sport = str(activity.get("type") or "Ride")
     settings = sport_settings_for(store, sport)
@@ -342,8 +343,6 @@ def write_streams(state: SandboxState, athlete_id: str, activity: dict[str, Any]
     stream must be given (with ``time``) and the ones missing are removed. The activity is
     re-analyzed (ACTIVITY_ANALYZED) and fitness refit when its load moved. Returns the
     ``UpdateStreamsResult``."""
-    from intervals_icu.sandbox.platform.streams import load_streams
-
     store = state.store(athlete_id)
     refuse_strava(activity)
     if not incoming:
@@ -398,3 +397,53 @@ def check_time(values: list[Any]) -> None:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < previous:
             raise ApiError(422, "time must be increasing numbers of seconds")
         previous = float(value)
+
+
+def manual_activity(state: SandboxState, athlete_id: str, principal: Principal,
+            body: dict[str, Any]) -> dict[str, Any]:
+    """A new manual activity from an ``Activity`` body (not stored yet)."""
+    validate_patch("Activity", body)
+    if not body.get("start_date_local") or not body.get("type"):
+        raise ApiError(422, "start_date_local and type are required for a manual activity")
+    local = parse_local(str(body["start_date_local"]), "start_date_local")
+    account = state.accounts[athlete_id]
+    ignored = {"id", "icu_athlete_id", "source", "created", "icu_sync_date", "analyzed",
+               "strava_id", "file_type", "oauth_client_id", "oauth_client_name", "updated"}
+    activity = {k: v for k, v in body.items() if k not in ignored and v is not None}
+    moving = activity.get("moving_time")
+    activity.update({
+        "id": new_activity_id(state),
+        "icu_athlete_id": athlete_id,
+        "start_date_local": local.isoformat(timespec="seconds"),
+        "start_date": utc_text(local.replace(tzinfo=account.timezone)),
+        "timezone": account.profile.get("timezone") or "UTC",
+        "source": "MANUAL",
+    })
+    activity.setdefault("name", f"{activity['type']}")
+    activity.setdefault("elapsed_time", moving)
+    for flag in ("trainer", "commute", "race"):
+        activity.setdefault(flag, False)
+    if principal.client_id is not None:
+        app = state.apps.get(principal.client_id)
+        activity["oauth_client_id"] = int(principal.client_id) if principal.client_id.isdigit() \
+            else principal.client_id
+        activity["oauth_client_name"] = app.name if app else None
+    return {k: v for k, v in activity.items() if v is not None}
+
+
+def upsert_target(state: SandboxState, athlete_id: str, principal: Principal,
+                   external_id: str | None) -> dict[str, Any] | None:
+    """The caller's earlier activity with this ``external_id``: only records created by the
+    same OAuth app match (or, with a personal key, by the same key holder when
+    ``api_key_upsert_matches``)."""
+    if not external_id:
+        return None
+    if principal.kind == "api_key" and not state.options.api_key_upsert_matches:
+        return None
+    store = state.store(athlete_id)
+    for activity_id, owner in store.activity_owner_app.items():
+        activity = store.activities.get(activity_id)
+        if owner == principal.app_key and activity is not None \
+                and activity.get("external_id") == external_id:
+            return activity
+    return None

@@ -52,6 +52,7 @@ from intervals_icu.sandbox.platform.activity_math import (
     best_average_curve,
     best_time_curve,
 )
+from intervals_icu.sandbox.platform.streams import ActivityRecipe, synthesize
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, SandboxState
 
 __all__ = [
@@ -177,8 +178,6 @@ def _forget(key: int) -> Any:
 def stream_arrays(detail: ActivityDetail) -> dict[str, FloatArray]:
     """The streams as float arrays (synthesized without positions: nothing here needs them,
     and every other stream is identical)."""
-    from intervals_icu.sandbox.platform.streams import ActivityRecipe, synthesize
-
     if detail.streams is not None:
         return {name: array(values) for name, values in detail.streams.items()
                 if name != "latlng"}
