@@ -41,7 +41,9 @@ def _imports(tree: ast.AST) -> Iterator[str]:
                 for alias in node.names:
                     yield alias.name
             elif node.module.startswith(PACKAGE + "."):
-                yield node.module.removeprefix(PACKAGE + ".")
+                module = node.module.removeprefix(PACKAGE + ".")
+                for alias in node.names:
+                    yield f"{module}.{alias.name}"  # a module, or a name in ``module``
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith(PACKAGE + "."):
