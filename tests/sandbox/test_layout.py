@@ -74,7 +74,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             # A package imports its own modules to register or re-export them.
-            if node == "" or nxt.startswith(node + ".") and node in {"handlers", "generate"}:
+            if node == "" or (nxt.startswith(node + ".") and node in {"handlers", "generate"}):
                 continue
             if state.get(nxt) == 1:
                 return [*stack[stack.index(nxt):], nxt]

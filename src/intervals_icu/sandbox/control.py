@@ -75,6 +75,10 @@ class Controlled(Protocol):
 
     def device_wellness(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
 
+    def add_route(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def add_shared_event(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
     def deliver_webhooks(self) -> list[dict[str, Any]]: ...
 
     def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]: ...
@@ -255,6 +259,24 @@ def _device_wellness(call: Call) -> Any:
     return call.sandbox.device_wellness(athlete_id, day, **fields)
 
 
+def _add_route(call: Call) -> Any:
+    body = dict(call.body)
+    athlete_id = body.pop("athlete_id", None)
+    return call.sandbox.add_route(athlete_id, name=body.pop("name", ""),
+                                  latlngs=body.pop("latlngs", None), **body)
+
+
+def _add_shared_event(call: Call) -> Any:
+    body = dict(call.body)
+    athlete_id = body.pop("athlete_id", None)
+    when = body.pop("start_date_local", None)
+    if not when:
+        raise ApiError(422, "'start_date_local' is required, e.g. \"2030-05-01T08:00:00\"")
+    return call.sandbox.add_shared_event(athlete_id, name=body.pop("name", ""),
+                                         start_date_local=when,
+                                         courses=body.pop("courses", None), **body)
+
+
 def _webhooks(call: Call) -> Any:
     dispatcher = call.sandbox.state.webhooks
     return {**dispatcher.summary(), "pending_deliveries": dispatcher.pending(),
@@ -336,6 +358,11 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
              "a new activity", _device_import, status=201),
     Endpoint("POST", "device-wellness", "{athlete_id, day, <wellness fields>}: a device "
              "writes wellness", _device_wellness),
+    Endpoint("POST", "routes", "{athlete_id, name, latlngs, <AthleteRoute fields>}: add a route "
+             "(the API cannot create one)", _add_route, status=201),
+    Endpoint("POST", "shared-events", "{athlete_id, name, start_date_local, courses, ...}: "
+             "publish a shared event (the API cannot create one)", _add_shared_event,
+             status=201),
     Endpoint("GET", "webhooks", "webhook counts, pending deliveries and faults", _webhooks),
     Endpoint("GET", "webhooks/deliveries", "the delivery log (?client_id=, ?limit=)",
              _deliveries),

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.app import build_app
-from intervals_icu.sandbox.clock import Clock
+from intervals_icu.sandbox.clock import Clock, parse_local
 from intervals_icu.sandbox.control import handle_control
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.faults import (
@@ -32,6 +32,8 @@ from intervals_icu.sandbox.options import SandboxOptions
 from intervals_icu.sandbox.platform.activities import create_activity
 from intervals_icu.sandbox.platform.fitness import announce_fitness
 from intervals_icu.sandbox.platform.records import validate_patch
+from intervals_icu.sandbox.platform.routes import add_route
+from intervals_icu.sandbox.platform.shared_events import add_shared_event
 from intervals_icu.sandbox.platform.wellness import write_wellness
 from intervals_icu.sandbox.ratelimit import RateLimiter
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
@@ -540,6 +542,48 @@ class Sandbox:
             return dict(write_wellness(self.state, athlete_id, day_text, fields,
                                        source="device"))
 
+    # -- things the API cannot create ------------------------------------------------------
+
+    def add_route(self, athlete_id: str | None = None, *, name: str,
+                  latlngs: list[list[float]], **fields: Any) -> dict[str, Any]:
+        """Add a route to an athlete (the main one by default): ``latlngs`` is the track as
+        ``[lat, lng]`` pairs; other fields of ``AthleteRoute`` (``description``,
+        ``commute``, ``tags``...) may be given. The API has no operation that creates one."""
+        athlete_id = self._athlete(athlete_id)
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a route needs a name")
+        track = _track(latlngs)
+        try:
+            validate_patch("AthleteRoute", fields, allow_extra=False)
+        except ApiError as exc:
+            raise ValueError(f"add_route: {exc.error}") from None
+        with self.state.lock:
+            return dict(add_route(self.state, athlete_id, name=name.strip(), latlngs=track,
+                                  **fields))
+
+    def add_shared_event(self, athlete_id: str | None = None, *, name: str,
+                         start_date_local: str, courses: list[dict[str, Any]] | None = None,
+                         **fields: Any) -> dict[str, Any]:
+        """Publish a shared event (a race anyone can add to their calendar) as
+        ``athlete_id`` (the coach by default): ``start_date_local`` like
+        ``2030-05-01T08:00:00``, ``courses`` as ``Course`` objects (``name``,
+        ``distance``, ``latlngs``...). The API has no operation that creates one."""
+        athlete_id = self._athlete(athlete_id or self.coach_id)
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a shared event needs a name")
+        try:
+            when = parse_local(str(start_date_local), "start_date_local")
+            for course in courses or []:
+                if not isinstance(course, dict):
+                    raise ValueError("each course must be an object, e.g. {'name': 'Long'}")
+                validate_patch("Course", course, allow_extra=False)
+        except ApiError as exc:
+            raise ValueError(f"add_shared_event: {exc.error}") from None
+        with self.state.lock:
+            return dict(add_shared_event(self.state, athlete_id, name=name.strip(),
+                                         start_date_local=when.isoformat(timespec="seconds"),
+                                         courses=courses, **fields))
+
     def _athlete(self, athlete_id: str | None) -> str:
         athlete_id = athlete_id or self.athlete_id
         if athlete_id not in self.state.accounts:
@@ -602,6 +646,21 @@ def _check_url(url: Any) -> None:
     if url is not None and (not isinstance(url, str)
                             or not url.startswith(("http://", "https://"))):
         raise ValueError(f"webhook_url must be an http(s) URL, not {url!r}")
+
+
+def _track(latlngs: Any) -> list[list[float]]:
+    """``[[lat, lng], ...]`` checked: at least two points, numbers in range."""
+    if not isinstance(latlngs, list) or len(latlngs) < 2:
+        raise ValueError("latlngs must be a list of at least two [lat, lng] points")
+    track = []
+    for point in latlngs:
+        if (not isinstance(point, (list, tuple)) or len(point) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in point)
+                or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180)):
+            raise ValueError(f"not a [lat, lng] point: {point!r}")
+        track.append([float(point[0]), float(point[1])])
+    return track
 
 
 def _local(state: SandboxState, athlete_id: str, when: datetime | None) -> datetime:

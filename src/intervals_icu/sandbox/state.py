@@ -129,6 +129,9 @@ class ActivityDetail:
     original_file: bytes | None = None
     original_filename: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
+    load_edited: bool = False
+    """The athlete set ``icu_training_load`` by hand (activities.csv's
+    ``icu_training_load_edited``; the Activity schema has no such field)."""
 
 
 @dataclass

@@ -15,9 +15,11 @@ from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.generate.athletes import AthleteModel, athlete_model
 from intervals_icu.sandbox.generate.settings import settings_for, sport_settings
 from intervals_icu.sandbox.generate.workouts import Session, make_session
+from intervals_icu.sandbox.platform.activities import with_primitives
 from intervals_icu.sandbox.platform.intervals import detect_intervals, interval_summary
 from intervals_icu.sandbox.platform.streams import ActivityRecipe, stream_types, synthesize
 from intervals_icu.sandbox.platform.summary import summarize
+from intervals_icu.sandbox.platform.weather import weather_of
 from intervals_icu.sandbox.state import ActivityDetail, SandboxState
 
 __all__ = ["AthleteContext", "athlete_context", "build_activity", "generate_activity"]
@@ -249,6 +251,10 @@ def build_activity(state: SandboxState, ctx: AthleteContext, session: Session, *
     activity["icu_sync_date"] = stamp(created)
     activity["analyzed"] = stamp(created + timedelta(seconds=rng.randint(2, 30),
                                                      milliseconds=rng.randint(0, 999)))
+    weather = weather_of(detail.recipe)
+    if weather is not None:
+        activity.update(weather.fields())
+    with_primitives(activity)
     if paired_event_id is not None:
         activity["paired_event_id"] = paired_event_id
         activity["compliance"] = round(rng.uniform(82, 104), 1)

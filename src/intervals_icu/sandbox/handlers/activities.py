@@ -32,12 +32,38 @@ from intervals_icu.sandbox.platform.records import select_fields, to_csv, valida
 ACTIVITY_CSV_COLUMNS = [
     "id", "start_date_local", "name", "type", "moving_time", "distance", "elapsed_time",
     "total_elevation_gain", "max_speed", "average_speed", "has_heartrate", "max_heartrate",
-    "average_heartrate", "average_cadence", "calories", "device_watts", "icu_average_watts",
-    "icu_weighted_avg_watts", "icu_joules", "icu_intensity", "icu_training_load", "icu_atl",
-    "icu_ctl", "icu_ftp", "icu_variability_index", "icu_efficiency_factor", "trainer",
-    "commute", "race", "icu_rpe", "feel", "tags", "source", "external_id",
+    "average_heartrate", "calories", "device_watts", "icu_average_watts",
+    "icu_normalized_watts", "icu_joules", "icu_intensity", "icu_training_load",
+    "icu_training_load_edited", "icu_fatigue", "icu_fitness", "icu_eftp", "icu_variability",
+    "icu_efficiency", "trainer", "commute", "workout_type",
+    # Not in the published list (which ends with "..."): the API's own field names.
+    "average_cadence", "icu_ftp", "race", "icu_rpe", "feel", "tags", "source", "external_id",
 ]
-"""Columns of activities.csv (API-NOTES §4.3's list, with today's field names)."""
+"""Columns of activities.csv: the only published list (the platform's author, forum thread
+"Download all activities in CSV format", 2020; API-NOTES §4.3) in its order, then a few
+more under the API's field names."""
+
+_CSV_SOURCES = {
+    "icu_normalized_watts": "icu_weighted_avg_watts",
+    "icu_fatigue": "icu_atl",
+    "icu_fitness": "icu_ctl",
+    "icu_variability": "icu_variability_index",
+    "icu_efficiency": "icu_efficiency_factor",
+}
+"""CSV column -> the Activity field it shows (the CSV kept the 2020 names)."""
+
+
+def _csv_row(activity: dict[str, Any], load_edited: bool) -> dict[str, Any]:
+    row = public_view(activity)
+    if is_strava(activity):
+        return row
+    for column, field in _CSV_SOURCES.items():
+        row[column] = activity.get(field)
+    row["icu_eftp"] = activity.get("icu_pm_ftp") or activity.get("icu_rolling_ftp")
+    row["icu_training_load_edited"] = load_edited
+    row["workout_type"] = 11 if activity.get("race") else None  # 11 = race (2020 list)
+    return row
+
 
 _SEARCH_FIELDS = ("id", "name", "start_date_local", "type", "race", "distance", "moving_time",
                   "tags", "description")
@@ -77,7 +103,8 @@ def list_activities(ctx: Ctx) -> Any:
 @handles("downloadActivitiesAsCSV")
 def activities_csv(ctx: Ctx) -> Any:
     _athlete_id, store = ctx.store()
-    rows = [public_view(a) for a in sorted_newest_first(store.activities.values())]
+    rows = [_csv_row(a, detail_of(store, a["id"]).load_edited)
+            for a in sorted_newest_first(store.activities.values())]
     return Reply(to_csv(rows, ACTIVITY_CSV_COLUMNS), media_type="text/csv",
                  headers={"Content-Disposition": 'attachment; filename="activities.csv"'})
 

@@ -25,6 +25,7 @@ from intervals_icu.sandbox.platform.summary import summarize
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, Principal, SandboxState
 
 __all__ = [
+    "PRIMITIVES",
     "STRAVA_NOTE",
     "activity_date",
     "analyze",
@@ -43,6 +44,7 @@ __all__ = [
     "update_activity",
     "upsert_target",
     "with_intervals",
+    "with_primitives",
     "write_streams",
 ]
 
@@ -61,6 +63,13 @@ LOAD_FIELDS = frozenset({
     "icu_ignore_time", "icu_ignore_power", "icu_ignore_hr",
 })
 """Fields whose change alters the fitness curve."""
+
+PRIMITIVES: dict[str, Any] = {
+    "commute": False, "race": False, "file_sport_index": 0, "icu_sweet_spot_min": 0,
+    "icu_sweet_spot_max": 0, "has_weather": False, "has_segments": False, "icu_lap_count": 0,
+}
+"""Fields every activity carries, never null: Java primitives on the platform (all of them,
+and only them, are in even the ACTIVITY_DELETED stub; API-NOTES §5.3)."""
 
 _DELETED_STUB_KEYS = ("id", "commute", "race", "file_sport_index", "icu_athlete_id",
                       "icu_sweet_spot_min", "icu_sweet_spot_max", "has_weather",
@@ -153,6 +162,13 @@ def can_write(state: SandboxState, principal: Principal, athlete_id: str) -> Non
 # -- writing ---------------------------------------------------------------------------------
 
 
+def with_primitives(activity: dict[str, Any]) -> dict[str, Any]:
+    """Give ``activity`` the primitive fields it lacks (their Java defaults)."""
+    for key, value in PRIMITIVES.items():
+        activity.setdefault(key, value)
+    return activity
+
+
 def new_activity_id(state: SandboxState) -> str:
     number = state.next_id("activity", start=900_000)
     while f"i{number}" in state.activity_index:
@@ -176,6 +192,7 @@ def create_activity(
     activity.setdefault("created", now)
     activity.setdefault("icu_sync_date", now)
     activity.pop("updated", None)  # activities have no general updated date (API-NOTES §0.1)
+    with_primitives(activity)
     store.activities[activity_id] = activity
     store.details[activity_id] = detail or ActivityDetail()
     if owner_app is not None:
@@ -209,6 +226,8 @@ def update_activity(
         zone = state.accounts[athlete_id].timezone
         local = datetime.fromisoformat(activity["start_date_local"])
         activity["start_date"] = utc_text(local.replace(tzinfo=zone))
+    if "icu_training_load" in changed:
+        detail_of(state.store(athlete_id), activity["id"]).load_edited = True
     if changed:
         state.emit(athlete_id, "ACTIVITY_UPDATED", activity=copy.deepcopy(activity))
         if LOAD_FIELDS & set(changed):
