@@ -521,8 +521,9 @@ def _split_write(spec: RequestSpec, before: Any, answer: Any, status: int = 200
         for target, item in zip(targets, [i for i in items if isinstance(i, Mapping)],
                                 strict=False):
             previous = before_by_day.get(target.record_id)
-            if previous is not None and set(previous) <= {"id"}:
-                previous = None  # the platform answers {"id": day} for a day with no record
+            if previous is not None and not any(v is not None for k, v in previous.items()
+                                                if k != "id"):
+                previous = None  # a day with no record: {"id": day}, the rest null or absent
             rows.append((target, "update", item, previous, after_by_day.get(target.record_id)))
         return rows
     if kind == "event" and action == "create":

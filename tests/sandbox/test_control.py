@@ -274,7 +274,7 @@ def test_routes_and_shared_events_are_made_through_the_control_api(
         event = http.get(f"/api/v1/shared-event/{shared.json()['id']}").json()
         assert event["athlete_id"] == live_sandbox.coach_id  # the coach by default
         assert event["courses"][0]["name"] == "Only"
-        assert "latlngs" not in event["courses"][0]  # only with fullCourse=true
+        assert event["courses"][0]["latlngs"] is None  # only with fullCourse=true
 
 
 @pytest.mark.parametrize(("path", "body", "status"), [

@@ -49,10 +49,27 @@ def _deserialize_any(data: Any) -> Any:
     return data
 
 
+def _null_in_nullable_enums(schema: Any) -> None:
+    """The errata make every schema nullable (Jackson writes nulls); openapi-core checks
+    ``enum`` before ``nullable`` (the OpenAPI 3.0.3 reading), so an enum the errata made
+    nullable must list null for the ``"target": null`` Jackson writes to validate."""
+    if isinstance(schema, dict):
+        if schema.get("nullable") and isinstance(schema.get("enum"), list) \
+                and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+        for value in schema.values():
+            _null_in_nullable_enums(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _null_in_nullable_enums(value)
+
+
 @functools.cache
 def fidelity_spec() -> OpenAPI:
     config = Config(extra_media_type_deserializers={"*/*": _deserialize_any})
-    return OpenAPI.from_dict(effective_spec(), config=config)
+    spec = effective_spec()
+    _null_in_nullable_enums(spec)
+    return OpenAPI.from_dict(spec, config=config)
 
 
 # -- requests -----------------------------------------------------------------------------------

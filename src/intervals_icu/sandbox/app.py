@@ -9,6 +9,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
@@ -23,7 +24,12 @@ from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.routing import Match, Router
 from intervals_icu.sandbox.state import Principal, SandboxState
-from intervals_icu.sandbox.wire import DroppedConnection, json_bytes
+from intervals_icu.sandbox.wire import (
+    DroppedConnection,
+    jackson_view,
+    json_bytes,
+    response_shape,
+)
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
@@ -138,6 +144,23 @@ class AppHost(Protocol):
     async def oauth(self, request: Request) -> Response: ...
 
 
+def with_nulls(ctx: Ctx, result: Any) -> Any:
+    """The handler's JSON as Jackson writes it (every field of the response schema, null
+    when unset), unless ``write_nulls`` is off or the request asked for ``fields=``."""
+    if not ctx.state.options.write_nulls or isinstance(result, Response) or result is None:
+        return result
+    if ctx.q("fields") is not None and any(
+        p.get("name") == "fields" for p in ctx.operation.definition.get("parameters") or []
+    ):
+        return result  # fields= "also excludes null values" (API-NOTES §2.5)
+    if isinstance(result, Reply):
+        if result.body is None or isinstance(result.body, (bytes, str)):
+            return result
+        shape = response_shape(ctx.operation, result.status)
+        return replace(result, body=jackson_view(shape, result.body))
+    return jackson_view(response_shape(ctx.operation, 200), result)
+
+
 def build_app(sandbox: AppHost) -> Starlette:
     router = Router()
     state = sandbox.state
@@ -215,7 +238,7 @@ def build_app(sandbox: AppHost) -> Starlette:
     def _run(handler: Callable[[Ctx], Any], ctx: Ctx) -> Any:
         with ctx.state.lock:
             try:
-                return handler(ctx)
+                return with_nulls(ctx, handler(ctx))
             except ApiError:
                 raise
             except Exception as exc:  # the platform answers 500 with the exception text
@@ -224,5 +247,6 @@ def build_app(sandbox: AppHost) -> Starlette:
 
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=ALL_METHODS)])
     if state.options.gzip_responses:
-        app.add_middleware(GZipMiddleware, minimum_size=1000)
+        # Level 6: what the platform's Tomcat compresses with (java.util.zip's default).
+        app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     return app

@@ -10,7 +10,6 @@ recomputed when a change alters training load.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from intervals_icu.sandbox.clock import parse_local
 from intervals_icu.sandbox.errors import ApiError, access_denied
 from intervals_icu.sandbox.platform.fitness import recompute_fitness
 from intervals_icu.sandbox.platform.intervals import detect_intervals
-from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, json_copy, validate_patch
 from intervals_icu.sandbox.platform.streams import load_streams
 from intervals_icu.sandbox.platform.summary import summarize
 from intervals_icu.sandbox.state import ActivityDetail, AthleteStore, Principal, SandboxState
@@ -106,7 +105,8 @@ def public_view(activity: dict[str, Any]) -> dict[str, Any]:
             "source": "STRAVA",
             "_note": STRAVA_NOTE,
         }
-    return copy.deepcopy(activity)
+    view: dict[str, Any] = json_copy(activity)
+    return view
 
 
 def refuse_strava(activity: dict[str, Any]) -> None:
@@ -125,8 +125,8 @@ def with_intervals(store: AthleteStore, activity: dict[str, Any]) -> dict[str, A
     if is_strava(activity):
         return view
     detail = detail_of(store, activity["id"])
-    view["icu_intervals"] = copy.deepcopy(detail.intervals)
-    view["icu_groups"] = copy.deepcopy(detail.groups)
+    view["icu_intervals"] = json_copy(detail.intervals)
+    view["icu_groups"] = json_copy(detail.groups)
     return view
 
 
@@ -199,7 +199,7 @@ def create_activity(
         store.activity_owner_app[activity_id] = owner_app
     state.index_activity(athlete_id, activity_id)
     if not is_strava(activity):
-        state.emit(athlete_id, "ACTIVITY_UPLOADED", activity=copy.deepcopy(activity))
+        state.emit(athlete_id, "ACTIVITY_UPLOADED", activity=json_copy(activity))
     refit(state, athlete_id, [activity])
     return activity
 
@@ -229,7 +229,7 @@ def update_activity(
     if "icu_training_load" in changed:
         detail_of(state.store(athlete_id), activity["id"]).load_edited = True
     if changed:
-        state.emit(athlete_id, "ACTIVITY_UPDATED", activity=copy.deepcopy(activity))
+        state.emit(athlete_id, "ACTIVITY_UPDATED", activity=json_copy(activity))
         if LOAD_FIELDS & set(changed):
             refit(state, athlete_id, [activity], also=before)
     return changed
@@ -295,7 +295,7 @@ def mark_analyzed(state: SandboxState, athlete_id: str, activity: dict[str, Any]
     """The activity was re-analyzed (intervals or streams edited): ACTIVITY_ANALYZED."""
     activity["analyzed"] = state.now_stamp()
     if not is_strava(activity):
-        state.emit(athlete_id, "ACTIVITY_ANALYZED", activity=copy.deepcopy(activity))
+        state.emit(athlete_id, "ACTIVITY_ANALYZED", activity=json_copy(activity))
 
 
 def refit(state: SandboxState, athlete_id: str, activities: Iterable[dict[str, Any]],
