@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime
 
 from intervals_icu.sandbox import Sandbox
 from intervals_icu.sandbox.clock import Clock
-from intervals_icu.sandbox.fitfile import parse_activity_file, write_fit
+from intervals_icu.sandbox.formats.activity_files import parse_activity_file, write_fit
 from intervals_icu.sandbox.generate import generate_history
 from intervals_icu.sandbox.generate.activities import _analysis
+from intervals_icu.sandbox.platform.streams import load_streams
 from intervals_icu.sandbox.state import SandboxState
-from intervals_icu.sandbox.streams import load_streams
 
 END = date(2025, 6, 30)
 

@@ -258,6 +258,9 @@ async def test_async_client_maps_errors_the_same_way(sandbox: Sandbox) -> None:
 def test_an_unimplemented_operation_fails_at_once_and_says_retrying_will_not_help(
     sandbox: Sandbox,
 ) -> None:
+    # The sandbox implements every operation; a 501 comes from fault injection.
+    sandbox.faults(route="GET /api/v1/activity/*/gap-histogram", error_rate=1.0,
+                   error_status=501)
     client, seen = recording_client(sandbox, ApiKey(sandbox.api_key))
     with pytest.raises(ServerError) as info:
         client._request_json(RequestSpec("GET", "/api/v1/activity/i1/gap-histogram",

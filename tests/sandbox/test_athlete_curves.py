@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from intervals_icu import Client, errors
 from intervals_icu.sandbox import Sandbox
-from intervals_icu.sandbox.handlers.activity_math import CURVE_SECS, PACE_DISTANCES
-from intervals_icu.sandbox.handlers.athlete_curves import parse_curve_id
+from intervals_icu.sandbox.platform.activity_math import CURVE_SECS, PACE_DISTANCES
+from intervals_icu.sandbox.platform.curves import parse_curve_id
 
 # -- fixtures and helpers --------------------------------------------------------------------
 

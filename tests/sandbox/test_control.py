@@ -216,3 +216,80 @@ def test_webhook_overview(live_sandbox: Sandbox, control: httpx.Client) -> None:
     assert set(overview) >= {"emitted", "queued", "pending", "attempts", "pending_deliveries",
                              "faults", "running"}
     assert control.post("/webhooks/flush").json() == []
+
+
+# -- things the API cannot create: seeded, and made through the control API ------------------
+
+
+def test_seeded_routes_answer_every_route_operation(live_sandbox: Sandbox) -> None:
+    """getAthleteRoute, updateAthleteRoute and checkMerge have data with no Python at all
+    (issue 11, item 8)."""
+    with api(live_sandbox) as http:
+        routes = http.get("/api/v1/athlete/0/routes").json()
+        assert len(routes) >= 2
+        first, second = routes[0]["route_id"], routes[1]["route_id"]
+        one = http.get(f"/api/v1/athlete/0/routes/{first}", params={"includePath": "true"})
+        assert one.status_code == 200
+        assert len(one.json()["latlngs"]) >= 2
+        renamed = http.put(f"/api/v1/athlete/0/routes/{first}", json={"name": "Renamed"})
+        assert renamed.json()["name"] == "Renamed"
+        merge = http.get(f"/api/v1/athlete/0/routes/{first}/similarity/{second}").json()
+        assert 0.0 <= merge["similarity"] <= 1.0
+        # A seeded route is the track of one of the athlete's activities.
+        listed = http.get("/api/v1/athlete/0/activities", params={
+            "oldest": "2000-01-01", "route_id": first}).json()
+        assert [a["route_id"] for a in listed] == [first]
+
+
+def test_the_seeded_shared_event_is_readable(live_sandbox: Sandbox) -> None:
+    owner = live_sandbox.state.store(live_sandbox.coach_id).extra["shared_events"]
+    event_id = next(iter(owner))
+    with api(live_sandbox) as http:
+        event = http.get(f"/api/v1/shared-event/{event_id}",
+                         params={"fullCourse": "true"}).json()
+    assert event["name"].endswith("Gran Fondo")
+    assert {c["name"] for c in event["courses"]} == {"Long", "Short"}
+    assert all(len(c["latlngs"]) > 10 for c in event["courses"])
+
+
+def test_routes_and_shared_events_are_made_through_the_control_api(
+    live_sandbox: Sandbox, control: httpx.Client
+) -> None:
+    loop = [[52.37, 4.89], [52.38, 4.90], [52.39, 4.91], [52.37, 4.89]]
+    made = control.post("/routes", json={"name": "Canal loop", "latlngs": loop,
+                                         "commute": True})
+    assert made.status_code == 201, made.text
+    route = made.json()
+    assert (route["athlete_id"], route["commute"]) == (live_sandbox.athlete_id, True)
+    other = control.post("/routes", json={"athlete_id": live_sandbox.athlete_ids[1],
+                                          "name": "Theirs", "latlngs": loop}).json()
+    assert other["athlete_id"] == live_sandbox.athlete_ids[1]
+    shared = control.post("/shared-events", json={
+        "name": "Club race", "start_date_local": "2031-05-01T09:00:00",
+        "courses": [{"name": "Only", "distance": 42000.0, "latlngs": loop}]})
+    assert shared.status_code == 201, shared.text
+    with api(live_sandbox) as http:
+        got = http.get(f"/api/v1/athlete/0/routes/{route['route_id']}").json()
+        assert got["name"] == "Canal loop"
+        event = http.get(f"/api/v1/shared-event/{shared.json()['id']}").json()
+        assert event["athlete_id"] == live_sandbox.coach_id  # the coach by default
+        assert event["courses"][0]["name"] == "Only"
+        assert event["courses"][0]["latlngs"] is None  # only with fullCourse=true
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("/routes", {"name": "x", "latlngs": [[1, 2]]}, 422),
+    ("/routes", {"name": "x", "latlngs": [[95, 2], [1, 2]]}, 422),
+    ("/routes", {"name": "", "latlngs": [[1, 2], [1, 3]]}, 422),
+    ("/routes", {"name": "x", "latlngs": [[1, 2], [1, 3]], "athlete_id": "i1"}, 404),
+    ("/routes", {"name": "x", "latlngs": [[1, 2], [1, 3]], "commute": "yes"}, 422),
+    ("/shared-events", {"name": "x"}, 422),
+    ("/shared-events", {"name": "x", "start_date_local": "soon"}, 422),
+    ("/shared-events", {"name": "x", "start_date_local": "2031-01-01", "courses": [1]}, 422),
+])
+def test_bad_routes_and_shared_events_say_what_to_fix(control: httpx.Client, path: str,
+                                                      body: dict[str, object],
+                                                      status: int) -> None:
+    response = control.post(path, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]

@@ -13,14 +13,14 @@ from typing import Any
 import fitdecode
 import pytest
 
-from intervals_icu.sandbox.fitfile import (
+from intervals_icu.sandbox.formats.activity_files import (
     parse_activity_file,
     write_fit,
     write_gpx,
     write_multisport_fit,
 )
-from intervals_icu.sandbox.generate import summarize
-from intervals_icu.sandbox.streams import ActivityRecipe, synthesize, to_lists
+from intervals_icu.sandbox.platform.streams import ActivityRecipe, synthesize, to_lists
+from intervals_icu.sandbox.platform.summary import summarize
 
 START = "2025-05-04T07:30:00Z"
 

@@ -14,11 +14,12 @@ from jsonschema import Draft202012Validator, validators
 from intervals_icu.models import StravaActivityStub
 from intervals_icu.sandbox import Sandbox
 from intervals_icu.sandbox.clock import Clock
-from intervals_icu.sandbox.generate import generate_activity, summarize
+from intervals_icu.sandbox.generate import generate_activity
 from intervals_icu.sandbox.generate.settings import settings_for
-from intervals_icu.sandbox.seed import SeedResult, seed_world
+from intervals_icu.sandbox.generate.world import SeedResult, seed_world
+from intervals_icu.sandbox.platform.streams import load_streams
+from intervals_icu.sandbox.platform.summary import summarize
 from intervals_icu.sandbox.state import SandboxState
-from intervals_icu.sandbox.streams import load_streams
 from intervals_icu.spec import effective_spec
 
 END = date(2025, 6, 30)

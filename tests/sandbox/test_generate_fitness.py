@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from intervals_icu.sandbox.clock import Clock
-from intervals_icu.sandbox.fitness import recompute_fitness
+from intervals_icu.sandbox.platform.fitness import recompute_fitness
 from intervals_icu.sandbox.state import SandboxState
 
 TODAY = date(2025, 3, 31)

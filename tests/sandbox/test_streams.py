@@ -10,17 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intervals_icu.sandbox.generate import summarize
 from intervals_icu.sandbox.generate.settings import POWER_ZONES, hr_zones
-from intervals_icu.sandbox.intervals_detect import detect_intervals, interval_stats
-from intervals_icu.sandbox.state import ActivityDetail
-from intervals_icu.sandbox.streams import (
+from intervals_icu.sandbox.platform.intervals import detect_intervals, interval_stats
+from intervals_icu.sandbox.platform.streams import (
     ActivityRecipe,
     first_order,
     load_streams,
     stream_types,
     synthesize,
 )
+from intervals_icu.sandbox.platform.summary import summarize
+from intervals_icu.sandbox.state import ActivityDetail
 
 HOME = (41.9794, 2.8214)
 

@@ -263,8 +263,9 @@ class WellnessWrite(Rule):
         rows = []
         for day, item in zip(self.days(call, params), items, strict=False):
             previous = records.get(day)
-            if previous is not None and set(previous) <= {"id"}:
-                previous = None  # the platform answers {"id": day} for a day with no record
+            if previous is not None and not any(v is not None for k, v in previous.items()
+                                                if k != "id"):
+                previous = None  # a day with no record: {"id": day}, the rest null or absent
             rows.append(Row(Target("wellness", day, athlete), "update", item, previous))
         return rows
 

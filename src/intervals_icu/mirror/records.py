@@ -35,9 +35,11 @@ SECRET_ATHLETE_FIELDS = SECRET_NAMES  # what a secret is: intervals_icu.secret
 
 
 def to_record(value: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON record of a model (wire names, only the keys the server sent)."""
+    """The JSON record of a model (wire names, only the keys the server sent with a value:
+    the platform writes unset fields as null, which says nothing more than leaving them out)."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True,
+                                exclude_none=True)
     return dict(value)
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
@@ -25,34 +24,23 @@ from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.routing import Match, Router
 from intervals_icu.sandbox.state import Principal, SandboxState
+from intervals_icu.sandbox.wire import (
+    DroppedConnection,
+    jackson_view,
+    json_bytes,
+    response_shape,
+)
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
-    from intervals_icu.sandbox.server import Sandbox
+    from intervals_icu.sandbox.ratelimit import RateLimiter
 
-__all__ = ["DroppedConnection", "build_app"]
+# DroppedConnection and json_bytes live in wire.py; importable from here too (old paths).
+__all__ = ["AppHost", "DroppedConnection", "build_app", "json_bytes"]
 
 logger = logging.getLogger("intervals_icu.sandbox")
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-
-
-class DroppedConnection(Exception):
-    """Raised to drop the connection without an answer (fault injection)."""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, default=_json_default, separators=(",", ":")).encode()
 
 
 def to_response(result: Any) -> Response:
@@ -140,7 +128,40 @@ async def _read_parts(request: Request) -> tuple[dict[str, UploadedFile], dict[s
     return files, fields
 
 
-def build_app(sandbox: Sandbox) -> Starlette:
+class AppHost(Protocol):
+    """What the application needs from its host (the ``Sandbox``), without importing it."""
+
+    @property
+    def state(self) -> SandboxState: ...
+
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+
+    def spec_bytes(self) -> bytes: ...
+
+    async def control(self, request: Request) -> Response: ...
+
+    async def oauth(self, request: Request) -> Response: ...
+
+
+def with_nulls(ctx: Ctx, result: Any) -> Any:
+    """The handler's JSON as Jackson writes it (every field of the response schema, null
+    when unset), unless ``write_nulls`` is off or the request asked for ``fields=``."""
+    if not ctx.state.options.write_nulls or isinstance(result, Response) or result is None:
+        return result
+    if ctx.q("fields") is not None and any(
+        p.get("name") == "fields" for p in ctx.operation.definition.get("parameters") or []
+    ):
+        return result  # fields= "also excludes null values" (API-NOTES §2.5)
+    if isinstance(result, Reply):
+        if result.body is None or isinstance(result.body, (bytes, str)):
+            return result
+        shape = response_shape(ctx.operation, result.status)
+        return replace(result, body=jackson_view(shape, result.body))
+    return jackson_view(response_shape(ctx.operation, 200), result)
+
+
+def build_app(sandbox: AppHost) -> Starlette:
     router = Router()
     state = sandbox.state
 
@@ -196,6 +217,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
         operation_id = match.operation.operation_id
         principal = authenticate(state, request.headers.get("authorization"), path)
         check_credential_rules(principal, operation_id)
+        match.check_types()
         handler = HANDLERS.get(operation_id)
         if handler is None:
             return JSONResponse(
@@ -222,7 +244,7 @@ def build_app(sandbox: Sandbox) -> Starlette:
     def _run(handler: Callable[[Ctx], Any], ctx: Ctx) -> Any:
         with ctx.state.lock:
             try:
-                return handler(ctx)
+                return with_nulls(ctx, handler(ctx))
             except ApiError:
                 raise
             except Exception as exc:  # the platform answers 500 with the exception text
@@ -231,5 +253,6 @@ def build_app(sandbox: Sandbox) -> Starlette:
 
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=ALL_METHODS)])
     if state.options.gzip_responses:
-        app.add_middleware(GZipMiddleware, minimum_size=1000)
+        # Level 6: what the platform's Tomcat compresses with (java.util.zip's default).
+        app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     return app

@@ -1,11 +1,14 @@
-"""The sandbox's clock: real time by default; frozen and advanced by hand in tests."""
+"""The sandbox's clock (real time by default; frozen and advanced by hand in tests), the
+server's timestamp format, and local date-times as the API takes them."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["Clock"]
+from intervals_icu.sandbox.errors import ApiError
+
+__all__ = ["Clock", "parse_local", "stamp"]
 
 
 class Clock:
@@ -73,3 +76,17 @@ class Clock:
 def stamp(moment: datetime) -> str:
     """The platform's timestamp shape: millis and a +00:00 offset (API-NOTES §2.3)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_local(value: str, name: str = "date") -> datetime:
+    """A local date (midnight) or local date-time, naive; 422 naming ``name`` otherwise."""
+    text = value.strip()
+    try:
+        if len(text) <= 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time())
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(
+            422, f"Invalid value for '{name}': {value} (expected a local ISO-8601 date)"
+        ) from None
+    return parsed.replace(tzinfo=None)

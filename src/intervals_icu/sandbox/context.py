@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from intervals_icu.sandbox.clock import parse_local
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.state import AthleteStore, Principal, SandboxState
 from intervals_icu.spec import Operation
 
-__all__ = ["HANDLERS", "Ctx", "Reply", "UploadedFile", "handles"]
+__all__ = ["HANDLERS", "Ctx", "Reply", "UploadedFile", "handles", "locate", "parse_local"]
 
 Handler = Callable[["Ctx"], Any]
 HANDLERS: dict[str, Handler] = {}
@@ -206,14 +207,11 @@ class Ctx:
 _READ_POSTS = {"downloadWorkout", "downloadWorkoutForAthlete", "downloadActivityFitFiles"}
 
 
-def parse_local(value: str, name: str = "date") -> datetime:
-    text = value.strip()
-    try:
-        if len(text) <= 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time())
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(
-            422, f"Invalid value for '{name}': {value} (expected a local ISO-8601 date)"
-        ) from None
-    return parsed.replace(tzinfo=None)
+def locate(ctx: Ctx, *, write: bool | None = None, name: str = "id") -> (
+    tuple[str, AthleteStore, dict[str, Any]]
+):
+    """The activity addressed by the path (``/activity/{id}``), access checked."""
+    athlete_id, activity = ctx.state.locate_activity(
+        ctx.principal, ctx.params[name], write=ctx.writes if write is None else write
+    )
+    return athlete_id, ctx.state.store(athlete_id), activity

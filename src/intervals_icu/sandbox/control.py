@@ -14,22 +14,83 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from intervals_icu.sandbox.errors import ApiError, error_body
+from intervals_icu.sandbox.wire import json_bytes
 
 if TYPE_CHECKING:
-    from intervals_icu.sandbox.server import Sandbox
+    from intervals_icu.sandbox.clock import Clock
+    from intervals_icu.sandbox.options import SandboxOptions
+    from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 
-__all__ = ["CONTROL_ENDPOINTS", "handle_control"]
+__all__ = ["CONTROL_ENDPOINTS", "Controlled", "handle_control"]
+
+
+class Controlled(Protocol):
+    """What the control API drives: the ``Sandbox``'s own methods (named here so that this
+    module does not import the Sandbox that imports it)."""
+
+    @property
+    def state(self) -> SandboxState: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def options(self) -> SandboxOptions: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def credentials(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+    def reseed(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def advance(self, seconds: float) -> datetime: ...
+
+    def configure(self, **changes: Any) -> SandboxOptions: ...
+
+    def faults(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def clear_faults(self) -> None: ...
+
+    def rate_limit_burst(self, count: int) -> None: ...
+
+    def apps(self) -> list[dict[str, Any]]: ...
+
+    def app_record(self, client_id: str | None = None) -> OAuthAppRecord: ...
+
+    def register_app(self, *args: Any, **kwargs: Any) -> OAuthAppRecord: ...
+
+    def update_app(self, *args: Any, **kwargs: Any) -> OAuthAppRecord: ...
+
+    def authorize_redirect(self, *args: Any, **kwargs: Any) -> tuple[str, str]: ...
+
+    def device_import(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def device_wellness(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def add_route(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def add_shared_event(self, *args: Any, **kwargs: Any) -> dict[str, Any]: ...
+
+    def deliver_webhooks(self) -> list[dict[str, Any]]: ...
+
+    def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]: ...
+
+    def webhook_fault(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def clear_webhook_faults(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class Call:
-    sandbox: Sandbox
+    sandbox: Controlled
     body: dict[str, Any]
     query: dict[str, str]
     params: dict[str, str]
@@ -147,7 +208,7 @@ def _apps(call: Call) -> Any:
 
 
 def _app(call: Call) -> Any:
-    return call.sandbox._app(call.params["client_id"]).public()
+    return call.sandbox.app_record(call.params["client_id"]).public()
 
 
 def _register_app(call: Call) -> Any:
@@ -196,6 +257,24 @@ def _device_wellness(call: Call) -> Any:
     if not day:
         raise ApiError(422, "'day' (yyyy-MM-dd) is required")
     return call.sandbox.device_wellness(athlete_id, day, **fields)
+
+
+def _add_route(call: Call) -> Any:
+    body = dict(call.body)
+    athlete_id = body.pop("athlete_id", None)
+    return call.sandbox.add_route(athlete_id, name=body.pop("name", ""),
+                                  latlngs=body.pop("latlngs", None), **body)
+
+
+def _add_shared_event(call: Call) -> Any:
+    body = dict(call.body)
+    athlete_id = body.pop("athlete_id", None)
+    when = body.pop("start_date_local", None)
+    if not when:
+        raise ApiError(422, "'start_date_local' is required, e.g. \"2030-05-01T08:00:00\"")
+    return call.sandbox.add_shared_event(athlete_id, name=body.pop("name", ""),
+                                         start_date_local=when,
+                                         courses=body.pop("courses", None), **body)
 
 
 def _webhooks(call: Call) -> Any:
@@ -279,6 +358,11 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
              "a new activity", _device_import, status=201),
     Endpoint("POST", "device-wellness", "{athlete_id, day, <wellness fields>}: a device "
              "writes wellness", _device_wellness),
+    Endpoint("POST", "routes", "{athlete_id, name, latlngs, <AthleteRoute fields>}: add a route "
+             "(the API cannot create one)", _add_route, status=201),
+    Endpoint("POST", "shared-events", "{athlete_id, name, start_date_local, courses, ...}: "
+             "publish a shared event (the API cannot create one)", _add_shared_event,
+             status=201),
     Endpoint("GET", "webhooks", "webhook counts, pending deliveries and faults", _webhooks),
     Endpoint("GET", "webhooks/deliveries", "the delivery log (?client_id=, ?limit=)",
              _deliveries),
@@ -297,7 +381,7 @@ def _only(body: dict[str, Any], allowed: set[str]) -> None:
                             f"{', '.join(sorted(allowed))}")
 
 
-async def handle_control(sandbox: Sandbox, request: Request) -> Response:
+async def handle_control(sandbox: Controlled, request: Request) -> Response:
     path = request.url.path.removeprefix("/_sandbox").strip("/")
     allowed: list[str] = []
     for endpoint in CONTROL_ENDPOINTS:
@@ -340,7 +424,5 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _json(result: Any, status: int) -> Response:
-    from intervals_icu.sandbox.app import json_bytes
-
     return Response(json_bytes(result), status_code=status, media_type="application/json")
 

@@ -20,7 +20,7 @@ import hmac
 import html
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
@@ -30,9 +30,6 @@ from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.state import CodeRecord, OAuthAppRecord, SandboxState, TokenRecord
 from intervals_icu.scopes import Scope, format_scopes, parse_scopes
-
-if TYPE_CHECKING:
-    from intervals_icu.sandbox.server import Sandbox
 
 __all__ = [
     "ALWAYS_ALLOWED_REDIRECT",
@@ -147,9 +144,12 @@ def disconnect_app(ctx: Ctx) -> Any:
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
-async def handle_oauth(sandbox: Sandbox, request: Request) -> Response:
+async def handle_oauth(state: SandboxState, default_athlete_id: str, request: Request) -> (
+    Response
+):
+    """The OAuth pages and the token exchange; ``default_athlete_id`` is who is "signed in"
+    on the consent page unless the request names another."""
     path, method = request.url.path, request.method
-    state = sandbox.state
     if path == "/api/v1/oauth/token":
         return JSONResponse(spring_not_found(path, state.now()), status_code=404)
     if path == "/oauth/token" or (path == "/api/oauth/token" and method != "POST") or (
@@ -161,10 +161,10 @@ async def handle_oauth(sandbox: Sandbox, request: Request) -> Response:
         return JSONResponse(body, status_code=405, headers={"Allow": allowed})
     try:
         if path == "/api/oauth/token":
-            return await _token(sandbox, request)
+            return await _token(state, request)
         if method == "GET":
-            return _consent(sandbox, request)
-        return await _decide(sandbox, request)
+            return _consent(state, default_athlete_id, request)
+        return await _decide(state, default_athlete_id, request)
     except ApiError as exc:
         return JSONResponse(error_body(exc.status, exc.error), status_code=exc.status)
 
@@ -188,7 +188,7 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _token(sandbox: Sandbox, request: Request) -> Response:
+async def _token(state: SandboxState, request: Request) -> Response:
     params = await _params(request)
     fields = {}
     for name in ("client_id", "client_secret", "code"):
@@ -196,7 +196,7 @@ async def _token(sandbox: Sandbox, request: Request) -> Response:
         if not value:
             raise ApiError(422, f"Required request parameter '{name}' is not present")
         fields[name] = value
-    body = exchange_code(sandbox.state, fields["client_id"], fields["client_secret"],
+    body = exchange_code(state, fields["client_id"], fields["client_secret"],
                          fields["code"])
     return JSONResponse(body)
 
@@ -217,9 +217,8 @@ def _requested_scopes(text: str | None) -> frozenset[Scope]:
     return scopes
 
 
-def _consent(sandbox: Sandbox, request: Request) -> Response:
+def _consent(state: SandboxState, default_athlete_id: str, request: Request) -> Response:
     q = request.query_params
-    state = sandbox.state
     redirect_uri = q.get("redirect_uri")
     app = check_client(state, q.get("client_id"), redirect_uri)
     assert redirect_uri is not None
@@ -236,24 +235,24 @@ def _consent(sandbox: Sandbox, request: Request) -> Response:
                                              state=oauth_state), status_code=302)
     auto = q.get("auto_approve_as")
     if auto:
-        record = approve(state, app, _athlete(sandbox, auto), requested, redirect_uri)
+        record = approve(state, app, _athlete(state, auto), requested, redirect_uri)
         return RedirectResponse(redirect_url(redirect_uri, code=record.code, state=oauth_state),
                                 status_code=302)
-    signed_in = _athlete(sandbox, q.get("athlete_id") or sandbox.athlete_id)
-    return HTMLResponse(_consent_page(sandbox, app, redirect_uri, requested, oauth_state,
+    signed_in = _athlete(state, q.get("athlete_id") or default_athlete_id)
+    return HTMLResponse(_consent_page(state, app, redirect_uri, requested, oauth_state,
                                       signed_in))
 
 
-def _athlete(sandbox: Sandbox, athlete_id: str) -> str:
-    if athlete_id not in sandbox.state.accounts:
+def _athlete(state: SandboxState, athlete_id: str) -> str:
+    if athlete_id not in state.accounts:
         raise ApiError(400, f"No such athlete in the sandbox: {athlete_id}")
     return athlete_id
 
 
-async def _decide(sandbox: Sandbox, request: Request) -> Response:
+async def _decide(state: SandboxState, default_athlete_id: str, request: Request) -> Response:
     params = await _params(request)
     redirect_uri = _one(params, "redirect_uri")
-    app = check_client(sandbox.state, _one(params, "client_id"), redirect_uri)
+    app = check_client(state, _one(params, "client_id"), redirect_uri)
     assert redirect_uri is not None
     oauth_state = _one(params, "state")
     requested = _requested_scopes(_one(params, "requested"))
@@ -262,8 +261,8 @@ async def _decide(sandbox: Sandbox, request: Request) -> Response:
     if _one(params, "decision") != "approve" or not granted:
         return RedirectResponse(redirect_url(redirect_uri, error="access_denied",
                                              state=oauth_state), status_code=302)
-    athlete_id = _athlete(sandbox, _one(params, "athlete_id") or sandbox.athlete_id)
-    record = approve(sandbox.state, app, athlete_id, granted, redirect_uri)
+    athlete_id = _athlete(state, _one(params, "athlete_id") or default_athlete_id)
+    record = approve(state, app, athlete_id, granted, redirect_uri)
     return RedirectResponse(redirect_url(redirect_uri, code=record.code, state=oauth_state),
                             status_code=302)
 
@@ -278,11 +277,11 @@ _SCOPE_TEXT = {
 }
 
 
-def _consent_page(sandbox: Sandbox, app: OAuthAppRecord, redirect_uri: str,
+def _consent_page(state: SandboxState, app: OAuthAppRecord, redirect_uri: str,
                   requested: frozenset[Scope], oauth_state: str | None,
                   signed_in: str) -> str:
     e = html.escape
-    accounts = sandbox.state.accounts
+    accounts = state.accounts
     options = "".join(
         f'<option value="{e(a)}"{" selected" if a == signed_in else ""}>'
         f"{e(accounts[a].name)} ({e(a)})</option>" for a in accounts

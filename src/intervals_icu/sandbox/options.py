@@ -66,6 +66,12 @@ class SandboxOptions:
     """False (newer reports): older tokens stay valid after re-authorization; True (older
     reports): a new token revokes the athlete's previous tokens for the same app."""
 
+    # Serialization (API-NOTES §2.5, §6.3; the spec errata's jackson-writes-nulls).
+    write_nulls: bool = True
+    """Write every field of a response's schema, null when unset, as the platform's Jackson
+    does (``fields=`` responses, Strava stubs and webhook payloads excepted); off: unset
+    fields are left out."""
+
     gzip_responses: bool = True
     """Gzip responses over 1000 bytes (read when the Sandbox is built; switching it later has
     no effect)."""

@@ -17,16 +17,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
-from intervals_icu.sandbox.clock import Clock
+from intervals_icu.sandbox.app import build_app
+from intervals_icu.sandbox.clock import Clock, parse_local
+from intervals_icu.sandbox.control import handle_control
+from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.faults import (
     FaultInjector,
     FaultRule,
     drop_connections,
     dropped_connection_handler,
 )
+from intervals_icu.sandbox.generate.world import SeedResult, seed_world
 from intervals_icu.sandbox.options import SandboxOptions
+from intervals_icu.sandbox.platform.activities import create_activity
+from intervals_icu.sandbox.platform.fitness import announce_fitness
+from intervals_icu.sandbox.platform.records import validate_patch
+from intervals_icu.sandbox.platform.routes import add_route
+from intervals_icu.sandbox.platform.shared_events import add_shared_event
+from intervals_icu.sandbox.platform.wellness import write_wellness
 from intervals_icu.sandbox.ratelimit import RateLimiter
-from intervals_icu.sandbox.seed import SeedResult, seed_world
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 from intervals_icu.sandbox.webhooks import (
     EVENT_TYPES,
@@ -35,6 +44,7 @@ from intervals_icu.sandbox.webhooks import (
     WebhookDispatcher,
     check_event_types,
 )
+from intervals_icu.sandbox.wire import DroppedConnection
 from intervals_icu.scopes import Scope, parse_scopes
 from intervals_icu.secret import Secret
 
@@ -103,8 +113,6 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._transports: list[Any] = []
         self._build_state()
-        from intervals_icu.sandbox.app import DroppedConnection, build_app
-
         self.app = build_app(self)
         self.app.add_exception_handler(DroppedConnection, dropped_connection_handler)
 
@@ -221,18 +229,23 @@ class Sandbox:
 
     def client(self, api_key: str | None = None, **kwargs: Any) -> Any:
         """A ``Client`` for this sandbox (the main athlete's key unless another is given);
-        in-process unless the server is running."""
+        in-process unless the server is running. It acts for the owner of its credentials
+        (athlete ``0``), whatever ``INTERVALS_ATHLETE_ID`` says, unless ``athlete_id=`` is
+        given."""
         from intervals_icu import Client
 
         credentials = kwargs.pop("credentials", None) or ApiKey(api_key or self.api_key)
+        kwargs.setdefault("athlete_id", "0")
         if self._server is None and "http_client" not in kwargs:
             kwargs["http_client"] = httpx.Client(transport=self.transport())
         return Client(credentials, base_url=self.base_url, **kwargs)
 
     def async_client(self, api_key: str | None = None, **kwargs: Any) -> Any:
+        """Like :meth:`client`, an ``AsyncClient``."""
         from intervals_icu import AsyncClient
 
         credentials = kwargs.pop("credentials", None) or ApiKey(api_key or self.api_key)
+        kwargs.setdefault("athlete_id", "0")
         if self._server is None and "http_client" not in kwargs:
             kwargs["http_client"] = httpx.AsyncClient(transport=self.async_transport())
         return AsyncClient(credentials, base_url=self.base_url, **kwargs)
@@ -419,6 +432,10 @@ class Sandbox:
         """Registered apps, without their secrets."""
         return [app.public() for app in self.state.apps.values()]
 
+    def app_record(self, client_id: str | None = None) -> OAuthAppRecord:
+        """A registered app's record (the seeded one by default); KeyError if unknown."""
+        return self._app(client_id)
+
     def _app(self, client_id: str | None) -> OAuthAppRecord:
         key = str(client_id) if client_id is not None else self.seeded.app_client_id
         app = self.state.apps.get(key)
@@ -501,7 +518,6 @@ class Sandbox:
         time (default: now). ``source="STRAVA"`` makes a Strava activity (no activity
         webhooks are sent for those)."""
         from intervals_icu.sandbox.generate import generate_activity
-        from intervals_icu.sandbox.handlers.activity_records import create_activity
 
         state = self.state
         athlete_id = self._athlete(athlete_id)
@@ -513,36 +529,16 @@ class Sandbox:
                 when=local, sport=sport, source=source)
             # Stores, indexes, emits ACTIVITY_UPLOADED (not for Strava) and recomputes fitness.
             create_activity(state, athlete_id, activity, detail)
-            self._announce_fitness(athlete_id, local.date())
+            announce_fitness(state, athlete_id, local.date())
             return dict(activity)
-
-    def _announce_fitness(self, athlete_id: str, day: date) -> None:
-        """After a new activity: FITNESS_UPDATED (the recomputed days) then WELLNESS_UPDATED
-        (the activity's day), as observed after an upload (API-NOTES §5.3)."""
-        wellness = self.state.store(athlete_id).wellness
-        changed = [record for key, record in sorted(wellness.items()) if key >= day.isoformat()]
-        if not changed:
-            return
-        fitness_keys = ("id", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo",
-                        "updated")
-        self.state.emit(athlete_id, "FITNESS_UPDATED",
-                        records=[{k: r[k] for k in fitness_keys if k in r} for r in changed])
-        if day.isoformat() in wellness:
-            self.state.emit(athlete_id, "WELLNESS_UPDATED",
-                            records=[dict(wellness[day.isoformat()])])
 
     def device_wellness(self, athlete_id: str | None, day: date | str,
                         **fields: Any) -> dict[str, Any]:
         """A device (scale, watch) writes wellness for ``day``: changes are announced with
         WELLNESS_UPDATED; a locked record is left untouched (API-NOTES §4.9)."""
-        from intervals_icu.sandbox.handlers.wellness import write_wellness
-
         athlete_id = self._athlete(athlete_id)
         day_text = day.isoformat() if isinstance(day, date) else date.fromisoformat(
             str(day)[:10]).isoformat()
-        from intervals_icu.sandbox.errors import ApiError
-        from intervals_icu.sandbox.records import validate_patch
-
         try:
             validate_patch("Wellness", fields, allow_extra=False)
         except ApiError as exc:
@@ -551,6 +547,48 @@ class Sandbox:
         with self.state.lock:
             return dict(write_wellness(self.state, athlete_id, day_text, fields,
                                        source="device"))
+
+    # -- things the API cannot create ------------------------------------------------------
+
+    def add_route(self, athlete_id: str | None = None, *, name: str,
+                  latlngs: list[list[float]], **fields: Any) -> dict[str, Any]:
+        """Add a route to an athlete (the main one by default): ``latlngs`` is the track as
+        ``[lat, lng]`` pairs; other fields of ``AthleteRoute`` (``description``,
+        ``commute``, ``tags``...) may be given. The API has no operation that creates one."""
+        athlete_id = self._athlete(athlete_id)
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a route needs a name")
+        track = _track(latlngs)
+        try:
+            validate_patch("AthleteRoute", fields, allow_extra=False)
+        except ApiError as exc:
+            raise ValueError(f"add_route: {exc.error}") from None
+        with self.state.lock:
+            return dict(add_route(self.state, athlete_id, name=name.strip(), latlngs=track,
+                                  **fields))
+
+    def add_shared_event(self, athlete_id: str | None = None, *, name: str,
+                         start_date_local: str, courses: list[dict[str, Any]] | None = None,
+                         **fields: Any) -> dict[str, Any]:
+        """Publish a shared event (a race anyone can add to their calendar) as
+        ``athlete_id`` (the coach by default): ``start_date_local`` like
+        ``2030-05-01T08:00:00``, ``courses`` as ``Course`` objects (``name``,
+        ``distance``, ``latlngs``...). The API has no operation that creates one."""
+        athlete_id = self._athlete(athlete_id or self.coach_id)
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a shared event needs a name")
+        try:
+            when = parse_local(str(start_date_local), "start_date_local")
+            for course in courses or []:
+                if not isinstance(course, dict):
+                    raise ValueError("each course must be an object, e.g. {'name': 'Long'}")
+                validate_patch("Course", course, allow_extra=False)
+        except ApiError as exc:
+            raise ValueError(f"add_shared_event: {exc.error}") from None
+        with self.state.lock:
+            return dict(add_shared_event(self.state, athlete_id, name=name.strip(),
+                                         start_date_local=when.isoformat(timespec="seconds"),
+                                         courses=courses, **fields))
 
     def _athlete(self, athlete_id: str | None) -> str:
         athlete_id = athlete_id or self.athlete_id
@@ -596,14 +634,12 @@ class Sandbox:
             "intervals-icu-openapi.json").read_bytes()
 
     async def control(self, request: Request) -> Response:
-        from intervals_icu.sandbox.control import handle_control
-
         return await handle_control(self, request)
 
     async def oauth(self, request: Request) -> Response:
         from intervals_icu.sandbox.oauth import handle_oauth
 
-        return await handle_oauth(self, request)
+        return await handle_oauth(self.state, self.athlete_id, request)
 
 
 def _whole(value: Any, name: str, *, minimum: int) -> int:
@@ -616,6 +652,21 @@ def _check_url(url: Any) -> None:
     if url is not None and (not isinstance(url, str)
                             or not url.startswith(("http://", "https://"))):
         raise ValueError(f"webhook_url must be an http(s) URL, not {url!r}")
+
+
+def _track(latlngs: Any) -> list[list[float]]:
+    """``[[lat, lng], ...]`` checked: at least two points, numbers in range."""
+    if not isinstance(latlngs, list) or len(latlngs) < 2:
+        raise ValueError("latlngs must be a list of at least two [lat, lng] points")
+    track = []
+    for point in latlngs:
+        if (not isinstance(point, (list, tuple)) or len(point) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in point)
+                or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180)):
+            raise ValueError(f"not a [lat, lng] point: {point!r}")
+        track.append([float(point[0]), float(point[1])])
+    return track
 
 
 def _local(state: SandboxState, athlete_id: str, when: datetime | None) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pickle
 import secrets
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -128,6 +129,9 @@ class ActivityDetail:
     original_file: bytes | None = None
     original_filename: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
+    load_edited: bool = False
+    """The athlete set ``icu_training_load`` by hand (activities.csv's
+    ``icu_training_load_edited``; the Activity schema has no such field)."""
 
 
 @dataclass
@@ -204,6 +208,14 @@ class SandboxState:
         value = self._counters.get(kind, start)
         self._counters[kind] = value + 1
         return value
+
+    def new_id(self, kind: str, taken: Iterable[int] | Mapping[int, Any] = ()) -> int:
+        """The next integer id of ``kind`` (from 10000) that ``taken`` does not hold."""
+        used = taken if isinstance(taken, Mapping) else set(taken)
+        while True:
+            candidate = self.next_id(kind, start=10_000)
+            if candidate not in used:
+                return candidate
 
     def now(self) -> datetime:
         return self.clock.now()

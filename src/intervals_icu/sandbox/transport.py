@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from intervals_icu.sandbox.app import DroppedConnection
+from intervals_icu.sandbox.wire import DroppedConnection
 
 __all__ = ["AsyncSandboxTransport", "SyncSandboxTransport"]
 

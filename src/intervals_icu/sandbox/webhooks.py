@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 import httpx
 
-from intervals_icu.sandbox.app import json_bytes
 from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
+from intervals_icu.sandbox.wire import json_bytes
 from intervals_icu.scopes import Area
 
 __all__ = [

@@ -11,14 +11,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intervals_icu.sandbox import intervals_detect
 from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.generate.athletes import AthleteModel, athlete_model
 from intervals_icu.sandbox.generate.settings import settings_for, sport_settings
-from intervals_icu.sandbox.generate.summary import summarize
 from intervals_icu.sandbox.generate.workouts import Session, make_session
+from intervals_icu.sandbox.platform.activities import with_primitives
+from intervals_icu.sandbox.platform.intervals import detect_intervals, interval_summary
+from intervals_icu.sandbox.platform.streams import ActivityRecipe, stream_types, synthesize
+from intervals_icu.sandbox.platform.summary import summarize
+from intervals_icu.sandbox.platform.weather import weather_of
 from intervals_icu.sandbox.state import ActivityDetail, SandboxState
-from intervals_icu.sandbox.streams import ActivityRecipe, stream_types, synthesize
 
 __all__ = ["AthleteContext", "athlete_context", "build_activity", "generate_activity"]
 
@@ -144,7 +146,7 @@ def _analysis(recipe: ActivityRecipe, settings_json: str, athlete_json: str, on:
     summary = summarize(arrays, sport=recipe.sport, sport_settings=settings, athlete=athlete,
                         on=on)
     summary["stream_types"] = stream_types(recipe)  # latlng was left out of ``arrays``
-    intervals, groups = intervals_detect.detect_intervals(
+    intervals, groups = detect_intervals(
         arrays, sport=recipe.sport, ftp=settings.get("ftp"), lthr=settings.get("lthr"),
         max_hr=settings.get("max_hr"), threshold_speed=settings.get("threshold_pace"),
         resting_hr=athlete.get("icu_resting_hr"))
@@ -227,8 +229,7 @@ def build_activity(state: SandboxState, ctx: AthleteContext, session: Session, *
         detail.intervals, detail.groups = intervals, groups
         activity.update(summary)
         if intervals:
-            activity["interval_summary"] = intervals_detect.interval_summary(intervals, groups,
-                                                                         session.sport)
+            activity["interval_summary"] = interval_summary(intervals, groups, session.sport)
         activity["icu_lap_count"] = (int(summary.get("distance", 0) // 1000) + 1
                                      if session.sport == "Run" else
                                      1 + sum(1 for i in intervals if i["type"] == "WORK") * 2)
@@ -250,6 +251,10 @@ def build_activity(state: SandboxState, ctx: AthleteContext, session: Session, *
     activity["icu_sync_date"] = stamp(created)
     activity["analyzed"] = stamp(created + timedelta(seconds=rng.randint(2, 30),
                                                      milliseconds=rng.randint(0, 999)))
+    weather = weather_of(detail.recipe)
+    if weather is not None:
+        activity.update(weather.fields())
+    with_primitives(activity)
     if paired_event_id is not None:
         activity["paired_event_id"] = paired_event_id
         activity["compliance"] = round(rng.uniform(82, 104), 1)

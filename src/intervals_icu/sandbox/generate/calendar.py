@@ -10,7 +10,7 @@ from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.generate.athletes import AthleteModel
 from intervals_icu.sandbox.generate.plan import DayPlan
 from intervals_icu.sandbox.generate.workouts import Session
-from intervals_icu.sandbox.planned_workouts import fill_workout_fields
+from intervals_icu.sandbox.platform.planned_workouts import fill_workout_fields
 from intervals_icu.sandbox.state import SandboxState
 
 __all__ = ["CalendarBuilder"]

@@ -6,14 +6,15 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from intervals_icu.sandbox.clock import stamp
-from intervals_icu.sandbox.fitness import daily_loads, recompute_fitness
 from intervals_icu.sandbox.generate.activities import athlete_context, build_activity
 from intervals_icu.sandbox.generate.athletes import athlete_model
 from intervals_icu.sandbox.generate.calendar import CalendarBuilder
 from intervals_icu.sandbox.generate.gear import GearRack
+from intervals_icu.sandbox.generate.places import seed_routes
 from intervals_icu.sandbox.generate.plan import DayPlan, plan_days
 from intervals_icu.sandbox.generate.settings import custom_items, sport_settings
 from intervals_icu.sandbox.generate.wellness import wellness_records
+from intervals_icu.sandbox.platform.fitness import daily_loads, recompute_fitness
 from intervals_icu.sandbox.state import SandboxState
 
 __all__ = ["generate_history"]
@@ -91,6 +92,7 @@ def generate_history(state: SandboxState, athlete_id: str, *, seed: int, years: 
     store.events.update(calendar.events)
     rack.finish(store.activities)
     store.gear.update(rack.items)
+    seed_routes(state, athlete_id)
 
     days = [first + timedelta(days=i) for i in range((end - first).days + 1)]
     loads = daily_loads(store.activities, first, end)

@@ -16,7 +16,7 @@ import numpy as np
 from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.generate.athletes import AthleteModel
 from intervals_icu.sandbox.generate.plan import season
-from intervals_icu.sandbox.streams import first_order
+from intervals_icu.sandbox.platform.streams import first_order
 
 __all__ = ["wellness_records"]
 

@@ -5,6 +5,7 @@ from intervals_icu.sandbox.handlers import (  # noqa: F401
     activity_analytics,
     activity_files,
     activity_streams,
+    analysis_models,
     athlete_curves,
     athletes,
     chats,

@@ -12,34 +12,58 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
+from intervals_icu.sandbox.context import Ctx, Reply, handles, locate, parse_local
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import (
+from intervals_icu.sandbox.platform.activities import (
     create_activity,
     delete_activity,
     delete_tombstone,
     detail_of,
     is_strava,
-    locate,
-    new_activity_id,
+    manual_activity,
     public_view,
     sorted_newest_first,
     update_activity,
-    utc_text,
+    upsert_target,
     with_intervals,
 )
-from intervals_icu.sandbox.records import select_fields, to_csv, validate_patch
-from intervals_icu.sandbox.state import Principal, SandboxState
+from intervals_icu.sandbox.platform.records import select_fields, to_csv, validate_patch
 
 ACTIVITY_CSV_COLUMNS = [
     "id", "start_date_local", "name", "type", "moving_time", "distance", "elapsed_time",
     "total_elevation_gain", "max_speed", "average_speed", "has_heartrate", "max_heartrate",
-    "average_heartrate", "average_cadence", "calories", "device_watts", "icu_average_watts",
-    "icu_weighted_avg_watts", "icu_joules", "icu_intensity", "icu_training_load", "icu_atl",
-    "icu_ctl", "icu_ftp", "icu_variability_index", "icu_efficiency_factor", "trainer",
-    "commute", "race", "icu_rpe", "feel", "tags", "source", "external_id",
+    "average_heartrate", "calories", "device_watts", "icu_average_watts",
+    "icu_normalized_watts", "icu_joules", "icu_intensity", "icu_training_load",
+    "icu_training_load_edited", "icu_fatigue", "icu_fitness", "icu_eftp", "icu_variability",
+    "icu_efficiency", "trainer", "commute", "workout_type",
+    # Not in the published list (which ends with "..."): the API's own field names.
+    "average_cadence", "icu_ftp", "race", "icu_rpe", "feel", "tags", "source", "external_id",
 ]
-"""Columns of activities.csv (API-NOTES §4.3's list, with today's field names)."""
+"""Columns of activities.csv: the only published list (the platform's author, forum thread
+"Download all activities in CSV format", 2020; API-NOTES §4.3) in its order, then a few
+more under the API's field names."""
+
+_CSV_SOURCES = {
+    "icu_normalized_watts": "icu_weighted_avg_watts",
+    "icu_fatigue": "icu_atl",
+    "icu_fitness": "icu_ctl",
+    "icu_variability": "icu_variability_index",
+    "icu_efficiency": "icu_efficiency_factor",
+}
+"""CSV column -> the Activity field it shows (the CSV kept the 2020 names)."""
+
+
+def _csv_row(activity: dict[str, Any], load_edited: bool) -> dict[str, Any]:
+    row = public_view(activity)
+    if is_strava(activity):
+        return row
+    for column, field in _CSV_SOURCES.items():
+        row[column] = activity.get(field)
+    row["icu_eftp"] = activity.get("icu_pm_ftp") or activity.get("icu_rolling_ftp")
+    row["icu_training_load_edited"] = load_edited
+    row["workout_type"] = 11 if activity.get("race") else None  # 11 = race (2020 list)
+    return row
+
 
 _SEARCH_FIELDS = ("id", "name", "start_date_local", "type", "race", "distance", "moving_time",
                   "tags", "description")
@@ -79,7 +103,8 @@ def list_activities(ctx: Ctx) -> Any:
 @handles("downloadActivitiesAsCSV")
 def activities_csv(ctx: Ctx) -> Any:
     _athlete_id, store = ctx.store()
-    rows = [public_view(a) for a in sorted_newest_first(store.activities.values())]
+    rows = [_csv_row(a, detail_of(store, a["id"]).load_edited)
+            for a in sorted_newest_first(store.activities.values())]
     return Reply(to_csv(rows, ACTIVITY_CSV_COLUMNS), media_type="text/csv",
                  headers={"Content-Disposition": 'attachment; filename="activities.csv"'})
 
@@ -132,62 +157,12 @@ def remove_tombstone(ctx: Ctx) -> Any:
 # -- manual activities -------------------------------------------------------------------------
 
 
-def _manual(state: SandboxState, athlete_id: str, principal: Principal,
-            body: dict[str, Any]) -> dict[str, Any]:
-    """A new manual activity from an ``Activity`` body (not stored yet)."""
-    validate_patch("Activity", body)
-    if not body.get("start_date_local") or not body.get("type"):
-        raise ApiError(422, "start_date_local and type are required for a manual activity")
-    local = parse_local(str(body["start_date_local"]), "start_date_local")
-    account = state.accounts[athlete_id]
-    ignored = {"id", "icu_athlete_id", "source", "created", "icu_sync_date", "analyzed",
-               "strava_id", "file_type", "oauth_client_id", "oauth_client_name", "updated"}
-    activity = {k: v for k, v in body.items() if k not in ignored and v is not None}
-    moving = activity.get("moving_time")
-    activity.update({
-        "id": new_activity_id(state),
-        "icu_athlete_id": athlete_id,
-        "start_date_local": local.isoformat(timespec="seconds"),
-        "start_date": utc_text(local.replace(tzinfo=account.timezone)),
-        "timezone": account.profile.get("timezone") or "UTC",
-        "source": "MANUAL",
-    })
-    activity.setdefault("name", f"{activity['type']}")
-    activity.setdefault("elapsed_time", moving)
-    for flag in ("trainer", "commute", "race"):
-        activity.setdefault(flag, False)
-    if principal.client_id is not None:
-        app = state.apps.get(principal.client_id)
-        activity["oauth_client_id"] = int(principal.client_id) if principal.client_id.isdigit() \
-            else principal.client_id
-        activity["oauth_client_name"] = app.name if app else None
-    return {k: v for k, v in activity.items() if v is not None}
-
-
 @handles("createManualActivity")
 def create_manual(ctx: Ctx) -> Any:
     athlete_id = ctx.athlete()
-    activity = _manual(ctx.state, athlete_id, ctx.principal, ctx.json_object())
+    activity = manual_activity(ctx.state, athlete_id, ctx.principal, ctx.json_object())
     create_activity(ctx.state, athlete_id, activity, owner_app=ctx.principal.app_key)
     return public_view(activity)
-
-
-def _upsert_target(state: SandboxState, athlete_id: str, principal: Principal,
-                   external_id: str | None) -> dict[str, Any] | None:
-    """The caller's earlier activity with this ``external_id``: only records created by the
-    same OAuth app match (or, with a personal key, by the same key holder when
-    ``api_key_upsert_matches``)."""
-    if not external_id:
-        return None
-    if principal.kind == "api_key" and not state.options.api_key_upsert_matches:
-        return None
-    store = state.store(athlete_id)
-    for activity_id, owner in store.activity_owner_app.items():
-        activity = store.activities.get(activity_id)
-        if owner == principal.app_key and activity is not None \
-                and activity.get("external_id") == external_id:
-            return activity
-    return None
 
 
 @handles("createMultipleManualActivities")
@@ -200,12 +175,12 @@ def create_manual_bulk(ctx: Ctx) -> Any:
         validate_patch("Activity", item)
     results = []
     for item in items:
-        target = _upsert_target(ctx.state, athlete_id, ctx.principal, item.get("external_id"))
+        target = upsert_target(ctx.state, athlete_id, ctx.principal, item.get("external_id"))
         if target is not None:
             update_activity(ctx.state, athlete_id, target, item)
             results.append(public_view(target))
             continue
-        activity = _manual(ctx.state, athlete_id, ctx.principal, item)
+        activity = manual_activity(ctx.state, athlete_id, ctx.principal, item)
         create_activity(ctx.state, athlete_id, activity, owner_app=ctx.principal.app_key)
         results.append(public_view(activity))
     return results

@@ -14,9 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from intervals_icu.sandbox.context import Ctx, Reply, handles
+from intervals_icu.sandbox.context import Ctx, Reply, handles, locate
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_math import (
+from intervals_icu.sandbox.platform.activities import (
+    detail_of,
+    is_strava,
+    refuse_strava,
+    sorted_newest_first,
+    sport_types,
+)
+from intervals_icu.sandbox.platform.activity_math import (
     CURVE_SECS,
     array,
     best_average_curve,
@@ -25,22 +32,14 @@ from intervals_icu.sandbox.handlers.activity_math import (
     histogram,
     time_at_hr,
 )
-from intervals_icu.sandbox.handlers.activity_records import (
-    detail_of,
-    is_strava,
-    locate,
-    refuse_strava,
-    sorted_newest_first,
-    sport_types,
-)
-from intervals_icu.sandbox.records import to_csv
+from intervals_icu.sandbox.platform.records import to_csv
 from intervals_icu.sandbox.state import AthleteStore
 
 _POWER = ("fixed_watts", "watts")
 
 
 def _streams(store: AthleteStore, activity: dict[str, Any]) -> dict[str, list[Any]]:
-    from intervals_icu.sandbox.streams import load_streams
+    from intervals_icu.sandbox.platform.streams import load_streams
 
     return load_streams(detail_of(store, activity["id"]))
 

@@ -1,214 +1,53 @@
-"""Activity files: multipart upload (FIT, TCX, GPX, zip/gz of them) with de-duplication by
-file hash and tombstones; downloads of the original file, generated FIT and GPX, and a zip of
-FIT files. Big bodies are streamed in chunks, never assembled in one piece.
-
-Assumptions (docs/sandbox.md): each file inside a zip (or the file inside a .gz) is hashed
-on its own, so a zip holding one new and one known file creates one activity (201). A file
-whose activity was deleted is refused with 422 until its tombstone is deleted. The original
-is served gzip-compressed (``ride.fit.gz``), as the platform does (NODE-FILES).
+"""Activity file routes: multipart upload (the rules are in
+:mod:`intervals_icu.sandbox.platform.uploads`); downloads of the original file, generated
+FIT and GPX, and a zip of FIT files. Big bodies are streamed in chunks, never assembled in
+one piece. The original is served gzip-compressed (``ride.fit.gz``), as the platform does
+(NODE-FILES).
 """
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import IO, Any
 
 from starlette.responses import StreamingResponse
 
-from intervals_icu.sandbox.context import Ctx, Reply, handles
+from intervals_icu.sandbox.context import Ctx, Reply, handles, locate
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.activity_records import (
-    analyze,
-    create_activity,
+from intervals_icu.sandbox.platform.activities import (
     detail_of,
     is_strava,
-    locate,
-    new_activity_id,
     refuse_strava,
-    utc_text,
 )
-from intervals_icu.sandbox.state import ActivityDetail, AthleteStore
+from intervals_icu.sandbox.platform.uploads import UploadFields, upload_activities
+from intervals_icu.sandbox.state import AthleteStore
 
-ACTIVITY_EXTENSIONS = (".fit", ".tcx", ".gpx")
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024
-"""Refuse archives that unpack to more than this (zip bombs)."""
 CHUNK = 64 * 1024
 
 
 # -- upload ------------------------------------------------------------------------------------
 
 
-def _unpack(filename: str, content: bytes) -> list[tuple[str, bytes]]:
-    """The activity files in an upload: itself, or the members of a zip / a .gz."""
-    name = PurePosixPath(filename or "activity").name
-    lower = name.lower()
-    if lower.endswith(".zip"):
-        try:
-            archive = zipfile.ZipFile(_BytesReader(content))
-        except zipfile.BadZipFile:
-            raise ApiError(422, f"Unable to read zip file {name}") from None
-        members: list[tuple[str, bytes]] = []
-        total = 0
-        for info in archive.infolist():
-            inner = PurePosixPath(info.filename)
-            if info.is_dir() or inner.name.startswith(".") or "__MACOSX" in inner.parts:
-                continue
-            total += info.file_size
-            if total > MAX_UNPACKED_BYTES:
-                raise ApiError(422, f"{name} unpacks to more than {MAX_UNPACKED_BYTES} bytes")
-            members.extend(_unpack(inner.name, archive.read(info)))
-        if not members:
-            raise ApiError(422, f"No activity files found in {name}")
-        return members
-    if lower.endswith(".gz"):
-        try:
-            data = _gunzip(content)
-        except (OSError, EOFError, zlib.error):
-            raise ApiError(422, f"Unable to read gzip file {name}") from None
-        return _unpack(name[:-3], data)
-    if not lower.endswith(ACTIVITY_EXTENSIONS):
-        raise ApiError(422, f"Unsupported file type: {name} (expected fit, tcx, gpx, zip or gz)")
-    return [(name, content)]
-
-
-def _gunzip(content: bytes) -> bytes:
-    decompressor = zlib.decompressobj(wbits=31)
-    data = decompressor.decompress(content, MAX_UNPACKED_BYTES + 1)
-    if len(data) > MAX_UNPACKED_BYTES or decompressor.unconsumed_tail:
-        raise OSError("too big")
-    return data
-
-
-class _BytesReader:
-    """A seekable read-only view of bytes without copying them (``zipfile`` needs seek)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size is None or size < 0 else self._pos + size
-        chunk = bytes(self._view[self._pos:end])
-        self._pos += len(chunk)
-        return chunk
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: len(self._view)}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seekable(self) -> bool:
-        return True
-
-
-def _part_of_day(hour: int) -> str:
-    if 5 <= hour < 12:
-        return "Morning"
-    if 12 <= hour < 17:
-        return "Afternoon"
-    if 17 <= hour < 21:
-        return "Evening"
-    return "Night"
-
-
-def _new_from_file(ctx: Ctx, athlete_id: str, parsed: Any, *, filename: str, content: bytes,
-                   index: int) -> tuple[dict[str, Any], ActivityDetail]:
-    state = ctx.state
-    account = state.accounts[athlete_id]
-    local = parsed.start.astimezone(account.timezone).replace(tzinfo=None)
-    principal = ctx.principal
-    activity: dict[str, Any] = {
-        "id": new_activity_id(state),
-        "icu_athlete_id": athlete_id,
-        "start_date_local": local.isoformat(timespec="seconds"),
-        "start_date": utc_text(parsed.start),
-        "timezone": account.profile.get("timezone") or "UTC",
-        "type": parsed.sport,
-        "name": ctx.q("name") or f"{_part_of_day(local.hour)} {parsed.sport}",
-        "description": ctx.q("description"),
-        "device_name": ctx.q("device_name") or parsed.device_name,
-        "external_id": ctx.q("external_id"),
-        "paired_event_id": ctx.q_int("paired_event_id"),
-        "source": "OAUTH_CLIENT" if principal.client_id else "UPLOAD",
-        "file_type": PurePosixPath(filename).suffix.lstrip(".").lower(),
-        "file_sport_index": index,
-        "trainer": parsed.sport.startswith("Virtual"),
-        "commute": False,
-        "race": False,
-    }
-    if principal.client_id:
-        app = state.apps.get(principal.client_id)
-        activity["oauth_client_id"] = int(principal.client_id) \
-            if principal.client_id.isdigit() else principal.client_id
-        activity["oauth_client_name"] = app.name if app else None
-    activity = {k: v for k, v in activity.items() if v is not None}
-    detail = ActivityDetail(streams=dict(parsed.streams), original_file=content,
-                            original_filename=filename)
-    return activity, detail
-
-
 @handles("uploadActivity")
 def upload(ctx: Ctx) -> Any:
     """201 when at least one new activity was made, 200 when all were duplicates."""
-    from intervals_icu.sandbox.fitfile import parse_activity_file
-
     athlete_id = ctx.athlete()
-    store = ctx.state.store(athlete_id)
     upload_file = ctx.file("file")
-    members = _unpack(upload_file.filename, upload_file.content)
-    planned: list[tuple[str, str, bytes, list[Any]]] = []
-    existing: list[str] = []
-    blocked: list[str] = []
-    for name, content in members:
-        file_hash = hashlib.sha256(content).hexdigest()
-        known = store.upload_hashes.get(file_hash)
-        if known:
-            live = [i for i in known if i in store.activities]
-            existing.extend(live)
-            blocked.extend(i for i in known if i in store.tombstones and i not in live)
-            continue
-        if any(file_hash == h for h, *_ in planned):
-            continue  # the same file twice in one zip
-        try:
-            parsed = parse_activity_file(name, content)
-        except ValueError as exc:
-            raise ApiError(422, f"Unable to read {name}: {exc}") from None
-        if not parsed:
-            raise ApiError(422, f"No activity found in {name}")
-        planned.append((file_hash, name, content, parsed))
-    if not planned and blocked:
-        names = ", ".join(dict.fromkeys(blocked))
-        raise ApiError(422, f"This file was uploaded before and its activity was deleted "
-                            f"({names}): DELETE /api/v1/activity/{{id}}/tombstone to upload it "
-                            "again")
-    created: list[str] = []
-    for file_hash, name, content, parsed_list in planned:
-        ids: list[str] = []
-        for index, parsed in enumerate(parsed_list):
-            activity, detail = _new_from_file(ctx, athlete_id, parsed, filename=name,
-                                              content=content, index=index)
-            store.details[activity["id"]] = detail
-            analyze(ctx.state, athlete_id, activity, detail.streams or {})
-            create_activity(ctx.state, athlete_id, activity, detail,
-                            owner_app=ctx.principal.app_key)
-            ids.append(activity["id"])
-        store.upload_hashes[file_hash] = ids
-        created.extend(ids)
-    every = list(dict.fromkeys(created + existing))
+    fields = UploadFields(name=ctx.q("name"), description=ctx.q("description"),
+                          device_name=ctx.q("device_name"), external_id=ctx.q("external_id"),
+                          paired_event_id=ctx.q_int("paired_event_id"))
+    done = upload_activities(ctx.state, athlete_id, ctx.principal, upload_file.filename,
+                             upload_file.content, fields)
+    every = list(dict.fromkeys(done.created + done.existing))
     body = {
         "icu_athlete_id": athlete_id,
         "id": every[0] if every else None,
         "activities": [{"icu_athlete_id": athlete_id, "id": i} for i in every],
     }
-    return Reply(body, status=201 if created else 200)
+    return Reply(body, status=201 if done.created else 200)
 
 
 # -- downloads ---------------------------------------------------------------------------------
@@ -238,7 +77,7 @@ def _attachment(filename: str) -> dict[str, str]:
 def _streams_for_file(ctx: Ctx, store: AthleteStore, activity: dict[str, Any]) -> (
     dict[str, list[Any]]
 ):
-    from intervals_icu.sandbox.streams import load_streams
+    from intervals_icu.sandbox.platform.streams import load_streams
 
     streams = load_streams(detail_of(store, activity["id"]))
     if not ctx.q_bool("power", True):
@@ -251,7 +90,7 @@ def _streams_for_file(ctx: Ctx, store: AthleteStore, activity: dict[str, Any]) -
 
 
 def _fit_bytes(activity: dict[str, Any], streams: dict[str, list[Any]]) -> bytes:
-    from intervals_icu.sandbox.fitfile import write_fit
+    from intervals_icu.sandbox.formats.activity_files import write_fit
 
     if not streams:
         raise ApiError(404, f"Activity {activity['id']} has no recorded data for a FIT file")
@@ -287,7 +126,7 @@ def download_fit(ctx: Ctx) -> Any:
 
 @handles("downloadActivityGpxFile")
 def download_gpx(ctx: Ctx) -> Any:
-    from intervals_icu.sandbox.fitfile import write_gpx
+    from intervals_icu.sandbox.formats.activity_files import write_gpx
 
     _athlete_id, store, activity = locate(ctx)
     refuse_strava(activity)

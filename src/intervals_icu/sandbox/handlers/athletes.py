@@ -7,7 +7,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, to_csv, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, to_csv, validate_patch
 from intervals_icu.sandbox.state import SandboxState
 
 
@@ -98,12 +98,19 @@ def update_training_plan(ctx: Ctx) -> Any:
 
 @handles("updateAthletePlans")
 def update_training_plans(ctx: Ctx) -> Any:
+    """A coach changes several athletes' plans: each item is an ``AthleteTrainingPlanUpdate``
+    whose ``id`` is the athlete's id (``0`` is the caller)."""
     updates = ctx.json_list()
+    targets = []
     for item in updates:
-        if not isinstance(item, dict) or not item.get("athlete_id"):
-            raise ApiError(422, "Each plan update needs an athlete_id")
-        athlete_id = ctx.state.resolve_athlete(ctx.principal, str(item["athlete_id"]), write=True)
-        patch = {k: v for k, v in item.items() if k != "athlete_id"}
+        if not isinstance(item, dict):
+            raise ApiError(400, "JSON parse error: expected an array of plan updates")
+        validate_patch("AthleteTrainingPlanUpdate", item)
+        if item.get("id") in (None, ""):
+            raise ApiError(422, "Each plan update needs the athlete's id in 'id'")
+        athlete_id = ctx.state.resolve_athlete(ctx.principal, str(item["id"]), write=True)
+        targets.append((athlete_id, {k: v for k, v in item.items() if k != "id"}))
+    for athlete_id, patch in targets:
         apply_patch("AthleteTrainingPlanUpdate", ctx.state.store(athlete_id).training_plan, patch)
     return {"updated": len(updates)}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import validate_patch
+from intervals_icu.sandbox.platform.records import validate_patch
 from intervals_icu.sandbox.state import SandboxState
 
 __all__ = ["open_chat"]

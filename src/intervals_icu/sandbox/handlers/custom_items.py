@@ -8,8 +8,7 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.handlers.events import new_id
-from intervals_icu.sandbox.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
 from intervals_icu.sandbox.state import AthleteStore
 
 _PROTECTED = ("id", "athlete_id", "updated", "usage_count", "from_athlete", "from_id",
@@ -58,7 +57,7 @@ def create_item(ctx: Ctx) -> Any:
     if not body.get("name"):
         raise ApiError(422, "name is required")
     item: dict[str, Any] = {
-        "id": new_id(ctx.state, "custom-item", store.custom_items), "athlete_id": athlete_id,
+        "id": ctx.state.new_id("custom-item", store.custom_items), "athlete_id": athlete_id,
         "visibility": "PRIVATE", "usage_count": 0,
         "index": max((int(i.get("index") or 0) for i in store.custom_items.values()),
                      default=-1) + 1,

@@ -1,76 +1,27 @@
-"""Routes: the athlete's recurring courses, with activity counts and a similarity check.
-
-There is no route-creating operation in the API; routes come from the seeded history (or
-:func:`add_route` in tests and demos). Activities name their route with ``route_id``.
-"""
+"""Route routes: the athlete's recurring courses, with activity counts and a similarity
+check. The rules (and ``add_route``, importable from here too: old import path) are in
+:mod:`intervals_icu.sandbox.platform.routes`."""
 
 from __future__ import annotations
 
 import copy
-import itertools
-import math
 from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, validate_patch
-from intervals_icu.sandbox.state import AthleteStore, SandboxState
+from intervals_icu.sandbox.platform.records import apply_patch, validate_patch
+from intervals_icu.sandbox.platform.routes import (
+    add_route,
+    route_activities,
+    route_bounds,
+    route_distance,
+    similarity,
+)
+from intervals_icu.sandbox.state import AthleteStore
 
-__all__ = ["add_route", "route_distance", "similarity"]
+__all__ = ["add_route"]  # old import path of platform.routes.add_route
 
 _PROTECTED = ("route_id", "athlete_id", "latlngs")
-_NEAR_METERS = 50.0
-
-
-def add_route(state: SandboxState, athlete_id: str, *, name: str,
-              latlngs: list[list[float]], **fields: Any) -> dict[str, Any]:
-    store = state.store(athlete_id)
-    route_id = state.next_id("route", start=100_000)
-    while route_id in store.routes:
-        route_id = state.next_id("route", start=100_000)
-    route = {"route_id": route_id, "athlete_id": athlete_id, "name": name,
-             "rename_activities": False, "commute": False, "tags": [],
-             "latlngs": [list(p) for p in latlngs], **fields}
-    store.routes[route_id] = route
-    return route
-
-
-def _meters(a: list[float], b: list[float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def route_distance(route: dict[str, Any]) -> float:
-    points = route.get("latlngs") or []
-    return round(sum(_meters(p, q) for p, q in itertools.pairwise(points)), 1)
-
-
-def _covered(points: list[list[float]], other: list[list[float]]) -> float:
-    if not points or not other:
-        return 0.0
-    near = sum(1 for p in points if min(_meters(p, q) for q in other) <= _NEAR_METERS)
-    return near / len(points)
-
-
-def similarity(route: dict[str, Any], other: dict[str, Any]) -> float:
-    """Share of each route's points lying within 50 m of the other, the smaller of the two."""
-    a, b = route.get("latlngs") or [], other.get("latlngs") or []
-    return round(min(_covered(a, b), _covered(b, a)), 3)
-
-
-def _bounds(*routes: dict[str, Any]) -> list[list[float]]:
-    points = [p for r in routes for p in r.get("latlngs") or []]
-    if not points:
-        return []
-    lats, lngs = [p[0] for p in points], [p[1] for p in points]
-    return [[min(lats), min(lngs)], [max(lats), max(lngs)]]
-
-
-def _activities(store: AthleteStore, route_id: int) -> list[dict[str, Any]]:
-    return sorted((a for a in store.activities.values() if a.get("route_id") == route_id),
-                  key=lambda a: str(a.get("start_date_local") or ""), reverse=True)
 
 
 def _route(ctx: Ctx, store: AthleteStore, name: str = "route_id") -> dict[str, Any]:
@@ -96,7 +47,7 @@ def list_routes(ctx: Ctx) -> Any:
     _athlete_id, store = ctx.store()
     rows = []
     for route in sorted(store.routes.values(), key=lambda r: r["route_id"]):
-        activities = _activities(store, route["route_id"])
+        activities = route_activities(store, route["route_id"])
         row = _public(route, include_path=False)
         row["distance"] = route_distance(route)
         row["activity_count"] = len(activities)
@@ -130,7 +81,7 @@ def update_route(ctx: Ctx) -> Any:
     changed = apply_patch("AthleteRoute", route,
                           {k: v for k, v in body.items() if k not in _PROTECTED})
     if "name" in changed and route.get("rename_activities"):
-        for activity in _activities(store, route["route_id"]):
+        for activity in route_activities(store, route["route_id"]):
             activity["name"] = route["name"]
     return _public(route, include_path=False)
 
@@ -143,10 +94,10 @@ def check_merge(ctx: Ctx) -> Any:
     return {
         "route": _public(route, include_path=False),
         "route_distance": route_distance(route),
-        "route_activity_count": len(_activities(store, route["route_id"])),
+        "route_activity_count": len(route_activities(store, route["route_id"])),
         "other": _public(other, include_path=False),
         "other_distance": route_distance(other),
-        "other_activity_count": len(_activities(store, other["route_id"])),
+        "other_activity_count": len(route_activities(store, other["route_id"])),
         "similarity": similarity(route, other),
-        "bounds": _bounds(route, other),
+        "bounds": route_bounds(route, other),
     }

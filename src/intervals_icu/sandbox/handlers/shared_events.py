@@ -1,9 +1,6 @@
-"""Shared events (races and group rides anyone can add to their calendar).
-
-The spec keeps only the read route; the create/update routes were removed from it (API-NOTES
-§1.2), so shared events come from the seeded world or :func:`add_shared_event`. A shared
-event belongs to the athlete who created it and is visible to every caller.
-"""
+"""The shared event route (races and group rides anyone can add to their calendar); where
+they come from is in :mod:`intervals_icu.sandbox.platform.shared_events` (``add_shared_event``
+is importable from here too: old import path)."""
 
 from __future__ import annotations
 
@@ -12,34 +9,9 @@ from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.state import SandboxState
+from intervals_icu.sandbox.platform.shared_events import add_shared_event, find_shared_event
 
-__all__ = ["add_shared_event"]
-
-
-def add_shared_event(state: SandboxState, athlete_id: str, *, name: str,
-                     start_date_local: str, courses: list[dict[str, Any]] | None = None,
-                     **fields: Any) -> dict[str, Any]:
-    event_id = state.next_id("shared-event", start=5000)
-    event: dict[str, Any] = {
-        "id": event_id, "athlete_id": athlete_id, "name": name, "category": "RACE",
-        "start_date_local": start_date_local, "visibility": "PUBLIC",
-        "updated": state.now_stamp(), **fields,
-    }
-    event["courses"] = [
-        {"id": state.next_id("course", start=7000), "shared_event_id": event_id, **course}
-        for course in courses or []
-    ]
-    state.store(athlete_id).extra.setdefault("shared_events", {})[event_id] = event
-    return event
-
-
-def _find(state: SandboxState, event_id: int) -> dict[str, Any] | None:
-    for store in state.stores.values():
-        found = store.extra.get("shared_events", {}).get(event_id)
-        if found is not None:
-            return dict(found)
-    return None
+__all__ = ["add_shared_event"]  # old import path of platform.shared_events
 
 
 _FULL_COURSE_KEYS = ("streams", "latlngs", "weather", "markers")
@@ -53,7 +25,7 @@ def get_shared_event(ctx: Ctx) -> Any:
         event_id = int(ctx.params["id"])
     except ValueError:
         raise ApiError(422, f"Invalid shared event id: {ctx.params['id']}") from None
-    event = _find(ctx.state, event_id)
+    event = find_shared_event(ctx.state, event_id)
     if event is None:
         raise ApiError(404, f"Shared event not found: {event_id}")
     out = copy.deepcopy(event)

@@ -1,21 +1,24 @@
-"""Wellness: one record per local day; partial writes, -1 clears, ``updated`` and ``locked``.
-
-Locked records (UNCERTAIN on the platform, see docs/sandbox.md): a write that does not carry
-``"locked": false`` leaves a locked record unchanged (``ignore`` mode: 200 with the record
-as stored; ``reject`` mode: 422 ``Record is locked``); device imports never change it.
-"""
+"""Wellness routes: one record per local day, read as JSON or CSV, written one by one, in
+bulk or from a CSV upload. Every write goes through :func:`platform.wellness.write_wellness`
+(``write_wellness`` is importable from here too: old import path)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from intervals_icu.sandbox.context import Ctx, Reply, handles, parse_local
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.records import apply_patch, select_fields, to_csv, validate_patch
-from intervals_icu.sandbox.state import SandboxState
+from intervals_icu.sandbox.platform.records import (
+    select_fields,
+    to_csv,
+    validate_patch,
+)
+from intervals_icu.sandbox.platform.wellness import update_current_profile, write_wellness
+
+__all__ = ["write_wellness"]  # old import path of platform.wellness.write_wellness
 
 WELLNESS_CSV_COLUMNS = [
     "date", "weight", "restingHR", "hrv", "hrvSDNN", "kcalConsumed", "sleepSecs", "sleepScore",
@@ -23,7 +26,6 @@ WELLNESS_CSV_COLUMNS = [
     "injury", "spO2", "systolic", "diastolic", "hydration", "hydrationVolume", "readiness",
     "bodyFat", "vo2max", "steps", "respiration", "comments", "ctl", "atl", "rampRate", "locked",
 ]
-_COMPUTED = {"ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo", "updated"}
 
 
 def _day(text: str) -> str:
@@ -31,51 +33,6 @@ def _day(text: str) -> str:
         return date.fromisoformat(text[:10]).isoformat()
     except ValueError:
         raise ApiError(422, f"Invalid date: {text} (expected yyyy-MM-dd)") from None
-
-
-def write_wellness(
-    state: SandboxState,
-    athlete_id: str,
-    day: str,
-    patch: dict[str, Any],
-    *,
-    source: Literal["api", "device"] = "api",
-    emit: bool = True,
-) -> dict[str, Any]:
-    """Create or change the record of ``day``; the one place wellness is written."""
-    store = state.store(athlete_id)
-    record = store.wellness.get(day)
-    patch = {k: v for k, v in patch.items() if k not in _COMPUTED and k != "id"}
-    if record is not None and record.get("locked") and patch.get("locked") is not False:
-        changing = {k for k, v in patch.items() if k != "locked" and record.get(k) != v}
-        if source == "device" or not changing:
-            return record
-        if state.options.locked_write_mode == "reject":
-            raise ApiError(422, f"Record is locked: wellness {day}")
-        return record
-    if record is None:
-        record = {"id": day, "locked": False, "tempWeight": False, "tempRestingHR": False}
-        store.wellness[day] = record
-        changed = ["id", *apply_patch("Wellness", record, patch)]
-    else:
-        changed = apply_patch("Wellness", record, patch)
-    if changed:
-        record["updated"] = state.now_stamp()
-        if emit:
-            state.emit(athlete_id, "WELLNESS_UPDATED", records=[dict(record)])
-    return record
-
-
-def _update_current(state: SandboxState, athlete_id: str, day: str, local_date: str | None,
-                    record: dict[str, Any]) -> None:
-    """``localDate`` equal to the record's day also updates the athlete's current weight and
-    resting HR (documented by the platform's author, API-NOTES §4.9)."""
-    if local_date and local_date[:10] == day:
-        profile = state.accounts[athlete_id].profile
-        if record.get("weight") is not None:
-            profile["icu_weight"] = record["weight"]
-        if record.get("restingHR") is not None:
-            profile["icu_resting_hr"] = record["restingHR"]
 
 
 @handles("getRecord")
@@ -105,7 +62,7 @@ def list_records(ctx: Ctx) -> Any:
 def _put(ctx: Ctx, athlete_id: str, day: str, patch: dict[str, Any]) -> dict[str, Any]:
     validate_patch("Wellness", patch)
     record = write_wellness(ctx.state, athlete_id, day, patch)
-    _update_current(ctx.state, athlete_id, day, ctx.q("localDate"), record)
+    update_current_profile(ctx.state, athlete_id, day, ctx.q("localDate"), record)
     return record
 
 
@@ -150,7 +107,7 @@ def upload_csv(ctx: Ctx) -> Any:
         raise ApiError(422, "The CSV file must be UTF-8 text") from None
     if not reader.fieldnames or not {"date", "id"} & set(reader.fieldnames):
         raise ApiError(422, "The CSV needs a 'date' column")
-    from intervals_icu.sandbox.records import numeric_fields
+    from intervals_icu.sandbox.platform.records import numeric_fields
 
     numeric = numeric_fields("Wellness")
     count = 0

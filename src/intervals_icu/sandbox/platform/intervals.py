@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from intervals_icu.sandbox.generate.summary import as_arrays, moving_mask
-from intervals_icu.sandbox.streams import centered_mean, rolling_mean
+from intervals_icu.sandbox.platform.streams import centered_mean, rolling_mean
+from intervals_icu.sandbox.platform.summary import as_arrays, moving_mask
 
 __all__ = ["detect_intervals", "interval_stats", "interval_summary"]
 

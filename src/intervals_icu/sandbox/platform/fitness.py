@@ -14,10 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from intervals_icu.sandbox.platform.streams import first_order
 from intervals_icu.sandbox.state import SandboxState
-from intervals_icu.sandbox.streams import first_order
 
-__all__ = ["ATL_DAYS", "CTL_DAYS", "daily_loads", "fitness_series", "recompute_fitness"]
+__all__ = [
+    "ATL_DAYS",
+    "CTL_DAYS",
+    "announce_fitness",
+    "daily_loads",
+    "fitness_series",
+    "recompute_fitness",
+]
 
 CTL_DAYS = 42
 ATL_DAYS = 7
@@ -106,3 +113,19 @@ def recompute_fitness(state: SandboxState, athlete_id: str, since: date | None =
             record["ctlLoad"] = load_list[index]
             record["atlLoad"] = load_list[index]
             record["sportInfo"] = [dict(item) for item in sport_info]
+
+
+def announce_fitness(state: SandboxState, athlete_id: str, day: date) -> None:
+    """After a new activity: FITNESS_UPDATED (the recomputed days) then WELLNESS_UPDATED
+    (the activity's day), as observed after an upload (API-NOTES §5.3)."""
+    wellness = state.store(athlete_id).wellness
+    changed = [record for key, record in sorted(wellness.items()) if key >= day.isoformat()]
+    if not changed:
+        return
+    fitness_keys = ("id", "ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo",
+                    "updated")
+    state.emit(athlete_id, "FITNESS_UPDATED",
+               records=[{k: r[k] for k in fitness_keys if k in r} for r in changed])
+    if day.isoformat() in wellness:
+        state.emit(athlete_id, "WELLNESS_UPDATED",
+                   records=[dict(wellness[day.isoformat()])])

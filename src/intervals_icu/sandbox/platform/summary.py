@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from intervals_icu.sandbox.generate import metrics
+from intervals_icu.sandbox.platform import metrics
 
 __all__ = ["as_arrays", "default_thresholds", "moving_mask", "summarize"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from intervals_icu.sandbox.streams import centered_mean, rolling_mean
+from intervals_icu.sandbox.platform.streams import centered_mean, rolling_mean
 
 __all__ = [
     "elevation_change",

@@ -15,7 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from intervals_icu.sandbox.errors import ApiError
-from intervals_icu.sandbox.workout_doc import flatten_steps, step_intensity
+from intervals_icu.sandbox.platform.workout_doc import flatten_steps, step_intensity
 
 __all__ = ["FORMATS", "media_type", "read_workout_file", "write_workout_file"]
 

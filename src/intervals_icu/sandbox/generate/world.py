@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from intervals_icu.sandbox.generate.places import seed_shared_event
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
 
 __all__ = ["SeedResult", "seed_world"]
@@ -104,4 +105,5 @@ def seed_world(
 
         for n, athlete_id in enumerate([coach.id, *ids]):
             generate_history(state, athlete_id, seed=seed * 1000 + n, years=years, end=end)
+    seed_shared_event(state, coach.id, end or state.local_today(coach.id))
     return SeedResult(coach.id, ids, stranger.id, app.client_id, keys)

@@ -11,9 +11,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from intervals_icu.sandbox.errors import ApiError
+from intervals_icu.sandbox.formats.workout_files import normalize_format, read_workout_file
+from intervals_icu.sandbox.platform.workout_doc import (
+    complete_doc,
+    doc_to_text,
+    metrics,
+    parse_text,
+)
 from intervals_icu.sandbox.state import AthleteStore
-from intervals_icu.sandbox.workout_doc import complete_doc, doc_to_text, metrics, parse_text
-from intervals_icu.sandbox.workout_files import normalize_format, read_workout_file
 
 __all__ = ["FILE_KEYS", "MAX_NAME_LENGTH", "check_name", "fill_workout_fields", "ftp_for",
            "resolve_targets", "settings_for"]
