@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from intervals_icu.database import open_engine
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.mirror import schema
 from intervals_icu.mirror.fingerprint import canonical_json, changed_fields, fingerprint
@@ -695,42 +696,7 @@ class Store:
 
 
 def _make_engine(url: str, schema_name: str | None) -> Engine:
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigurationError(
-            f"{url!r} is not a database URL: use e.g. 'sqlite:///icu.db' or "
-            "'postgresql+psycopg://user@localhost/icu'"
-        ) from exc
-    kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    elif schema_name is None:
-        pass
-    try:
-        engine = sa.create_engine(parsed, **kwargs)
-    except ModuleNotFoundError as exc:
-        raise ConfigurationError(
-            f"the driver for {parsed.get_backend_name()} is not installed ({exc.name}): "
-            "pip install 'intervals-icu[postgres]' for PostgreSQL"
-        ) from exc
-    if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    elif schema_name is not None:
-        engine = engine.execution_options(schema_translate_map={None: schema_name})
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL: readers (exports, the webhook worker) never block the writer; NORMAL sync is
-    # durable across a killed process (only an OS crash may lose the last commit).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    return open_engine(url, durability="normal", schema=schema_name)
 
 
 def _pk(t: sa.Table) -> list[str]:
