@@ -465,3 +465,48 @@ async def test_forgetting_an_athlete_then_syncing_again_restores_everything(
     assert again.ok, again.errors()
     assert again.totals()["gear"].requests == 1
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def test_a_load_change_stored_by_a_deep_run_whose_wellness_reads_fail_ripples_later(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    """A deep run stores an old activity's new load, then cannot read wellness: the day was
+    saved with the activity, so the next incremental run re-reads wellness (ctl/atl) from
+    there."""
+    mirror = Mirror(aclient, store)
+    assert (await mirror.sync_async(intervals=False)).ok
+    await _raise_load_of_an_old_activity(aclient, 90)
+    sandbox.faults(route="GET /api/v1/athlete/*/wellness*", error_rate=1.0, count=1000)
+    deep = await mirror.sync_async(intervals=False, deep=True)
+    sandbox.clear_faults()
+    assert deep.totals()["wellness"].error and not deep.totals()["activities"].error
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    healed = await mirror.sync_async(intervals=False)
+    assert healed.ok, healed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is None
+
+
+async def test_a_load_change_applied_by_refresh_activity_ripples_at_the_next_sync(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    """What the webhook worker does for ACTIVITY_UPDATED: the activity is stored at once and
+    the day it moved fitness is saved, so the reconciliation re-reads wellness from there."""
+    mirror = Mirror(aclient, store)
+    assert (await mirror.sync_async(intervals=False)).ok
+    today = await aclient.today()
+    old = next(a for a in await aclient.activities.list(today - timedelta(days=105),
+                                                        today - timedelta(days=90))
+               if not a.is_strava_stub and a.icu_training_load)
+    await aclient.activities.update(old.id, icu_training_load=old.icu_training_load + 150)
+    await mirror.refresh_activity(sandbox.athlete_id, old.id)
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    healed = await mirror.sync_async(intervals=False)
+    assert healed.ok, healed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    # a deletion ripples the same way
+    await aclient.activities.delete(old.id)
+    assert (await mirror.refresh_activity(sandbox.athlete_id, old.id)).deleted == 1
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    assert (await mirror.sync_async(intervals=False)).ok
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)

@@ -26,7 +26,6 @@ from intervals_icu import errors
 from intervals_icu.auth import Credentials
 from intervals_icu.dates import LocalDate, parse_local_date
 from intervals_icu.mirror.fingerprint import (
-    LOAD_FIELDS,
     SCAN_FIELDS,
     detail_fingerprint,
     fingerprint,
@@ -630,10 +629,8 @@ class _Run:
                                        writes, tombstones=tombstones, state=state,
                                        run_id=self.report.run_id)
         _count(report, counts)
-        changed = set(counts.changed_keys)
-        changed_from = _earliest(*(w.columns["local_date"] for w in writes if w.key in changed))
         self._progress(athlete_id, report)
-        return coverage, changed_from
+        return coverage, counts.ripple_from
 
     async def _history_pass(self, ac: Any, athlete_id: str, read_pass: Pass, today: date,
                             coverage: tuple[date | None, date | None], report: StreamReport,
@@ -735,16 +732,9 @@ class _Run:
                   (await self._light_listing(ac, oldest, newest, SCAN_FIELDS)).items()}
         report.read += len(listed)
         changed = sorted(k for k, projection in listed.items() if stored.get(k) != projection)
-        # The fitness numbers from the oldest day whose load moved must be re-read in full
-        # (activities and wellness). That is saved before anything is applied, so a run that
-        # stops after applying cannot forget it (the next scan would see nothing to do).
-        touched: list[date | None] = []
-        for key in changed:
-            before, after = stored.get(key), listed[key]
-            if before is None or any(before.get(f) != after.get(f) for f in LOAD_FIELDS):
-                touched += [_local_day(after.get("start_date_local")),
-                            _local_day((before or {}).get("start_date_local"))]
-        ripple = await self._mark_reread(athlete_id, touched)
+        # The store saves the day a load change moved fitness from (reread_from) with each
+        # batch, so a run that stops after applying cannot forget it.
+        ripple: date | None = None
         for start in range(0, len(changed), self.settings.details_batch):
             batch = changed[start:start + self.settings.details_batch]
             writes = [_summary_write(a)
@@ -753,28 +743,16 @@ class _Run:
             counts = await self.mirror._db(self.store.apply_records, "activities",
                                            athlete_id, writes, run_id=self.report.run_id)
             _count(report, counts)
+            ripple = _earliest(ripple, counts.ripple_from)
         tombstones, moved = await self._vanished(ac, athlete_id, [], oldest, newest,
                                                  listed=set(listed))
         if not tombstones and not moved:
             return ripple
-        gone = [_local_day((stored.get(k) or {}).get("start_date_local"))
-                for k in [*tombstones, *(w.key for w in moved)]]
-        gone += [w.columns["local_date"] for w in moved]
-        ripple = await self._mark_reread(athlete_id, [ripple, *gone])
         counts = await self.mirror._db(self.store.apply_records, "activities", athlete_id,
                                        moved, tombstones=tombstones, state=None,
                                        run_id=self.report.run_id)
         _count(report, counts)
-        return ripple
-
-    async def _mark_reread(self, athlete_id: str, days: Sequence[date | None]) -> date | None:
-        """Save the oldest of ``days`` as where activities and wellness must next be re-read
-        in full from (kept until a run has done it); returns it."""
-        oldest = _earliest(*days)
-        if oldest is not None:
-            await self.mirror._db(self.store.mark_reread, athlete_id,
-                                  ("activities", "wellness"), oldest, self.report.run_id)
-        return oldest
+        return _earliest(ripple, counts.ripple_from)
 
     async def _vanished(self, ac: Any, athlete_id: str, writes: list[RecordWrite],
                         oldest: date, newest: date, *, listed: set[str] | None = None,

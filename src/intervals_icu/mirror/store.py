@@ -26,6 +26,7 @@ from intervals_icu.database import open_engine
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.mirror import schema
 from intervals_icu.mirror.fingerprint import canonical_json, changed_fields, fingerprint
+from intervals_icu.mirror.ripple import RIPPLE_KINDS, earliest, ripple_day
 
 __all__ = [
     "KEY_COLUMNS",
@@ -106,6 +107,9 @@ class WriteCounts:
     deleted: int = 0
     unchanged: int = 0
     changed_keys: list[Any] = field(default_factory=list)
+    ripple_from: date | None = None
+    """Activities: the oldest day whose fitness these writes moved (saved as
+    ``reread_from`` in the same transaction), if any."""
 
     def add(self, other: WriteCounts) -> None:
         self.created += other.created
@@ -114,6 +118,7 @@ class WriteCounts:
         self.deleted += other.deleted
         self.unchanged += other.unchanged
         self.changed_keys.extend(other.changed_keys)
+        self.ripple_from = earliest(self.ripple_from, other.ripple_from)
 
 
 @dataclass
@@ -295,17 +300,27 @@ class Store:
                     run_id: int | None) -> None:
         """Remember, for each stream, to re-read it in full from ``day`` (or from an older
         day already remembered), in one transaction."""
-        t = schema.sync_state
-        now = utcnow()
         with self.engine.begin() as conn:
-            for stream in streams:
-                where = (t.c.athlete_id == athlete_id, t.c.stream == stream)
-                known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
-                if known is None:
-                    self._write_state(conn, athlete_id, StateUpdate(stream), run_id, now)
-                elif known[0] is not None and known[0] <= day:
-                    continue
-                conn.execute(sa.update(t).where(*where).values(reread_from=day))
+            self._mark_reread(conn, athlete_id, streams, day, run_id, utcnow())
+
+    def _mark_reread(self, conn: Connection, athlete_id: str, streams: Sequence[str],
+                     day: date, run_id: int | None, now: datetime) -> None:
+        t = schema.sync_state
+        for stream in streams:
+            where = (t.c.athlete_id == athlete_id, t.c.stream == stream)
+            known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
+            if known is None:
+                self._write_state(conn, athlete_id, StateUpdate(stream), run_id, now)
+            elif known[0] is not None and known[0] <= day:
+                continue
+            conn.execute(sa.update(t).where(*where).values(reread_from=day))
+
+    def _coverage(self, conn: Connection, athlete_id: str,
+                  stream: str) -> tuple[date | None, date | None]:
+        t = schema.sync_state
+        row = conn.execute(sa.select(t.c.covered_from, t.c.covered_to).where(
+            t.c.athlete_id == athlete_id, t.c.stream == stream)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     # -- reading what the mirror has ----------------------------------------------------------
 
@@ -441,8 +456,15 @@ class Store:
         log: list[dict[str, Any]] = []
         unchanged: list[Any] = []
         upserts: list[dict[str, Any]] = []
+        rippling = table_name == "activities"
+        covered = self._coverage(conn, athlete_id, "activities") if rippling else (None, None)
+        ripples: list[date | None] = []
         for key, write in latest.items():
             old = existing.get(key)
+            if rippling and (old is None or old[0] != write.fingerprint or old[1] is not None):
+                live_before = old[2] if old is not None and old[1] is None else None
+                ripples.append(ripple_day(live_before, write.record, covered_from=covered[0],
+                                          covered_to=covered[1]))
             row = {key_name: key, **write.columns, **write.extra, "record": write.record,
                    "fingerprint": write.fingerprint, "checked_at": now, "deleted_at": None,
                    "run_id": run_id, "first_seen_at": now, "changed_at": now}
@@ -481,9 +503,13 @@ class Store:
             where: list[Any] = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
             if scoped:
                 where.append(t.c.athlete_id == athlete_id)
-            gone = [row[0] for row in conn.execute(sa.select(key_col).where(*where))]
+            found = conn.execute(sa.select(key_col, t.c.record).where(*where)).all()
+            gone = [row[0] for row in found]
             if not gone:
                 continue
+            if rippling:
+                ripples.extend(ripple_day(row[1], None, covered_from=None, covered_to=None)
+                               for row in found)
             doomed_values: dict[str, Any] = {"deleted_at": now, "run_id": run_id}
             if table_name == "activities":
                 # its details go with it; if it ever comes back they are read again
@@ -496,6 +522,11 @@ class Store:
             log.extend(_change(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
         if log:
             conn.execute(sa.insert(schema.changes), log)
+        counts.ripple_from = earliest(*ripples)
+        if counts.ripple_from is not None:
+            # Saved with the change itself: whatever stops after this commit, the next run
+            # re-reads fitness from here (see mirror/ripple.py).
+            self._mark_reread(conn, athlete_id, RIPPLE_KINDS, counts.ripple_from, run_id, now)
         return counts
 
     @staticmethod
