@@ -479,7 +479,8 @@ async def test_a_load_change_stored_by_a_deep_run_whose_wellness_reads_fail_ripp
     sandbox.faults(route="GET /api/v1/athlete/*/wellness*", error_rate=1.0, count=1000)
     deep = await mirror.sync_async(intervals=False, deep=True)
     sandbox.clear_faults()
-    assert deep.totals()["wellness"].error and not deep.totals()["activities"].error
+    assert deep.totals()["wellness"].error
+    assert not deep.totals()["activities"].error
     assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
     healed = await mirror.sync_async(intervals=False)
     assert healed.ok, healed.errors()
