@@ -416,3 +416,48 @@ async def test_a_long_handler_keeps_its_lease(receiver: WebhookReceiver, inbox: 
     assert (await busy).done == 1
     assert stolen == 0
     assert list(runs.values()) == [1]
+
+
+async def test_a_killed_workers_entry_returns_within_seconds(database_url: str,
+                                                             table_prefix: str) -> None:
+    """The lease is short and renewed while an entry is worked: a worker killed mid-entry
+    holds that athlete's events back for seconds, not minutes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.clock import child_env
+
+    inbox = Inbox(database_url, table_prefix=table_prefix)
+    receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, retry=FAST)
+    done: list[int] = []
+    receiver.add_handler(lambda e, c: done.append(c.entry.id), name="forever")
+    inbox.store([event("i1", 1), event("i1", 2)])
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.webhooks.worker_child", database_url, table_prefix],
+        cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True,
+        env=child_env())
+    try:
+        assert child.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 60)
+        assert line.startswith("working ")
+        # the dead worker's heartbeat kept the lease while it lived
+        await asyncio.sleep(3)
+        assert inbox.list(status="processing")[0].locked_by == "doomed"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        killed_at = time.monotonic()
+        survivor = receiver.worker(worker_id="survivor")
+        while len(done) < 2:
+            assert time.monotonic() - killed_at < 20, "the entry is still locked"
+            await survivor.run_once()
+            await asyncio.sleep(0.1)
+        assert inbox.stats()["done"] == 2
+    finally:
+        if child.poll() is None:
+            child.kill()
+        receiver.writer.close()
+        inbox.drop_tables()
+        inbox.close()

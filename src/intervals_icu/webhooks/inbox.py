@@ -411,7 +411,7 @@ class Inbox:
     # -- the workers' side --------------------------------------------------------------------
 
     def claim(self, worker_id: str, *, limit: int = 10,
-              lease: timedelta = timedelta(minutes=5)) -> builtins.list[InboxEntry]:
+              lease: timedelta = timedelta(seconds=10)) -> builtins.list[InboxEntry]:
         """Claim up to ``limit`` entries for ``worker_id``, at most one per athlete: the
         athlete's earliest unfinished event (by timestamp), so each athlete's events are
         applied in order and never by two workers at once. Entries whose lease expired (a
@@ -454,7 +454,7 @@ class Inbox:
         return sorted(entries, key=lambda e: (e.event_time, e.id))
 
     def renew(self, worker_id: str, entry_ids: Iterable[int],
-              lease: timedelta = timedelta(minutes=5)) -> None:
+              lease: timedelta = timedelta(seconds=10)) -> None:
         """Extend the lease of entries still being processed (a heartbeat)."""
         ids = builtins.list(entry_ids)
         if not ids:

@@ -51,6 +51,11 @@ logger = logging.getLogger("intervals_icu.webhooks")
 
 RECONCILE_LEASE = "reconcile"
 
+DEFAULT_LEASE = timedelta(seconds=10)
+"""How long a claimed entry stays a worker's without a heartbeat. The worker renews it every
+fifth of that while it works the entry, so a worker that dies gives its entries (and the
+athlete's later events) back within seconds."""
+
 
 @dataclass(frozen=True)
 class RetrySchedule:
@@ -153,7 +158,7 @@ class Worker:
         worker_id: str | None = None,
         batch_size: int = 16,
         poll_interval: float = 1.0,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = DEFAULT_LEASE,
         retry: RetrySchedule | None = None,
         reconcile: Callable[[], Awaitable[Any]] | None = None,
         reconcile_every: float | None = None,
@@ -299,10 +304,15 @@ class Worker:
         return await reconcile_mirror(self.receiver.mirror, exclude=deauthorized)
 
     async def _heartbeat(self, pending: set[int]) -> None:
-        interval = max(0.5, self.lease.total_seconds() / 3)
+        interval = max(0.05, self.lease.total_seconds() / 5)
         while True:
             await asyncio.sleep(interval)
-            await asyncio.to_thread(self.inbox.renew, self.worker_id, list(pending), self.lease)
+            try:
+                await asyncio.to_thread(self.inbox.renew, self.worker_id, list(pending),
+                                        self.lease)
+            except Exception as exc:  # the next beat may get through; keep beating
+                logger.warning("webhook worker %s: renewing its lease failed: %s: %s",
+                               self.worker_id, type(exc).__name__, exc)
 
     # -- one entry ----------------------------------------------------------------------------
 
