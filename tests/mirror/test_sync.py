@@ -511,3 +511,53 @@ async def test_a_load_change_applied_by_refresh_activity_ripples_at_the_next_syn
     assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
     assert (await mirror.sync_async(intervals=False)).ok
     assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def test_access_lost_marks_the_athlete_keeps_the_rows_and_reads_nothing_more(
+    sandbox: Sandbox, store: Store
+) -> None:
+    """An OAuth token revoked: the mirror marks the athlete (since when, why), keeps every
+    row live, skips the webhook re-reads and reads only the profile on a sync, until a token
+    reads them again; then that sync catches up."""
+    from intervals_icu import Credentials
+
+    sandbox.configure(rate_limit_enabled=False)
+    athlete = sandbox.athlete_id
+    scopes = "ACTIVITY:READ,WELLNESS:READ,CALENDAR:READ,SETTINGS:READ"
+    tokens: dict[str, Credentials] = {athlete: sandbox.oauth_token(athlete, scopes).credentials()}
+    async with sandbox.async_client(credentials=tokens[athlete], retry=FAST_RETRY,
+                                    rate_limit=RateLimit.unlimited()) as client:
+        mirror = Mirror(client, store, credentials_for=tokens.get)
+        assert (await mirror.sync_async(intervals=False)).ok
+        kept = store.count_live("activities", athlete)
+        assert await mirror.deauthorized(athlete), "a live token still reads them"
+        assert await mirror.access(athlete) is None
+
+        await client.oauth.disconnect()
+        assert not await mirror.deauthorized(athlete)
+        status = await mirror.access(athlete)
+        assert status is not None
+        assert status.lost
+        assert store.count_live("activities", athlete) == kept
+        requests: list[str] = []
+        remove = client.on_response(lambda info, *_: requests.append(info.path))
+        some = next(iter(sandbox.state.store(athlete).activities))
+        assert (await mirror.refresh_activity(athlete, some)).changed_keys == []
+        assert (await mirror.refresh_wellness(athlete, ["2026-01-01"])).changed_keys == []
+        assert requests == []
+        blocked = await mirror.sync_async(athletes=[athlete], intervals=False)
+        assert "no access since" in (blocked.athletes[0].error or "")
+        assert len(requests) == 1, requests  # only the profile: is access back?
+        remove()
+        assert store.count_live("activities", athlete) == kept
+
+        with sandbox.client() as own_key:  # the athlete keeps training meanwhile
+            own_key.wellness.update(own_key.today(), weight=59.5)
+        tokens[athlete] = sandbox.oauth_token(athlete, scopes).credentials()
+        caught_up = await mirror.sync_async(athletes=[athlete], intervals=False)
+        assert caught_up.ok, caught_up.errors()
+        status = await mirror.access(athlete)
+        assert status is not None
+        assert not status.lost
+        assert status.regained_at is not None
+    assert_mirror_equals(store, sandbox, athlete, intervals=False)

@@ -57,6 +57,7 @@ from intervals_icu.mirror.report import (
     SyncReport,
 )
 from intervals_icu.mirror.store import (
+    AccessStatus,
     DetailWrite,
     RecordWrite,
     StateUpdate,
@@ -241,6 +242,8 @@ class Mirror:
     async def refresh_event(self, athlete_id: str, event_id: int) -> WriteCounts:
         """Re-read one calendar event by id and apply it: upsert, or mark it deleted when the
         API no longer has it (CALENDAR_UPDATED's ``deleted_events`` carry bare ids)."""
+        if not await self._readable(athlete_id):
+            return WriteCounts()  # access lost: nothing to re-read with
         async with self._async_client() as client:
             ac = self.athlete_client(client, athlete_id)
             try:
@@ -257,6 +260,8 @@ class Mirror:
         """Re-read one activity and apply it: upsert (details too, if they changed) or, when
         the API no longer has it, mark it deleted. ``streams`` defaults to whether this
         athlete's streams are mirrored."""
+        if not await self._readable(athlete_id):
+            return WriteCounts()  # access lost: nothing to re-read with
         async with self._async_client() as client:
             ac = self.athlete_client(client, athlete_id)
             want_streams = (await self._db(self.store.stream_preference, athlete_id)
@@ -287,6 +292,8 @@ class Mirror:
                              newest: LocalDate | None = None) -> WriteCounts:
         """Re-read the athlete's calendar between two local dates and apply it (events gone
         from the range and not found by id are marked deleted)."""
+        if not await self._readable(athlete_id):
+            return WriteCounts()  # access lost: nothing to re-read with
         start = parse_local_date(oldest)
         end = parse_local_date(newest) if newest is not None else start
         async with self._async_client() as client:
@@ -297,6 +304,8 @@ class Mirror:
 
     async def refresh_wellness(self, athlete_id: str, days: Iterable[LocalDate]) -> WriteCounts:
         """Re-read the wellness records of ``days`` (one request for their whole range)."""
+        if not await self._readable(athlete_id):
+            return WriteCounts()  # access lost: nothing to re-read with
         wanted = sorted({parse_local_date(d) for d in days})
         if not wanted:
             return WriteCounts()
@@ -308,16 +317,62 @@ class Mirror:
 
     async def refresh_sport_settings(self, athlete_id: str) -> WriteCounts:
         """Re-read the athlete (profile and sport settings) and apply it."""
+        if not await self._readable(athlete_id):
+            return WriteCounts()  # access lost: nothing to re-read with
         async with self._async_client() as client:
             ac = self.athlete_client(client, athlete_id)
             profile = await ac.athletes.get()
             return await _apply_profile(self, athlete_id, to_record(profile), None,
                                         is_self=None)
 
+    # -- access (APP_SCOPE_CHANGED) -------------------------------------------------------------
+
+    async def access(self, athlete_id: str) -> AccessStatus | None:
+        """Whether the mirror's credentials could read ``athlete_id`` when last tried
+        (None: never lost)."""
+        return await self._db(self.store.access, athlete_id)
+
+    async def deauthorized(self, athlete_id: str, *, at: datetime | None = None) -> bool:
+        """The athlete revoked an app's access (APP_SCOPE_CHANGED ``deauthorized``). Leaving
+        is not a deletion: their rows stay live. If the mirror's own credentials for them
+        (``credentials_for``, or the client's, e.g. a coach's key) still read them, nothing
+        changes and True is returned; otherwise the athlete is marked (access lost, since
+        ``at``) and syncs stop reading them until access comes back."""
+        async with self._async_client() as client:
+            ac = self.athlete_client(client, athlete_id)
+            try:
+                await ac.athletes.get()
+            except (errors.AuthenticationError, errors.PermissionDenied) as exc:
+                if not _refused(exc):
+                    raise
+                await self._db(self.store.mark_access_lost, athlete_id, at=at,
+                               reason=f"deauthorized the app ({exc.status}: {_describe(exc)})")
+                return False
+        await self._db(self.store.mark_access_regained, athlete_id)
+        return True
+
+    async def authorized(self, athlete_id: str, **options: Any) -> SyncReport:
+        """The athlete (re)authorized an app (APP_SCOPE_CHANGED, not ``deauthorized``): a
+        catch-up sync of that athlete from the saved positions (their first sync if they
+        are new). Raises :class:`~intervals_icu.errors.IntervalsError` if it could not read
+        them (the webhook worker then retries: the app may not have saved the new token
+        yet). ``options`` go to :meth:`sync_async`."""
+        report = await self.sync_async(athletes=[athlete_id], **options)
+        if not report.ok:
+            raise errors.IntervalsError(
+                f"the catch-up sync of athlete {athlete_id} did not complete: "
+                + "; ".join(report.errors()))
+        return report
+
     def forget_athlete(self, athlete_id: str, *, purge: bool = False) -> None:
-        """The athlete deauthorized you (or left your roster): mark all their rows deleted,
-        or with ``purge=True`` remove them from the database altogether."""
+        """Stop keeping an athlete: mark all their rows deleted, or with ``purge=True`` remove
+        them from the database altogether (what you may owe an athlete who asks). Losing
+        access does not call this: see :meth:`deauthorized`."""
         self.store.forget_athlete(athlete_id, purge=purge)
+
+    async def _readable(self, athlete_id: str) -> bool:
+        status = await self._db(self.store.access, athlete_id)
+        return status is None or not status.lost
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,6 +397,7 @@ class _Run:
         self.detail_slots = asyncio.Semaphore(self.settings.concurrency)
         self.self_id: str | None = None
         self.ripples: dict[str, date | None] = {}
+        self.access_checked: set[str] = set()
 
     async def all(self, *, roster: bool, athletes: Sequence[str] | None) -> None:
         targets: list[tuple[str, dict[str, Any] | None]]
@@ -381,11 +437,20 @@ class _Run:
         ac = (self.mirror.athlete_client(self.client, requested_id) if requested_id != "0"
               else self.client)
         profile_stream = athlete.stream("sport_settings")
-        profile = await self._cached_profile(requested_id)
+        access = (await self.mirror._db(self.store.access, requested_id)
+                  if requested_id != "0" else None)
+        # An athlete the credentials could not read: only the profile is asked for (is the
+        # access back?), and their rows are left as they are until it is.
+        profile = None if access is not None and access.lost else await self._cached_profile(
+            requested_id)
         if profile is None:
             token = _current_stream.set(profile_stream)
             try:
                 profile = to_record(await ac.athletes.get())
+            except (errors.AuthenticationError, errors.PermissionDenied) as exc:
+                athlete.error = (await self._access_lost(requested_id, exc) if _refused(exc)
+                                 else _describe(exc))
+                return
             except (errors.APIError, errors.TransportError) as exc:
                 athlete.error = _describe(exc)
                 return
@@ -394,6 +459,9 @@ class _Run:
             fetched = True
         else:
             fetched = False
+        if access is not None and access.lost:
+            # Readable again: this run is the catch-up (every kind from its saved position).
+            await self.mirror._db(self.store.mark_access_regained, requested_id)
         athlete_id = str(profile.get("id") or requested_id)
         athlete.athlete_id = athlete_id
         athlete.name = profile.get("name")
@@ -457,6 +525,32 @@ class _Run:
                 ac, athlete_id, "events", today, floor, today + timedelta(days=events_ahead),
                 athlete)))
 
+    async def _check_access(self, athlete: AthleteReport) -> None:
+        """A kind was refused (401/403) though the run began from a stored profile: read the
+        profile (once per athlete) to tell lost access from a kind the credentials may not
+        read (an OAuth scope)."""
+        athlete_id = athlete.athlete_id
+        if athlete_id in self.access_checked:
+            return
+        self.access_checked.add(athlete_id)
+        try:
+            await self.mirror.athlete_client(self.client, athlete_id).athletes.get()
+        except (errors.AuthenticationError, errors.PermissionDenied) as exc:
+            if _refused(exc):
+                athlete.error = await self._access_lost(athlete_id, exc)
+        except (errors.APIError, errors.TransportError):
+            pass  # cannot tell now; the next run asks again
+
+    async def _access_lost(self, athlete_id: str, exc: errors.APIError) -> str:
+        """Mark an athlete the credentials cannot read (rows kept); the report's words."""
+        if athlete_id == "0":
+            return _describe(exc)
+        status = await self.mirror._db(self.store.mark_access_lost, athlete_id,
+                                       reason=f"{exc.status}: {_describe(exc)}")
+        since = status.lost_at.isoformat(timespec="seconds") if status.lost_at else "now"
+        return (f"no access since {since} ({status.reason}); the athlete's rows are kept and "
+                "the next sync that can read them catches up")
+
     async def _cached_profile(self, requested_id: str) -> dict[str, Any] | None:
         """The stored profile when an incremental run may skip reading it: the athlete id is
         known (not "0"), the profile and sport settings were read within
@@ -496,6 +590,8 @@ class _Run:
             report.error = _describe(exc)
             await self.mirror._db(self.store.save_state, athlete.athlete_id,
                                   StateUpdate(stream, error=report.error), self.report.run_id)
+            if _refused(exc):
+                await self._check_access(athlete)
         finally:
             _current_stream.reset(token)
         self._progress(athlete.athlete_id, report, finished=True)
@@ -1117,6 +1213,14 @@ def _count(report: StreamReport, counts: WriteCounts, *, read: int = 0) -> None:
     report.deleted += counts.deleted
     report.restored += counts.restored
     report.unchanged += counts.unchanged
+
+
+def _refused(exc: BaseException) -> bool:
+    """The credentials cannot read the athlete at all: 401, or 403 that is not about a
+    missing OAuth scope (a token may lack one kind and read the others)."""
+    if isinstance(exc, errors.AuthenticationError):
+        return True
+    return isinstance(exc, errors.PermissionDenied) and "OAuth scope" not in str(exc)
 
 
 def _describe(exc: BaseException) -> str:

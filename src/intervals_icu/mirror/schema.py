@@ -32,6 +32,7 @@ __all__ = [
     "DATA_TABLES",
     "activities",
     "activity_files",
+    "athlete_access",
     "athletes",
     "changes",
     "events",
@@ -303,6 +304,20 @@ sync_state = Table(
     Column("run_id", Integer),
 )
 
+athlete_access = Table(
+    "athlete_access",
+    metadata,
+    Column("athlete_id", String(32), primary_key=True),
+    Column("lost_at", Stamp,
+           comment="Since when the mirror's credentials cannot read this athlete (NULL: they "
+                   "can). Their rows stay live; syncs only check whether access came back."),
+    Column("reason", Text,
+           comment="Why access was lost: the deauthorization, or the API's 401/403 answer."),
+    Column("regained_at", Stamp,
+           comment="When access last came back (a catch-up sync ran from there)."),
+    Column("changed_at", Stamp, nullable=False),
+)
+
 changes = Table(
     "changes",
     metadata,
@@ -345,4 +360,4 @@ DATA_TABLES = {
     "gear": gear,
     "sport_settings": sport_settings,
 }
-ALL_TABLES = [*DATA_TABLES.values(), sync_state, changes, sync_runs]
+ALL_TABLES = [*DATA_TABLES.values(), sync_state, athlete_access, changes, sync_runs]

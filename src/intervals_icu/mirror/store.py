@@ -30,6 +30,7 @@ from intervals_icu.mirror.ripple import RIPPLE_KINDS, earliest, ripple_day
 
 __all__ = [
     "KEY_COLUMNS",
+    "AccessStatus",
     "DetailWrite",
     "RecordWrite",
     "StateUpdate",
@@ -153,6 +154,21 @@ class SyncPosition:
     last_error: str | None = None
     reread_from: date | None = None
     """A change found on this day moved later numbers: re-read from here in full."""
+
+
+@dataclass(frozen=True)
+class AccessStatus:
+    """Whether the mirror's credentials can read an athlete (``athlete_access``)."""
+
+    athlete_id: str
+    lost_at: datetime | None
+    """Since when they cannot (None: they can)."""
+    reason: str | None
+    regained_at: datetime | None
+
+    @property
+    def lost(self) -> bool:
+        return self.lost_at is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -683,6 +699,57 @@ class Store:
             return self._apply(conn, "activities", athlete_id, [], activity_ids, run_id,
                                utcnow())
 
+    # -- access -----------------------------------------------------------------------------
+
+    def access(self, athlete_id: str) -> AccessStatus | None:
+        """What the mirror knows of its access to ``athlete_id`` (None: never lost)."""
+        t = schema.athlete_access
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.athlete_id == athlete_id)).mappings().first()
+        if row is None:
+            return None
+        return AccessStatus(athlete_id, _aware(row["lost_at"]), row["reason"],
+                            _aware(row["regained_at"]))
+
+    def mark_access_lost(self, athlete_id: str, *, reason: str,
+                         at: datetime | None = None) -> AccessStatus:
+        """The mirror's credentials can no longer read ``athlete_id``: their rows stay live
+        and syncs stop reading them (beyond checking whether access came back). A mark
+        already there keeps its time."""
+        t = schema.athlete_access
+        now = utcnow()
+        when = at or now
+        with self.engine.begin() as conn:
+            known = conn.execute(sa.select(t.c.lost_at).where(
+                t.c.athlete_id == athlete_id)).first()
+            if known is None:
+                conn.execute(sa.insert(t).values(athlete_id=athlete_id, lost_at=when,
+                                                 reason=reason[:2000], changed_at=now))
+            elif known[0] is None:
+                conn.execute(sa.update(t).where(t.c.athlete_id == athlete_id).values(
+                    lost_at=when, reason=reason[:2000], changed_at=now))
+        status = self.access(athlete_id)
+        assert status is not None
+        return status
+
+    def mark_access_regained(self, athlete_id: str) -> bool:
+        """Access to ``athlete_id`` came back; True if it had been lost."""
+        t = schema.athlete_access
+        now = utcnow()
+        with self.engine.begin() as conn:
+            done = conn.execute(sa.update(t).where(
+                t.c.athlete_id == athlete_id, t.c.lost_at.is_not(None)).values(
+                lost_at=None, regained_at=now, changed_at=now)).rowcount
+        return bool(done)
+
+    def lost_athletes(self) -> list[str]:
+        """Athletes the mirror's credentials cannot read (their rows are kept)."""
+        t = schema.athlete_access
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(
+                sa.select(t.c.athlete_id).where(t.c.lost_at.is_not(None))
+                .order_by(t.c.athlete_id))]
+
     # -- forgetting ---------------------------------------------------------------------------
 
     def forget_athlete(self, athlete_id: str, *, purge: bool, run_id: int | None = None) -> None:
@@ -703,6 +770,8 @@ class Store:
             if purge:
                 conn.execute(sa.delete(schema.changes).where(
                     schema.changes.c.athlete_id == athlete_id))
+                conn.execute(sa.delete(schema.athlete_access).where(
+                    schema.athlete_access.c.athlete_id == athlete_id))
             else:
                 conn.execute(sa.insert(schema.changes), [
                     _change(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
@@ -786,6 +855,13 @@ def _change(run_id: int | None, athlete_id: str, table_name: str, key: Any, chan
             "before": json.loads(canonical_json(before)) if before is not None else None,
             "after": json.loads(canonical_json(after)) if after is not None else None,
             "detected_at": now}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns stamps without their zone; they are UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:

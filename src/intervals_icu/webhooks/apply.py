@@ -108,13 +108,31 @@ async def apply_to_mirror(mirror: Any, event: WebhookEvent) -> str | None:
         done = await _call(mirror, "refresh_sport_settings", athlete, required=False)
         return "refreshed sport settings" if done else None
     if isinstance(event, AppScopeChangedEvent):
-        if event.deauthorized:
+        return await _apply_access(mirror, event)
+    return None
+
+
+async def _apply_access(mirror: Any, event: AppScopeChangedEvent) -> str | None:
+    """An athlete leaving is not a deletion: a deauthorization marks the athlete (rows
+    kept, syncing stopped) unless the mirror's credentials still read them (a coach's key);
+    an authorization runs a catch-up sync of the athlete."""
+    athlete = event.athlete_id
+    if event.deauthorized:
+        method = getattr(mirror, "deauthorized", None)
+        if method is None:  # an older mirror-like object
             await _call(mirror, "forget_athlete", athlete)
             return "stopped syncing the athlete (deauthorized)"
-        # (Re-)authorized: reading the profile makes the athlete one the mirror keeps.
+        readable = await method(athlete, at=event.timestamp)
+        return ("deauthorized, but the mirror's credentials still read the athlete: kept "
+                "syncing" if readable else
+                "deauthorized: the athlete's rows are kept, syncing stopped until access "
+                "comes back")
+    method = getattr(mirror, "authorized", None)
+    if method is None:
         done = await _call(mirror, "refresh_sport_settings", athlete, required=False)
         return "syncing the athlete" if done else None
-    return None
+    await method(athlete)
+    return "authorized: caught the athlete up"
 
 
 async def _apply_calendar(mirror: Any, event: CalendarUpdatedEvent) -> str:

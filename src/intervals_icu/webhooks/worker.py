@@ -300,8 +300,9 @@ class Worker:
         return True
 
     async def _reconcile_mirror(self) -> Any:
-        deauthorized = await asyncio.to_thread(self.inbox.deauthorized_athletes)
-        return await reconcile_mirror(self.receiver.mirror, exclude=deauthorized)
+        # Athletes the mirror lost access to are included: their run only checks (one
+        # request) whether access came back, and catches them up when it has.
+        return await reconcile_mirror(self.receiver.mirror)
 
     async def _heartbeat(self, pending: set[int]) -> None:
         interval = max(0.05, self.lease.total_seconds() / 5)
@@ -364,11 +365,8 @@ class Worker:
                                 deauthorized=event.deauthorized, changed_at=entry.event_time)
 
     async def _apply_mirror(self, event: WebhookEvent) -> None:
-        if not isinstance(event, AppScopeChangedEvent):
-            access = await asyncio.to_thread(self.inbox.access, event.athlete_id)
-            if access is not None and access.deauthorized:
-                # The athlete revoked the app: the API would refuse, and we stopped syncing.
-                return
+        # An athlete the mirror lost access to is skipped by the mirror itself (it cannot
+        # re-read them), so a stale event queued before a revocation changes nothing.
         await apply_to_mirror(self.receiver.mirror, event)
 
     async def _run_handler(self, registration: HandlerRegistration, entry: InboxEntry,
