@@ -18,6 +18,7 @@ mirror's store, the webhook inbox).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -165,9 +166,12 @@ def _create_private(path: Path) -> None:
 
 def _connect_failure(parsed: URL, failure: exc.DBAPIError) -> str:
     where = redacted_url(parsed)
-    reason = " ".join(str(failure.orig).split()) if failure.orig is not None else str(failure)
-    reason = reason.removeprefix("connection failed:").strip()
-    lowered = reason.lower()
+    text = str(failure.orig) if failure.orig is not None else str(failure)
+    # The driver's first line, without what the URL already says (host and port).
+    reason = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    reason = re.sub(r'^(connection failed:\s*)?(connection to server at "[^"]*"'
+                    r'(, port \d+)? failed:\s*)?(FATAL:\s*)?', "", reason)
+    lowered = text.lower()
     if "password authentication failed" in lowered or (
             "role" in lowered and "does not exist" in lowered):
         hint = "check the user name and password in the URL"

@@ -561,3 +561,24 @@ async def test_access_lost_marks_the_athlete_keeps_the_rows_and_reads_nothing_mo
         assert not status.lost
         assert status.regained_at is not None
     assert_mirror_equals(store, sandbox, athlete, intervals=False)
+
+
+async def test_since_bounds_every_dated_kind_and_a_later_run_without_it_reads_the_rest(
+    mirror: Mirror, aclient: AsyncClient, sandbox: Sandbox
+) -> None:
+    athlete = sandbox.athlete_id
+    since = await aclient.today() - timedelta(days=20)
+    report = await mirror.sync_async(since=since, intervals=False)
+    assert report.ok, report.errors()
+    store = mirror.store
+    for table, column in (("activities", "local_date"), ("wellness", "day"),
+                          ("events", "local_date")):
+        days = [r[column] for r in store.rows(table, athlete) if r[column] is not None]
+        assert days, table
+        assert min(days) >= since, f"{table} stored before --since: {min(days)}"
+    truth = sandbox.state.store(athlete)
+    recent_wellness = [d for d in truth.wellness if d >= since.isoformat()]
+    assert store.count_live("wellness", athlete) == len(recent_wellness)
+    everything = await mirror.sync_async(intervals=False)
+    assert everything.ok, everything.errors()
+    assert_mirror_equals(store, sandbox, athlete, intervals=False)

@@ -115,7 +115,9 @@ def sync(
     roster: Annotated[bool, typer.Option(
         "--roster", help="Every athlete you coach or follow.")] = False,
     since: Annotated[str | None, typer.Option(
-        "--since", metavar="DATE", help="Where history starts (default: first activity).")
+        "--since", metavar="DATE",
+        help="Read activities, wellness and events from this local date on (default: the "
+             "whole history); a later run without it reads the older history.")
     ] = None,
     streams: Annotated[bool, typer.Option("--streams", help="Also mirror activity streams.")
                        ] = False,
@@ -132,13 +134,14 @@ def sync(
     found), wellness, events, gear, sport settings, intervals, optionally streams and files.
     Incremental: run it again and it reads only what may have changed."""
     from intervals_icu.cli.session import Session
-    from intervals_icu.mirror import Mirror
+    from intervals_icu.mirror import Mirror, Store
 
     out = Out(as_json=as_json)
     if athlete and roster:
         raise typer.BadParameter("choose --athlete or --roster, not both")
     url = database_url(db)
-    with Session(athlete) as session, Mirror(session.client, url, files_dir=files) as mirror:
+    store = Store(url)  # a --db that cannot work stops here, before anything is read
+    with Session(athlete) as session, Mirror(session.client, store, files_dir=files) as mirror:
         if not as_json:
             out.note(f"[bold]syncing[/bold] into {mirror.store!r}")
         with SyncProgress(out, enabled=not as_json) as progress:

@@ -177,8 +177,8 @@ class Mirror:
         ``roster``: every athlete the credentials can see (a coach's athletes); ``athletes``:
         these ids only. ``intervals``/``streams``/``files``: which details to mirror
         (``files`` needs ``files_dir``). ``deep``: re-read every summary of the whole
-        history (finds every edit and deletion). ``since``: where wellness and events
-        history starts (default: the first activity).
+        history (finds every edit and deletion). ``since``: read activities, wellness and
+        events from this local date on, nothing before (default: the whole history).
         """
         try:
             asyncio.get_running_loop()
@@ -611,7 +611,8 @@ class _Run:
         position = await self.mirror._db(self.store.position, athlete_id, "activities")
         top = today + timedelta(days=self.settings.activities_ahead_days)
         passes = plan_passes(covered_from=position.covered_from,
-                             covered_to=position.covered_to, floor=EPOCH, top=top, today=today,
+                             covered_to=position.covered_to, floor=self.since or EPOCH,
+                             top=top, today=today,
                              lookback_days=self.settings.lookback_days, deep=self.deep)
         coverage = (position.covered_from, position.covered_to)
         ripple: date | None = None
@@ -646,7 +647,8 @@ class _Run:
             if read_pass.role in ("backfill", "deep"):
                 coverage, changed_from = await self._history_pass(
                     ac, athlete_id, read_pass, today, coverage, report,
-                    floor_known=floor_known if history_only and read_pass.oldest <= EPOCH
+                    floor_known=floor_known if history_only and read_pass.oldest <= (
+                        self.since or EPOCH)
                     else None)
             else:
                 coverage, changed_from = await self._activity_pass(ac, athlete_id, read_pass,
@@ -882,13 +884,16 @@ class _Run:
         reader = _read_wellness_window if stream == "wellness" else _read_events_window
         step = timedelta(days=self.settings.window_days)
         cf0 = position.covered_from
-        if (not self.deep and cf0 is not None and cf0 <= floor
+        if (not self.deep and self.since is None and cf0 is not None and cf0 <= floor
                 and not position.history_complete and cf0 > EPOCH):
             # the floor was reached but not the empty window below it (a run was stopped)
             passes.append(Pass(max(EPOCH, cf0 - step), cf0 - timedelta(days=1), "backfill"))
         for read_pass in passes:
             windows = _windows(read_pass.oldest, read_pass.newest, self.settings.window_days)
-            reaching_floor = read_pass.role in ("backfill", "deep") and read_pass.oldest <= floor
+            # Records may predate the first activity (wellness often does): below the floor
+            # the history goes on until a window comes back empty, unless ``since`` set it.
+            reaching_floor = (self.since is None and read_pass.role in ("backfill", "deep")
+                              and read_pass.oldest <= floor)
             index = 0
             while index < len(windows):
                 lo, hi = windows[index]

@@ -48,8 +48,14 @@ from intervals_icu.webhooks.payloads import (
     parse_event,
 )
 from intervals_icu.webhooks.receiver import HandlerRegistration, Receipt, WebhookReceiver
-from intervals_icu.webhooks.serve import ReceiverServer, serve, serve_async
-from intervals_icu.webhooks.verify import WebhookSecrets, verify
+from intervals_icu.webhooks.serve import (
+    ReceiverServer,
+    check_workers,
+    listening_socket,
+    serve,
+    serve_async,
+)
+from intervals_icu.webhooks.verify import WebhookSecrets, parse_secrets, verify
 from intervals_icu.webhooks.worker import HandlerContext, RetrySchedule, Worker, WorkReport
 
 __all__ = [
@@ -91,8 +97,11 @@ __all__ = [
     "WorkReport",
     "Worker",
     "apply_to_mirror",
+    "check_workers",
     "dedup_key",
+    "listening_socket",
     "parse_event",
+    "parse_secrets",
     "serve",
     "serve_async",
     "verify",

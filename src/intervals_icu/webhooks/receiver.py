@@ -47,7 +47,12 @@ from intervals_icu.webhooks.errors import (
 )
 from intervals_icu.webhooks.inbox import Inbox, StoreResult
 from intervals_icu.webhooks.payloads import EventType, WebhookEvent
-from intervals_icu.webhooks.verify import WebhookSecrets, check_authorization, verify
+from intervals_icu.webhooks.verify import (
+    WebhookSecrets,
+    check_authorization,
+    parse_secrets,
+    verify,
+)
 from intervals_icu.webhooks.writer import GroupCommitWriter
 
 if TYPE_CHECKING:
@@ -141,11 +146,11 @@ class WebhookReceiver:
     def from_env(cls, inbox: Inbox | str | Engine, *, env: Mapping[str, str] | None = None,
                  **options: Any) -> WebhookReceiver:
         """A receiver configured from the environment (what ``icu webhooks serve`` uses):
-        ``INTERVALS_WEBHOOK_SECRET`` (comma-separated; the current secret first, then any
-        still accepted during a rotation) and, optionally, ``INTERVALS_WEBHOOK_AUTHORIZATION``
-        (the app's Authorization header value)."""
+        ``INTERVALS_WEBHOOK_SECRET`` (the current secret first, then any still accepted during
+        a rotation, separated by commas and/or spaces: ``new,old``) and, optionally,
+        ``INTERVALS_WEBHOOK_AUTHORIZATION`` (the app's Authorization header value)."""
         source = os.environ if env is None else env
-        secrets = [s.strip() for s in source.get(ENV_SECRETS, "").split(",") if s.strip()]
+        secrets = parse_secrets(source.get(ENV_SECRETS, ""))
         if not secrets:
             raise ConfigurationError(
                 f"set {ENV_SECRETS} to the app's webhook secret (intervals.icu /settings -> "
