@@ -44,10 +44,10 @@ async def test_first_sync_copies_everything(mirror: Mirror, sandbox: Sandbox) ->
     report = await mirror.sync_async()
     assert report.ok, report.errors()
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
-    activities = report.athletes[0].streams["activities"]
+    activities = report.athletes[0].kinds["activities"]
     assert activities.created == len(sandbox.state.store(sandbox.athlete_id).activities)
     # intervals come 50 activities per request, not one request per activity
-    intervals = report.athletes[0].streams["intervals"]
+    intervals = report.athletes[0].kinds["intervals"]
     assert intervals.requests <= -(-activities.created // 50) + 1
 
 
@@ -248,12 +248,12 @@ async def test_wellness_and_events_changes(mirror: Mirror, aclient: AsyncClient,
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
 
 
-async def test_progress_reports_every_stream(mirror: Mirror) -> None:
+async def test_progress_reports_every_kind(mirror: Mirror) -> None:
     seen: list[Progress] = []
     await mirror.sync_async(on_progress=seen.append)
-    finished = {p.stream for p in seen if p.finished}
+    finished = {p.kind for p in seen if p.finished}
     assert {"activities", "wellness", "events", "gear", "intervals"} <= finished
-    intervals = [p for p in seen if p.stream == "intervals" and p.total]
+    intervals = [p for p in seen if p.kind == "intervals" and p.total]
     assert intervals
     assert intervals[-1].done == intervals[-1].total
 
@@ -265,8 +265,8 @@ async def test_an_api_failure_is_reported_and_the_next_run_converges(
                    count=20)
     report = await mirror.sync_async()
     assert not report.ok
-    assert report.athletes[0].streams["wellness"].error
-    assert report.athletes[0].streams["activities"].error is None
+    assert report.athletes[0].kinds["wellness"].error
+    assert report.athletes[0].kinds["activities"].error is None
     position = mirror.store.position(sandbox.athlete_id, "wellness")
     assert position.last_error
     assert position.covered_to is None

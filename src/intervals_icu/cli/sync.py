@@ -1,5 +1,6 @@
 """``icu sync``: mirror athletes' data into SQLite or PostgreSQL, with progress bars per
-athlete and stream (counts, rate, ETA) and a summary table; ``--json`` for scripts."""
+athlete and kind of record (counts, rate, ETA) and a summary table; ``--json`` for
+scripts."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def database_url(db: str | None) -> str:
 
 
 class SyncProgress:
-    """Rich progress bars, one per athlete and stream, fed by the mirror's callback."""
+    """Rich progress bars, one per athlete and kind of record, fed by the mirror's callback."""
 
     def __init__(self, out: Out, *, enabled: bool) -> None:
         from rich.progress import (
@@ -68,10 +69,10 @@ class SyncProgress:
         self.progress.stop()
 
     def __call__(self, step: Any) -> None:
-        key = (step.athlete_id, step.stream)
+        key = (step.athlete_id, step.kind)
         if key not in self.tasks:
             self.tasks[key] = self.progress.add_task(
-                f"{step.athlete_id:<10} {step.stream:<14}", total=step.total)
+                f"{step.athlete_id:<10} {step.kind:<14}", total=step.total)
         task = self.tasks[key]
         total = step.total if step.total is not None else None
         if step.finished and total is None:
@@ -84,15 +85,15 @@ def report_table(out: Out, report: Any) -> None:
 
     table = Table(title=f"sync run {report.run_id}: {report.status}", title_justify="left",
                   header_style="bold")
-    for name in ("athlete", "stream", "read", "created", "updated", "deleted", "restored",
+    for name in ("athlete", "kind", "read", "created", "updated", "deleted", "restored",
                  "requests", "error"):
-        table.add_column(name, justify="left" if name in {"athlete", "stream", "error"}
+        table.add_column(name, justify="left" if name in {"athlete", "kind", "error"}
                          else "right")
     for athlete in report.athletes:
         label = athlete.athlete_id + (f" {athlete.name}" if athlete.name else "")
         if athlete.error:
             table.add_row(label, "", "", "", "", "", "", "", f"[red]{athlete.error}[/red]")
-        for name, s in sorted(athlete.streams.items()):
+        for name, s in sorted(athlete.kinds.items()):
             table.add_row(label, name, str(s.read), _num(s.created, "green"),
                           _num(s.updated, "yellow"), _num(s.deleted, "red"),
                           _num(s.restored, "cyan"), str(s.requests),

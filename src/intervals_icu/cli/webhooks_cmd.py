@@ -119,8 +119,7 @@ def serve(
                      f" — {where}, {workers} worker(s){reconciling}; Ctrl-C to stop")
             with contextlib.suppress(KeyboardInterrupt):
                 run_server(receiver, sock=sock, path=path, workers=workers,
-                           log_level="warning", **(
-                               {"reconcile_every": every} if every else {}))
+                           log_level="warning", reconcile_every=every or None)
     finally:
         inbox.close()
     out.note("stopped; events not processed yet wait in the inbox")

@@ -286,7 +286,7 @@ sync_state = Table(
     "sync_state",
     metadata,
     Column("athlete_id", String(32), primary_key=True),
-    Column("stream", String(32), primary_key=True,
+    Column("kind", String(32), primary_key=True,
            comment="``activities``, ``wellness``, ``events``, ``gear``, ``sport_settings``."),
     Column("covered_from", Date,
            comment="Every day from here to covered_to was read completely (NULL: nothing yet)."),

@@ -86,9 +86,9 @@ class RecordWrite:
 
 @dataclass
 class StateUpdate:
-    """A change to a stream's saved position, written in the same transaction as its rows."""
+    """A change to a kind's saved position, written in the same transaction as its rows."""
 
-    stream: str
+    kind: str
     covered_from: date | None = None
     covered_to: date | None = None
     history_complete: bool | None = None
@@ -97,7 +97,7 @@ class StateUpdate:
     error: str | None = None
     clear_error: bool = False
     clear_reread: bool = False
-    """The stream was re-read from ``reread_from`` (or further back): forget it."""
+    """The kind was re-read from ``reread_from`` (or further back): forget it."""
 
 
 @dataclass
@@ -144,8 +144,10 @@ class DetailWrite:
 
 @dataclass(frozen=True)
 class SyncPosition:
+    """Where one kind of one athlete's records stands (``sync_state``)."""
+
     athlete_id: str
-    stream: str
+    kind: str
     covered_from: date | None = None
     covered_to: date | None = None
     history_complete: bool = False
@@ -257,27 +259,27 @@ class Store:
 
     # -- positions ----------------------------------------------------------------------------
 
-    def position(self, athlete_id: str, stream: str) -> SyncPosition:
+    def position(self, athlete_id: str, kind: str) -> SyncPosition:
         t = schema.sync_state
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t).where(t.c.athlete_id == athlete_id, t.c.stream == stream)
+                sa.select(t).where(t.c.athlete_id == athlete_id, t.c.kind == kind)
             ).mappings().first()
         if row is None:
-            return SyncPosition(athlete_id, stream)
+            return SyncPosition(athlete_id, kind)
         return SyncPosition(
-            athlete_id, stream, row["covered_from"], row["covered_to"],
+            athlete_id, kind, row["covered_from"], row["covered_to"],
             bool(row["history_complete"]), row["deep_checked_at"], row["last_success_at"],
             row["last_error"], row["reread_from"],
         )
 
     def positions(self, athlete_id: str | None = None) -> list[SyncPosition]:
         t = schema.sync_state
-        query = sa.select(t.c.athlete_id, t.c.stream)
+        query = sa.select(t.c.athlete_id, t.c.kind)
         if athlete_id is not None:
             query = query.where(t.c.athlete_id == athlete_id)
         with self.engine.connect() as conn:
-            keys = conn.execute(query.order_by(t.c.athlete_id, t.c.stream)).all()
+            keys = conn.execute(query.order_by(t.c.athlete_id, t.c.kind)).all()
         return [self.position(a, s) for a, s in keys]
 
     def _write_state(self, conn: Connection, athlete_id: str, update: StateUpdate,
@@ -301,41 +303,41 @@ class Store:
             values["reread_from"] = None
         if update.error is not None:
             values["last_error"] = update.error[:2000]
-        where = (t.c.athlete_id == athlete_id, t.c.stream == update.stream)
+        where = (t.c.athlete_id == athlete_id, t.c.kind == update.kind)
         done = conn.execute(sa.update(t).where(*where).values(**values)).rowcount
         if not done:
             values.setdefault("history_complete", False)
-            _upsert(conn, t, {"athlete_id": athlete_id, "stream": update.stream, **values},
-                    ["athlete_id", "stream"], values)
+            _upsert(conn, t, {"athlete_id": athlete_id, "kind": update.kind, **values},
+                    ["athlete_id", "kind"], values)
 
     def save_state(self, athlete_id: str, update: StateUpdate, run_id: int | None) -> None:
         with self.engine.begin() as conn:
             self._write_state(conn, athlete_id, update, run_id, utcnow())
 
-    def mark_reread(self, athlete_id: str, streams: Sequence[str], day: date,
+    def mark_reread(self, athlete_id: str, kinds: Sequence[str], day: date,
                     run_id: int | None) -> None:
-        """Remember, for each stream, to re-read it in full from ``day`` (or from an older
+        """Remember, for each kind, to re-read it in full from ``day`` (or from an older
         day already remembered), in one transaction."""
         with self.engine.begin() as conn:
-            self._mark_reread(conn, athlete_id, streams, day, run_id, utcnow())
+            self._mark_reread(conn, athlete_id, kinds, day, run_id, utcnow())
 
-    def _mark_reread(self, conn: Connection, athlete_id: str, streams: Sequence[str],
+    def _mark_reread(self, conn: Connection, athlete_id: str, kinds: Sequence[str],
                      day: date, run_id: int | None, now: datetime) -> None:
         t = schema.sync_state
-        for stream in streams:
-            where = (t.c.athlete_id == athlete_id, t.c.stream == stream)
+        for kind in kinds:
+            where = (t.c.athlete_id == athlete_id, t.c.kind == kind)
             known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
             if known is None:
-                self._write_state(conn, athlete_id, StateUpdate(stream), run_id, now)
+                self._write_state(conn, athlete_id, StateUpdate(kind), run_id, now)
             elif known[0] is not None and known[0] <= day:
                 continue
             conn.execute(sa.update(t).where(*where).values(reread_from=day))
 
     def _coverage(self, conn: Connection, athlete_id: str,
-                  stream: str) -> tuple[date | None, date | None]:
+                  kind: str) -> tuple[date | None, date | None]:
         t = schema.sync_state
         row = conn.execute(sa.select(t.c.covered_from, t.c.covered_to).where(
-            t.c.athlete_id == athlete_id, t.c.stream == stream)).first()
+            t.c.athlete_id == athlete_id, t.c.kind == kind)).first()
         return (row[0], row[1]) if row is not None else (None, None)
 
     # -- reading what the mirror has ----------------------------------------------------------
@@ -764,7 +766,7 @@ class Store:
                     conn.execute(sa.update(table).where(where, table.c.deleted_at.is_(None))
                                  .values(deleted_at=now, run_id=run_id))
                 del name
-            # Mirroring them again starts from scratch: a first sync, every stream read.
+            # Mirroring them again starts from scratch: a first sync, every kind read.
             conn.execute(sa.delete(schema.sync_state).where(
                 schema.sync_state.c.athlete_id == athlete_id))
             if purge:
