@@ -25,8 +25,25 @@ from sqlalchemy.engine import Connection, Engine
 from intervals_icu.database import open_engine
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.mirror import schema
-from intervals_icu.mirror.fingerprint import canonical_json, changed_fields, fingerprint
+from intervals_icu.mirror.fingerprint import (
+    canonical_json,
+    changed_fields,
+    fingerprint,
+    scan_projection,
+)
+from intervals_icu.mirror.records import interval_rows
 from intervals_icu.mirror.ripple import RIPPLE_KINDS, earliest, ripple_day
+from intervals_icu.mirror.sql import (
+    Child,
+    ChildCounts,
+    aware,
+    change_row,
+    chunks,
+    primary_key,
+    replace_children,
+    upsert,
+    upsert_many,
+)
 
 __all__ = [
     "KEY_COLUMNS",
@@ -51,9 +68,6 @@ KEY_COLUMNS: dict[str, str] = {
     "sport_settings": "settings_id",
 }
 """The column holding each table's record id (with ``athlete_id``, the primary key)."""
-
-_CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
-
 
 def default_database_url() -> str:
     """``sqlite:///<user data dir>/intervals-icu/mirror.db`` (the directory is created)."""
@@ -307,7 +321,7 @@ class Store:
         done = conn.execute(sa.update(t).where(*where).values(**values)).rowcount
         if not done:
             values.setdefault("history_complete", False)
-            _upsert(conn, t, {"athlete_id": athlete_id, "kind": update.kind, **values},
+            upsert(conn, t, {"athlete_id": athlete_id, "kind": update.kind, **values},
                     ["athlete_id", "kind"], values)
 
     def save_state(self, athlete_id: str, update: StateUpdate, run_id: int | None) -> None:
@@ -362,8 +376,6 @@ class Store:
     def scan_projections(self, athlete_id: str, oldest: date,
                          newest: date) -> dict[str, dict[str, Any]]:
         """Live activity id -> scan projection of the stored record, within local dates."""
-        from intervals_icu.mirror.fingerprint import scan_projection
-
         t = schema.activities
         query = sa.select(t.c.activity_id, t.c.record).where(
             t.c.athlete_id == athlete_id, t.c.deleted_at.is_(None),
@@ -492,7 +504,7 @@ class Store:
                 upserts.append(row)
                 counts.created += 1
                 counts.changed_keys.append(key)
-                log.append(_change(run_id, athlete_id, table_name, key, "created", now))
+                log.append(change_row(run_id, athlete_id, table_name, key, "created", now))
                 continue
             old_fp, old_deleted, old_record = old
             if old_fp == write.fingerprint and old_deleted is None:
@@ -502,22 +514,22 @@ class Store:
             counts.changed_keys.append(key)
             if old_deleted is not None:
                 counts.restored += 1
-                log.append(_change(run_id, athlete_id, table_name, key, "restored", now))
+                log.append(change_row(run_id, athlete_id, table_name, key, "restored", now))
             if old_fp != write.fingerprint:
                 fields = changed_fields(old_record or {}, write.record)
                 if old_deleted is None:
                     counts.updated += 1
-                log.append(_change(
+                log.append(change_row(
                     run_id, athlete_id, table_name, key, "updated", now, fields=fields,
                     before={f: (old_record or {}).get(f) for f in fields},
                     after={f: write.record.get(f) for f in fields},
                 ))
-        _upsert_many(conn, t, upserts, _pk(t), keep=("first_seen_at",))
+        upsert_many(conn, t, upserts, primary_key(t), keep=("first_seen_at",))
         # Unchanged rows are not touched: a run that finds nothing new writes no record (when
         # a range was last confirmed is in sync_state: last_success_at, deep_checked_at).
         counts.unchanged += len(unchanged)
         doomed = [k for k in tombstones if k not in latest]
-        for chunk in _chunks(doomed):
+        for chunk in chunks(doomed):
             where: list[Any] = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
             if scoped:
                 where.append(t.c.athlete_id == athlete_id)
@@ -537,7 +549,7 @@ class Store:
             conn.execute(sa.update(t).where(*where).values(**doomed_values))
             counts.deleted += len(gone)
             counts.changed_keys.extend(gone)
-            log.extend(_change(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
+            log.extend(change_row(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
         if log:
             conn.execute(sa.insert(schema.changes), log)
         counts.ripple_from = earliest(*ripples)
@@ -551,7 +563,7 @@ class Store:
     def _existing(conn: Connection, t: sa.Table, key_col: sa.Column[Any],
                   athlete_id: str | None, keys: list[Any]) -> dict[Any, tuple[str, Any, Any]]:
         found: dict[Any, tuple[str, Any, Any]] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             query = sa.select(key_col, t.c.fingerprint, t.c.deleted_at, t.c.record).where(
                 key_col.in_(chunk)
             )
@@ -586,93 +598,31 @@ class Store:
 
     def _replace_intervals(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                            now: datetime) -> WriteCounts:
-        from intervals_icu.mirror.records import interval_rows
-
-        t = schema.intervals
-        counts = WriteCounts()
-        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
-        stored = {
-            (row[0], row[1]): (row[2], row[3])
-            for row in conn.execute(
-                sa.select(t.c.kind, t.c.interval_id, t.c.fingerprint, t.c.deleted_at).where(*base)
-            )
-        }
-        seen: set[tuple[str, str]] = set()
-        rows: list[dict[str, Any]] = []
-        for kind, interval_id, columns, record in interval_rows(detail.intervals or [],
-                                                                detail.groups or []):
-            key = (kind, interval_id)
-            seen.add(key)
-            fp = fingerprint(record)
-            old = stored.get(key)
-            if old is not None and old[0] == fp and old[1] is None:
-                counts.unchanged += 1
-                continue
-            rows.append({"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
-                         "kind": kind, "interval_id": interval_id, **columns, "record": record,
-                         "fingerprint": fp, "changed_at": now, "checked_at": now,
-                         "deleted_at": None, "run_id": run_id, "first_seen_at": now})
-            if old is None:
-                counts.created += 1
-            else:
-                counts.updated += 1
-        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
-        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
-        for kind, interval_id in gone:
-            conn.execute(sa.update(t).where(*base, t.c.kind == kind,
-                                            t.c.interval_id == interval_id)
-                         .values(deleted_at=now, run_id=run_id))
-        counts.deleted += len(gone)
-        return counts
+        children = [((kind, interval_id), {**columns, "record": record}, fingerprint(record))
+                    for kind, interval_id, columns, record in interval_rows(
+                        detail.intervals or [], detail.groups or [])]
+        return _counted(replace_children(conn, schema.intervals, ("kind", "interval_id"),
+                                         detail.athlete_id, detail.activity_id, children,
+                                         run_id, now))
 
     def _replace_streams(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                          now: datetime) -> WriteCounts:
-        t = schema.streams
-        counts = WriteCounts()
-        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
-        stored = {
-            row[0]: (row[1], row[2])
-            for row in conn.execute(
-                sa.select(t.c.stream_type, t.c.fingerprint, t.c.deleted_at).where(*base)
-            )
-        }
-        seen: set[str] = set()
-        rows: list[dict[str, Any]] = []
+        children: list[Child] = []
         for stream in detail.streams or []:
             stream_type = str(stream.get("type") or "")
-            if not stream_type or stream_type in seen:
+            if not stream_type:
                 continue
-            seen.add(stream_type)
-            fp = fingerprint(stream)
-            old = stored.get(stream_type)
-            if old is not None and old[0] == fp and old[1] is None:
-                counts.unchanged += 1
-                continue
-            data = stream.get("data")
-            data2 = stream.get("data2")
-            row = {
-                "athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
-                "stream_type": stream_type, "name": stream.get("name"),
+            data, data2 = stream.get("data"), stream.get("data2")
+            children.append(((stream_type,), {
+                "name": stream.get("name"),
                 "length": len(data) if isinstance(data, list) else 0, "encoding": "json+zlib",
-                "data": encode_stream(data), "data2": None if data2 is None else encode_stream(
-                    data2),
-                "fingerprint": fp,
+                "data": encode_stream(data),
+                "data2": None if data2 is None else encode_stream(data2),
                 "meta": {k: v for k, v in stream.items() if k not in ("data", "data2")},
-                "changed_at": now, "checked_at": now, "deleted_at": None, "run_id": run_id,
-                "first_seen_at": now,
-            }
-            rows.append(row)
-            if old is None:
-                counts.created += 1
-            else:
-                counts.updated += 1
-        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
-        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
-        for stream_type in gone:
-            conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
-                         .values(deleted_at=now, run_id=run_id))
-        counts.deleted += len(gone)
-        return counts
+            }, fingerprint(stream)))
+        return _counted(replace_children(conn, schema.streams, ("stream_type",),
+                                         detail.athlete_id, detail.activity_id, children,
+                                         run_id, now))
 
     def _record_file(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                      now: datetime) -> None:
@@ -683,12 +633,12 @@ class Store:
                "size": info["size"], "sha256": info["sha256"],
                "fingerprint": info["fingerprint"], "changed_at": now, "checked_at": now,
                "deleted_at": None, "run_id": run_id}
-        _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
+        upsert(conn, t, {**row, "first_seen_at": now}, primary_key(t), row)
 
     def tombstone_activity_details(self, conn: Connection, athlete_id: str,
                                    activity_ids: Sequence[str], now: datetime) -> None:
         for table in (schema.intervals, schema.streams, schema.activity_files):
-            for chunk in _chunks(list(activity_ids)):
+            for chunk in chunks(list(activity_ids)):
                 conn.execute(sa.update(table).where(
                     table.c.athlete_id == athlete_id, table.c.activity_id.in_(chunk),
                     table.c.deleted_at.is_(None),
@@ -710,8 +660,8 @@ class Store:
             row = conn.execute(sa.select(t).where(t.c.athlete_id == athlete_id)).mappings().first()
         if row is None:
             return None
-        return AccessStatus(athlete_id, _aware(row["lost_at"]), row["reason"],
-                            _aware(row["regained_at"]))
+        return AccessStatus(athlete_id, aware(row["lost_at"]), row["reason"],
+                            aware(row["regained_at"]))
 
     def mark_access_lost(self, athlete_id: str, *, reason: str,
                          at: datetime | None = None) -> AccessStatus:
@@ -776,7 +726,7 @@ class Store:
                     schema.athlete_access.c.athlete_id == athlete_id))
             else:
                 conn.execute(sa.insert(schema.changes), [
-                    _change(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
+                    change_row(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
 
     # -- reading (exports, tests) -------------------------------------------------------------
 
@@ -793,79 +743,11 @@ class Store:
                 yield dict(row)
 
 
-# ---------------------------------------------------------------------------------------------
-# helpers
-
 
 def _make_engine(url: str, schema_name: str | None) -> Engine:
     return open_engine(url, durability="normal", schema=schema_name)
 
 
-def _pk(t: sa.Table) -> list[str]:
-    return [c.name for c in t.primary_key.columns]
-
-
-def _upsert_many(conn: Connection, t: sa.Table, rows: Sequence[Mapping[str, Any]],
-                 keys: list[str], *, keep: Sequence[str] = ()) -> None:
-    """Upsert many rows with one statement per set of columns (executemany): on conflict
-    every column but the keys and ``keep`` (e.g. ``first_seen_at``) takes the new value."""
-    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    name = conn.dialect.name
-    for columns, batch in groups.items():
-        if name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(t)
-        elif name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(t)
-        else:  # pragma: no cover - other databases: plain inserts
-            conn.execute(sa.insert(t), list(batch))
-            continue
-        changes = {c: stmt.excluded[c] for c in columns if c not in keys and c not in keep}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes),
-                     list(batch))
-
-
-def _upsert(conn: Connection, t: sa.Table, row: Mapping[str, Any], keys: list[str],
-            update: Mapping[str, Any]) -> None:
-    """INSERT, or UPDATE when the key exists (a concurrent writer may have inserted it)."""
-    name = conn.dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(t).values(**row)
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(t).values(**row)  # type: ignore[assignment]
-    else:  # pragma: no cover - other databases: plain insert
-        conn.execute(sa.insert(t).values(**row))
-        return
-    changes = {k: v for k, v in update.items() if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
-
-
-def _change(run_id: int | None, athlete_id: str, table_name: str, key: Any, change: str,
-            now: datetime, *, fields: list[str] | None = None, before: Any = None,
-            after: Any = None) -> dict[str, Any]:
-    return {"run_id": run_id, "athlete_id": athlete_id, "table_name": table_name,
-            "record_id": str(key), "change": change, "fields": fields,
-            "before": json.loads(canonical_json(before)) if before is not None else None,
-            "after": json.loads(canonical_json(after)) if after is not None else None,
-            "detected_at": now}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns stamps without their zone; they are UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _counted(children: ChildCounts) -> WriteCounts:
+    return WriteCounts(created=children.created, updated=children.updated,
+                       unchanged=children.unchanged, deleted=children.deleted)
