@@ -201,6 +201,16 @@ class Mirror:
                                        requests=report.requests, summary=report.as_dict())
         return report
 
+    async def reconcile(self) -> SyncReport | None:
+        """The periodic catch-up (what the webhook worker runs every ``reconcile_every``): an
+        incremental sync of every athlete the mirror keeps, those it lost access to included
+        (for them it only checks whether access came back). None when it keeps nobody yet:
+        run its first sync yourself."""
+        athletes = await self._db.run(self.store.athlete_ids)
+        if not athletes:
+            return None
+        return await self.sync_async(athletes=athletes)
+
     async def _run(self, ctx: RunContext, *, roster: bool,
                    athletes: Sequence[str] | None) -> None:
         """Every athlete of the run, ``athlete_concurrency`` at a time."""

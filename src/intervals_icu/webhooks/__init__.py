@@ -5,8 +5,8 @@
     receiver = WebhookReceiver(secrets=["whsec-current", "whsec-previous"],
                                inbox="sqlite:///icu.db", mirror=mirror)
 
-    @receiver.on("ACTIVITY_UPLOADED")
-    def new_ride(event, ctx):
+    @receiver.on("ACTIVITY_UPLOADED")          # handlers live in receiver.registry, which
+    def new_ride(event, ctx):                   # the workers take too
         print(event.activity_id, ctx.client.activities.get(event.activity_id).name)
 
     app = receiver.asgi_app()          # mount in any ASGI server, or:
@@ -29,6 +29,12 @@ from intervals_icu.webhooks.errors import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
+from intervals_icu.webhooks.handlers import (
+    Handler,
+    HandlerContext,
+    HandlerRegistration,
+    HandlerRegistry,
+)
 from intervals_icu.webhooks.inbox import AthleteAccess, EntryStatus, Inbox, InboxEntry, StoreResult
 from intervals_icu.webhooks.payloads import (
     ActivityAchievementsEvent,
@@ -47,7 +53,7 @@ from intervals_icu.webhooks.payloads import (
     dedup_key,
     parse_event,
 )
-from intervals_icu.webhooks.receiver import HandlerRegistration, Receipt, WebhookReceiver
+from intervals_icu.webhooks.receiver import Receipt, WebhookReceiver
 from intervals_icu.webhooks.serve import (
     ReceiverServer,
     check_workers,
@@ -56,7 +62,7 @@ from intervals_icu.webhooks.serve import (
     serve_async,
 )
 from intervals_icu.webhooks.verify import WebhookSecrets, parse_secrets, verify
-from intervals_icu.webhooks.worker import HandlerContext, RetrySchedule, Worker, WorkReport
+from intervals_icu.webhooks.worker import RetrySchedule, Worker, WorkerOptions, WorkReport
 
 __all__ = [
     "ActivityAchievementsEvent",
@@ -72,8 +78,10 @@ __all__ = [
     "EntryStatus",
     "EventType",
     "FitnessUpdatedEvent",
+    "Handler",
     "HandlerContext",
     "HandlerRegistration",
+    "HandlerRegistry",
     "Inbox",
     "InboxEntry",
     "InboxEntryNotFound",
@@ -96,6 +104,7 @@ __all__ = [
     "WellnessUpdatedEvent",
     "WorkReport",
     "Worker",
+    "WorkerOptions",
     "apply_to_mirror",
     "check_workers",
     "dedup_key",

@@ -15,12 +15,12 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Unpack
 
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.webhooks.inbox import Inbox
 from intervals_icu.webhooks.receiver import WebhookReceiver
-from intervals_icu.webhooks.worker import Worker
+from intervals_icu.webhooks.worker import Worker, WorkerOptions
 
 __all__ = ["ReceiverServer", "check_workers", "listening_socket", "serve", "serve_async"]
 
@@ -37,7 +37,7 @@ def check_workers(inbox: Inbox, count: int) -> None:
         )
 
 
-def _workers(receiver: WebhookReceiver, count: int, worker_options: dict[str, Any]
+def _workers(receiver: WebhookReceiver, count: int, worker_options: WorkerOptions
              ) -> list[Worker]:
     check_workers(receiver.inbox, count)
     return [receiver.worker(**worker_options) for _ in range(count)]
@@ -75,7 +75,7 @@ async def serve_async(
     log_level: str = "warning",
     sock: socket.socket | None = None,
     stop: asyncio.Event | None = None,
-    **worker_options: Any,
+    **worker_options: Unpack[WorkerOptions],
 ) -> None:
     """Serve deliveries and run ``workers`` workers until the server exits (Ctrl-C) or
     ``stop`` is set. ``worker_options`` go to each :class:`Worker` (``reconcile_every``,
@@ -108,7 +108,7 @@ async def serve_async(
 
 def serve(receiver: WebhookReceiver, *, host: str = "127.0.0.1", port: int = 8080,
           path: str = "/", workers: int = 1, log_level: str = "info",
-          sock: socket.socket | None = None, **worker_options: Any) -> None:
+          sock: socket.socket | None = None, **worker_options: Unpack[WorkerOptions]) -> None:
     """Serve deliveries on ``http://host:port/path`` (or on ``sock``, a socket from
     :func:`listening_socket`, e.g. to learn the port given for ``port=0``) and run the
     workers (blocking)."""
@@ -125,7 +125,8 @@ class ReceiverServer:
     """
 
     def __init__(self, receiver: WebhookReceiver, *, host: str = "127.0.0.1", port: int = 0,
-                 path: str = "/", workers: int = 1, **worker_options: Any) -> None:
+                 path: str = "/", workers: int = 1,
+                 **worker_options: Unpack[WorkerOptions]) -> None:
         self.receiver = receiver
         self.host = host
         self.port = port
