@@ -31,6 +31,7 @@ from intervals_icu.mirror.report import KindReport
 from intervals_icu.mirror.ripple import earliest, local_day
 from intervals_icu.mirror.store import RecordWrite, StateUpdate
 from intervals_icu.mirror.writes import summary_write
+from intervals_icu.models import Activity, StravaActivityStub
 
 __all__ = ["ActivityPasses", "cut_windows"]
 
@@ -205,7 +206,7 @@ class ActivityPasses:
         windows = cut_windows(per_day, read_pass.oldest, page_oldest,
                               capacity=max(1, page_size * 9 // 10))
         ahead = max(1, self.ctx.settings.concurrency)
-        fetches: dict[int, asyncio.Future[list[Any]]] = {}
+        fetches: dict[int, asyncio.Future[list[Activity | StravaActivityStub]]] = {}
 
         def fetch_up_to(index: int) -> None:
             for i in range(index, min(index + ahead, len(windows))):

@@ -352,13 +352,15 @@ class Mirror:
         await self._db.run(self.store.mark_access_regained, athlete_id)
         return True
 
-    async def authorized(self, athlete_id: str, **options: Any) -> SyncReport:
+    async def authorized(self, athlete_id: str, *, intervals: bool = True,
+                         streams: bool = False, files: bool = False) -> SyncReport:
         """The athlete (re)authorized an app (APP_SCOPE_CHANGED, not ``deauthorized``): a
         catch-up sync of that athlete from the saved positions (their first sync if they
-        are new). Raises :class:`~intervals_icu.errors.IntervalsError` if it could not read
-        them (the webhook worker then retries: the app may not have saved the new token
-        yet). ``options`` go to :meth:`sync_async`."""
-        report = await self.sync_async(athletes=[athlete_id], **options)
+        are new), with the details asked for. Raises
+        :class:`~intervals_icu.errors.IntervalsError` if it could not read them (the webhook
+        worker then retries: the app may not have saved the new token yet)."""
+        report = await self.sync_async(athletes=[athlete_id], intervals=intervals,
+                                       streams=streams, files=files)
         if not report.ok:
             raise errors.IntervalsError(
                 f"the catch-up sync of athlete {athlete_id} did not complete: "
