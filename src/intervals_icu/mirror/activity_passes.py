@@ -18,11 +18,10 @@ import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from intervals_icu import AsyncClient
 from intervals_icu.mirror.context import RunContext, count
 from intervals_icu.mirror.fingerprint import SCAN_FIELDS, scan_projection
 from intervals_icu.mirror.planner import EPOCH, Pass, merge_coverage, plan_passes
@@ -31,7 +30,10 @@ from intervals_icu.mirror.report import KindReport
 from intervals_icu.mirror.ripple import earliest, local_day
 from intervals_icu.mirror.store import RecordWrite, StateUpdate
 from intervals_icu.mirror.writes import summary_write
-from intervals_icu.models import Activity, StravaActivityStub
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient
+    from intervals_icu.models import Activity, StravaActivityStub
 
 __all__ = ["ActivityPasses", "cut_windows"]
 

@@ -10,14 +10,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from intervals_icu import AsyncClient, errors
+from intervals_icu import errors
 from intervals_icu.credentials_lookup import CredentialsFor, lookup_credentials
 from intervals_icu.errors import RequestInfo
 from intervals_icu.mirror.planner import MirrorSettings
 from intervals_icu.mirror.report import KindReport, Progress, ProgressCallback, SyncReport
 from intervals_icu.mirror.store import Store, WriteCounts
 from intervals_icu.mirror.store_thread import StoreThread
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient
 
 __all__ = ["RunContext", "RunOptions", "athlete_client", "count", "counting", "current_kind",
            "describe", "refused"]

@@ -9,9 +9,9 @@ is one kind's passes of a run (recent, backfill, deep) from its saved position.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from intervals_icu import AsyncClient, errors
+from intervals_icu import errors
 from intervals_icu.dates import date_windows
 from intervals_icu.mirror.context import RunContext, count
 from intervals_icu.mirror.planner import EPOCH, Pass, merge_coverage, plan_passes
@@ -21,6 +21,9 @@ from intervals_icu.mirror.ripple import earliest
 from intervals_icu.mirror.store import RecordWrite, StateUpdate, WriteCounts
 from intervals_icu.mirror.store_thread import StoreThread
 from intervals_icu.mirror.writes import event_write, wellness_write
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient
 
 __all__ = ["DatedKind", "DatedPass", "read_window"]
 

@@ -10,15 +10,18 @@ import asyncio
 import hashlib
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from intervals_icu import AsyncClient, errors
+from intervals_icu import errors
 from intervals_icu.mirror.context import RunContext, count, describe
 from intervals_icu.mirror.records import to_record
 from intervals_icu.mirror.report import KindReport
 from intervals_icu.mirror.store import DetailWrite
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient
 
 __all__ = ["DetailFailure", "fetch_files", "fetch_intervals", "fetch_streams"]
 

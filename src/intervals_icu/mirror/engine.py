@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intervals_icu import AsyncClient, Client, errors
+from intervals_icu import errors
 from intervals_icu.credentials_lookup import CredentialsFor, lookup_credentials_now
 from intervals_icu.dates import LocalDate, parse_local_date
 from intervals_icu.mirror.context import (
@@ -40,6 +40,9 @@ from intervals_icu.mirror.run import AthleteRun, apply_profile
 from intervals_icu.mirror.store import AccessStatus, DetailWrite, Store, WriteCounts
 from intervals_icu.mirror.store_thread import StoreThread
 from intervals_icu.mirror.writes import event_write, summary_write
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient, Client
 
 __all__ = ["Mirror"]
 
@@ -74,6 +77,8 @@ class Mirror:
         files_dir: str | Path | None = None,
         credentials_for: CredentialsFor | None = None,
     ) -> None:
+        from intervals_icu import AsyncClient, Client  # the client loads when a mirror is made
+
         if not isinstance(client, (AsyncClient, Client)):
             raise errors.ConfigurationError(
                 f"Mirror needs an intervals_icu.Client or AsyncClient, got {type(client).__name__}"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intervals_icu import AsyncClient, errors
+from intervals_icu import errors
 from intervals_icu.mirror.activity_passes import ActivityPasses
 from intervals_icu.mirror.context import RunContext, count, current_kind, describe, refused
 from intervals_icu.mirror.dated import DatedKind, DatedPass
@@ -25,6 +25,9 @@ from intervals_icu.mirror.ripple import earliest
 from intervals_icu.mirror.store import StateUpdate, WriteCounts
 from intervals_icu.mirror.store_thread import StoreThread
 from intervals_icu.mirror.writes import gear_write, profile_writes
+
+if TYPE_CHECKING:
+    from intervals_icu import AsyncClient
 
 __all__ = ["AthleteRun", "apply_profile", "today_in"]
 

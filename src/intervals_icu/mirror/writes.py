@@ -21,7 +21,6 @@ from intervals_icu.mirror.records import (
     wellness_row,
 )
 from intervals_icu.mirror.store import RecordWrite
-from intervals_icu.models import StravaActivityStub
 
 __all__ = ["DETAIL_KEYS", "activity_write", "event_write", "gear_write", "profile_writes",
            "summary_write", "wellness_write"]
@@ -32,7 +31,9 @@ DETAIL_KEYS = ("icu_intervals", "icu_groups")
 
 def summary_write(activity: BaseModel | Mapping[str, Any]) -> RecordWrite:
     """An activity as the API returned it (a model or a dict), ready to store."""
-    return activity_write(to_record(activity), isinstance(activity, StravaActivityStub))
+    # The client's models say it (a Strava activity is a StravaActivityStub, whose
+    # is_strava_stub is True); a dict never is one.
+    return activity_write(to_record(activity), getattr(activity, "is_strava_stub", False) is True)
 
 
 def activity_write(record: Mapping[str, Any], is_stub: bool) -> RecordWrite:
