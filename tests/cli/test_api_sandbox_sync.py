@@ -125,19 +125,19 @@ def test_sync_then_export_and_incremental_sync_finds_an_edit(
     assert report["status"] == "ok"
     [athlete] = report["athletes"]
     assert athlete["athlete_id"] == live.athlete_id
-    assert athlete["streams"]["activities"]["created"] > 0
+    assert athlete["kinds"]["activities"]["created"] > 0
     assert "password" not in report["database"]
 
     exported = icu("export", "activities", "--db", db)
     assert exported.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
-    assert len(rows) == athlete["streams"]["activities"]["created"]
+    assert len(rows) == athlete["kinds"]["activities"]["created"]
 
     with live.client() as client:
         day = (client.today() - timedelta(days=2)).isoformat()
         client.wellness.update(day, weight=88.8)
     second = icu("sync", "--db", db, "--json").json()
-    wellness = second["athletes"][0]["streams"]["wellness"]
+    wellness = second["athletes"][0]["kinds"]["wellness"]
     assert wellness["updated"] >= 1
     assert second["requests"] < report["requests"]
     wellness_csv = icu("export", "wellness", "--db", db, "--since", day).stdout
@@ -156,7 +156,7 @@ def test_export_parquet_and_streams(icu: Icu, home: Path, tmp_path: Path,
         files = tmp_path / "originals"
         synced = icu("sync", "--db", db, "--streams", "--files", str(files), "--json")
         assert synced.exit_code == 0, synced.stderr
-        assert synced.json()["athletes"][0]["streams"]["files"]["created"] > 0
+        assert synced.json()["athletes"][0]["kinds"]["files"]["created"] > 0
         assert any(p.is_file() for p in files.rglob("*"))
         with small.client() as client:
             activity = next(a for a in client.activities.list(client.today() - timedelta(14))

@@ -350,8 +350,8 @@ def test_sync_progress_rows_and_summary_fit_80_columns(icu: Icu, live: Sandbox, 
     assert all(cell_width(line.rstrip()) <= 80 for line in rows), rows  # one line each
     assert any(re.search(r" (\d+)/\1 ", line) for line in rows)  # counts whole
     report = icu("sync", "--db", str(home / "m.db"), "--json").json()
-    table_rows = [{"athlete": a["athlete_id"], "name": a.get("name"), "stream": name, **s}
-                  for a in report["athletes"] for name, s in a["streams"].items()]
+    table_rows = [{"athlete": a["athlete_id"], "name": a.get("name"), "kind": name, **s}
+                  for a in report["athletes"] for name, s in a["kinds"].items()]
     for width, terminal in MODES:
         screen(width, terminal)
         again = icu("sync", "--db", str(home / "m.db"))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from intervals_icu.mirror import Store
+from tests.cli.conftest import home, icu, live  # noqa: F401  (the CLI's fixtures)
 
 
 @pytest.fixture

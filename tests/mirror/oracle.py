@@ -4,6 +4,7 @@ stores (each record through the client's model, as the mirror receives it)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,9 +82,16 @@ def _by_id(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def assert_mirror_equals(store: Store, sandbox: Sandbox, athlete_id: str, *,
-                         intervals: bool = True) -> None:
+                         intervals: bool = True,
+                         events_between: tuple[date, date] | None = None) -> None:
+    """The mirror's live rows equal the sandbox's state; ``events_between`` compares only the
+    events of those local days (what an incremental sync promises to keep current)."""
     truth = sandbox_truth(sandbox, athlete_id)
     mine = mirror_view(store, athlete_id)
+    if events_between is not None:
+        for view in (truth, mine):
+            view["events"] = {k: e for k, e in view["events"].items()
+                              if _in(e.get("start_date_local"), events_between)}
     for name in ("activities", "wellness", "events", "gear", "sport_settings"):
         missing = sorted(set(truth[name]) - set(mine[name]), key=str)
         extra = sorted(set(mine[name]) - set(truth[name]), key=str)
@@ -99,6 +107,14 @@ def assert_mirror_equals(store: Store, sandbox: Sandbox, athlete_id: str, *,
             assert _by_id(got["groups"]) == _by_id(expected["groups"]), activity_id
         stale = set(mine["intervals"]) - set(truth["intervals"])
         assert not {a for a in stale if mine["intervals"][a]["intervals"]}, stale
+
+
+def _in(start: Any, days: tuple[date, date]) -> bool:
+    try:
+        day = date.fromisoformat(str(start)[:10])
+    except ValueError:
+        return False
+    return days[0] <= day <= days[1]
 
 
 def _diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -44,10 +44,10 @@ async def test_first_sync_copies_everything(mirror: Mirror, sandbox: Sandbox) ->
     report = await mirror.sync_async()
     assert report.ok, report.errors()
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
-    activities = report.athletes[0].streams["activities"]
+    activities = report.athletes[0].kinds["activities"]
     assert activities.created == len(sandbox.state.store(sandbox.athlete_id).activities)
     # intervals come 50 activities per request, not one request per activity
-    intervals = report.athletes[0].streams["intervals"]
+    intervals = report.athletes[0].kinds["intervals"]
     assert intervals.requests <= -(-activities.created // 50) + 1
 
 
@@ -248,12 +248,12 @@ async def test_wellness_and_events_changes(mirror: Mirror, aclient: AsyncClient,
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id)
 
 
-async def test_progress_reports_every_stream(mirror: Mirror) -> None:
+async def test_progress_reports_every_kind(mirror: Mirror) -> None:
     seen: list[Progress] = []
     await mirror.sync_async(on_progress=seen.append)
-    finished = {p.stream for p in seen if p.finished}
+    finished = {p.kind for p in seen if p.finished}
     assert {"activities", "wellness", "events", "gear", "intervals"} <= finished
-    intervals = [p for p in seen if p.stream == "intervals" and p.total]
+    intervals = [p for p in seen if p.kind == "intervals" and p.total]
     assert intervals
     assert intervals[-1].done == intervals[-1].total
 
@@ -265,8 +265,8 @@ async def test_an_api_failure_is_reported_and_the_next_run_converges(
                    count=20)
     report = await mirror.sync_async()
     assert not report.ok
-    assert report.athletes[0].streams["wellness"].error
-    assert report.athletes[0].streams["activities"].error is None
+    assert report.athletes[0].kinds["wellness"].error
+    assert report.athletes[0].kinds["activities"].error is None
     position = mirror.store.position(sandbox.athlete_id, "wellness")
     assert position.last_error
     assert position.covered_to is None
@@ -465,3 +465,120 @@ async def test_forgetting_an_athlete_then_syncing_again_restores_everything(
     assert again.ok, again.errors()
     assert again.totals()["gear"].requests == 1
     assert_mirror_equals(mirror.store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def test_a_load_change_stored_by_a_deep_run_whose_wellness_reads_fail_ripples_later(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    """A deep run stores an old activity's new load, then cannot read wellness: the day was
+    saved with the activity, so the next incremental run re-reads wellness (ctl/atl) from
+    there."""
+    mirror = Mirror(aclient, store)
+    assert (await mirror.sync_async(intervals=False)).ok
+    await _raise_load_of_an_old_activity(aclient, 90)
+    sandbox.faults(route="GET /api/v1/athlete/*/wellness*", error_rate=1.0, count=1000)
+    deep = await mirror.sync_async(intervals=False, deep=True)
+    sandbox.clear_faults()
+    assert deep.totals()["wellness"].error
+    assert not deep.totals()["activities"].error
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    healed = await mirror.sync_async(intervals=False)
+    assert healed.ok, healed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is None
+
+
+async def test_a_load_change_applied_by_refresh_activity_ripples_at_the_next_sync(
+    aclient: AsyncClient, store: Store, sandbox: Sandbox
+) -> None:
+    """What the webhook worker does for ACTIVITY_UPDATED: the activity is stored at once and
+    the day it moved fitness is saved, so the reconciliation re-reads wellness from there."""
+    mirror = Mirror(aclient, store)
+    assert (await mirror.sync_async(intervals=False)).ok
+    today = await aclient.today()
+    old = next(a for a in await aclient.activities.list(today - timedelta(days=105),
+                                                        today - timedelta(days=90))
+               if not a.is_strava_stub and a.icu_training_load)
+    await aclient.activities.update(old.id, icu_training_load=old.icu_training_load + 150)
+    await mirror.refresh_activity(sandbox.athlete_id, old.id)
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    healed = await mirror.sync_async(intervals=False)
+    assert healed.ok, healed.errors()
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+    # a deletion ripples the same way
+    await aclient.activities.delete(old.id)
+    assert (await mirror.refresh_activity(sandbox.athlete_id, old.id)).deleted == 1
+    assert store.position(sandbox.athlete_id, "wellness").reread_from is not None
+    assert (await mirror.sync_async(intervals=False)).ok
+    assert_mirror_equals(store, sandbox, sandbox.athlete_id, intervals=False)
+
+
+async def test_access_lost_marks_the_athlete_keeps_the_rows_and_reads_nothing_more(
+    sandbox: Sandbox, store: Store
+) -> None:
+    """An OAuth token revoked: the mirror marks the athlete (since when, why), keeps every
+    row live, skips the webhook re-reads and reads only the profile on a sync, until a token
+    reads them again; then that sync catches up."""
+    from intervals_icu import Credentials
+
+    sandbox.configure(rate_limit_enabled=False)
+    athlete = sandbox.athlete_id
+    scopes = "ACTIVITY:READ,WELLNESS:READ,CALENDAR:READ,SETTINGS:READ"
+    tokens: dict[str, Credentials] = {athlete: sandbox.oauth_token(athlete, scopes).credentials()}
+    async with sandbox.async_client(credentials=tokens[athlete], retry=FAST_RETRY,
+                                    rate_limit=RateLimit.unlimited()) as client:
+        mirror = Mirror(client, store, credentials_for=tokens.get)
+        assert (await mirror.sync_async(intervals=False)).ok
+        kept = store.count_live("activities", athlete)
+        assert await mirror.deauthorized(athlete), "a live token still reads them"
+        assert await mirror.access(athlete) is None
+
+        await client.oauth.disconnect()
+        assert not await mirror.deauthorized(athlete)
+        status = await mirror.access(athlete)
+        assert status is not None
+        assert status.lost
+        assert store.count_live("activities", athlete) == kept
+        requests: list[str] = []
+        remove = client.on_response(lambda info, *_: requests.append(info.path))
+        some = next(iter(sandbox.state.store(athlete).activities))
+        assert (await mirror.refresh_activity(athlete, some)).changed_keys == []
+        assert (await mirror.refresh_wellness(athlete, ["2026-01-01"])).changed_keys == []
+        assert requests == []
+        blocked = await mirror.sync_async(athletes=[athlete], intervals=False)
+        assert "no access since" in (blocked.athletes[0].error or "")
+        assert len(requests) == 1, requests  # only the profile: is access back?
+        remove()
+        assert store.count_live("activities", athlete) == kept
+
+        with sandbox.client() as own_key:  # the athlete keeps training meanwhile
+            own_key.wellness.update(own_key.today(), weight=59.5)
+        tokens[athlete] = sandbox.oauth_token(athlete, scopes).credentials()
+        caught_up = await mirror.sync_async(athletes=[athlete], intervals=False)
+        assert caught_up.ok, caught_up.errors()
+        status = await mirror.access(athlete)
+        assert status is not None
+        assert not status.lost
+        assert status.regained_at is not None
+    assert_mirror_equals(store, sandbox, athlete, intervals=False)
+
+
+async def test_since_bounds_every_dated_kind_and_a_later_run_without_it_reads_the_rest(
+    mirror: Mirror, aclient: AsyncClient, sandbox: Sandbox
+) -> None:
+    athlete = sandbox.athlete_id
+    since = await aclient.today() - timedelta(days=20)
+    report = await mirror.sync_async(since=since, intervals=False)
+    assert report.ok, report.errors()
+    store = mirror.store
+    for table, column in (("activities", "local_date"), ("wellness", "day"),
+                          ("events", "local_date")):
+        days = [r[column] for r in store.rows(table, athlete) if r[column] is not None]
+        assert days, table
+        assert min(days) >= since, f"{table} stored before --since: {min(days)}"
+    truth = sandbox.state.store(athlete)
+    recent_wellness = [d for d in truth.wellness if d >= since.isoformat()]
+    assert store.count_live("wellness", athlete) == len(recent_wellness)
+    everything = await mirror.sync_async(intervals=False)
+    assert everything.ok, everything.errors()
+    assert_mirror_equals(store, sandbox, athlete, intervals=False)

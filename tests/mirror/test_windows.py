@@ -9,7 +9,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intervals_icu.mirror.engine import _cut_windows
+from intervals_icu.mirror.activity_passes import cut_windows as _cut_windows
 
 START = date(2020, 1, 1)
 

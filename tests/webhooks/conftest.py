@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from intervals_icu.webhooks import Inbox
+from tests.cli.conftest import home, icu, live  # noqa: F401  (the CLI's fixtures)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -371,22 +371,6 @@ def test_missed_deliveries_are_covered_by_the_reconciliation(world: World) -> No
     w.assert_mirror_matches_the_api()
 
 
-def test_deauthorization_stops_syncing_the_athlete(world: World) -> None:
-    w = world
-    w.client.oauth.disconnect()
-    w.settle()
-    assert w.inbox.deauthorized_athletes() == {w.athlete}
-    assert list(w.mirror.store.rows("activities", w.athlete)) == []  # all marked deleted
-    assert w.mirror.store.athlete_ids() == []
-    # The reconciliation leaves them alone from now on.
-    worker = w.receiver.worker(worker_id=f"reconciler-{uuid.uuid4().hex[:6]}",
-                               reconcile_every=3600)
-    import asyncio
-
-    assert asyncio.run(worker.reconcile_if_leader())
-    assert list(w.mirror.store.rows("activities", w.athlete)) == []
-
-
 def test_handlers_see_typed_events_in_each_athletes_order(world: World) -> None:
     w = world
     a_few_changes(w, "order")

@@ -224,3 +224,18 @@ def test_from_env_reads_secrets_and_authorization(inbox: Inbox) -> None:
     receiver.writer.close()
     with pytest.raises(ConfigurationError, match="INTERVALS_WEBHOOK_SECRET"):
         WebhookReceiver.from_env(inbox, env={})
+
+
+@pytest.mark.parametrize("value", [f"{CURRENT},{PREVIOUS}", f"{CURRENT} {PREVIOUS}",
+                                   f" {CURRENT}, {PREVIOUS} ", f"{CURRENT}\t{PREVIOUS}\n"])
+def test_from_env_reads_the_rotation_with_commas_or_whitespace(inbox: Inbox, value: str) -> None:
+    """One parsing for INTERVALS_WEBHOOK_SECRET everywhere (`icu webhooks serve` too)."""
+    receiver = WebhookReceiver.from_env(inbox, env={"INTERVALS_WEBHOOK_SECRET": value})
+    try:
+        assert len(receiver.secrets) == 2
+        for secret in (CURRENT, PREVIOUS):
+            receipt = asyncio.run(receiver.receive(delivery(secret),
+                                                   content_type="application/json"))
+            assert receipt.status == 200
+    finally:
+        receiver.writer.close()

@@ -8,14 +8,15 @@ import asyncio
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from intervals_icu import AsyncClient, Client, ConfigurationError
+from intervals_icu.dates import LocalDate
 from intervals_icu.sandbox import Sandbox
 from intervals_icu.webhooks import (
     ActivityEvent,
@@ -243,7 +244,7 @@ async def test_handlers_get_a_client_for_the_events_athlete(live_sandbox: Sandbo
     athlete = live_sandbox.athlete_id
     token = live_sandbox.oauth_token(athlete, "ACTIVITY:READ,SETTINGS:READ")
     receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, retry=FAST,
-                               tokens={athlete: token.credentials()},
+                               credentials_for={athlete: token.credentials()},
                                base_url=live_sandbox.base_url)
     names: dict[str, Any] = {}
 
@@ -286,26 +287,50 @@ async def test_a_coach_key_client_acts_for_each_athlete(live_sandbox: Sandbox,
     assert sorted(seen) == sorted(live_sandbox.athlete_ids)
 
 
-async def test_without_tokens_a_handler_asking_for_a_client_fails_clearly(
+async def test_without_credentials_a_handler_asking_for_a_client_fails_clearly(
         receiver: WebhookReceiver, inbox: Inbox) -> None:
     receiver.add_handler(lambda e, c: c.client, "ACTIVITY_UPLOADED", name="needs_client")
     inbox.store([samples.ACTIVITY_UPLOADED])
     await receiver.worker(retry=RetrySchedule(max_attempts=1)).run_until_idle()
     (entry,) = inbox.list(status="dead")
     assert entry.last_error is not None
-    assert "pass tokens=" in entry.last_error
+    assert "pass credentials_for=" in entry.last_error
 
 
-def test_token_lookup_may_be_a_function_and_must_not_mix_with_client(inbox: Inbox) -> None:
+def test_the_credentials_lookup_may_be_a_function_and_must_not_mix_with_client(
+        inbox: Inbox) -> None:
     def lookup(athlete_id: str) -> str | None:
         return None
 
-    receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, tokens=lookup)
+    receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, credentials_for=lookup)
     with pytest.raises(ConfigurationError, match="no token for athlete i9"):
         asyncio.run(receiver.clients.credentials("i9"))
     with pytest.raises(ConfigurationError, match="not both"):
-        WebhookReceiver(secrets=SECRET, inbox=inbox, tokens=lookup,
+        WebhookReceiver(secrets=SECRET, inbox=inbox, credentials_for=lookup,
                         client=Client.__new__(Client))
+
+
+async def test_one_lookup_shape_for_the_receiver_and_the_mirror(inbox: Inbox) -> None:
+    """An OAuth app's token store (a dict, or an async function over its database) serves
+    both; ``tokens=`` still works, with a deprecation warning."""
+    from intervals_icu import BearerToken
+    from intervals_icu.credentials_lookup import lookup_credentials
+
+    store = {"i1": "token-of-i1"}
+
+    async def from_database(athlete_id: str) -> str | None:
+        return store.get(athlete_id)
+
+    for lookup in (store, store.get, from_database):
+        receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, credentials_for=lookup)
+        assert await receiver.clients.credentials("i1") == BearerToken("token-of-i1")
+        assert await lookup_credentials(lookup, "i1") == BearerToken("token-of-i1")
+        assert await lookup_credentials(lookup, "i2") is None
+        receiver.writer.close()
+    with pytest.warns(DeprecationWarning, match="credentials_for"):
+        old = WebhookReceiver(secrets=SECRET, inbox=inbox, tokens=store)
+    assert await old.clients.credentials("i1") == BearerToken("token-of-i1")
+    old.writer.close()
 
 
 # -- what each event asks of the mirror -------------------------------------------------------
@@ -321,15 +346,29 @@ class RecordingMirror:
     async def refresh_activity(self, athlete_id: str, activity_id: str) -> None:
         self.calls.append(("activity", athlete_id, activity_id))
 
-    async def refresh_events(self, athlete_id: str, oldest: date,
-                             newest: date | None = None) -> None:
+    async def refresh_event(self, athlete_id: str, event_id: int) -> None:
+        self.calls.append(("event", athlete_id, event_id))
+
+    async def refresh_events(self, athlete_id: str, oldest: LocalDate,
+                             newest: LocalDate | None = None) -> None:
         self.calls.append(("events", athlete_id, oldest, newest))
 
-    async def refresh_wellness(self, athlete_id: str, days: list[date]) -> None:
-        self.calls.append(("wellness", athlete_id, days[0], days[-1], len(days)))
+    async def refresh_wellness(self, athlete_id: str, days: Iterable[LocalDate]) -> None:
+        wanted = list(days)
+        self.calls.append(("wellness", athlete_id, wanted[0], wanted[-1], len(wanted)))
 
-    def forget_athlete(self, athlete_id: str) -> None:  # sync, like the mirror's
-        self.calls.append(("forget", athlete_id))
+    async def refresh_sport_settings(self, athlete_id: str) -> None:
+        self.calls.append(("sport_settings", athlete_id))
+
+    async def deauthorized(self, athlete_id: str, *, at: datetime | None = None) -> bool:
+        self.calls.append(("deauthorized", athlete_id, at))
+        return False
+
+    async def authorized(self, athlete_id: str) -> None:
+        self.calls.append(("authorized", athlete_id))
+
+    async def reconcile(self) -> None:
+        self.calls.append(("reconcile",))
 
 
 async def test_what_each_event_asks_of_the_mirror() -> None:
@@ -341,15 +380,22 @@ async def test_what_each_event_asks_of_the_mirror() -> None:
     assert ("activity", athlete, "i140242265") in mirror.calls  # a delete is a re-read too
     assert ("wellness", athlete, date(2026, 4, 15), date(2026, 4, 15), 1) in mirror.calls
     assert ("wellness", athlete, date(2026, 4, 15), date(2026, 4, 28), 14) in mirror.calls
-    assert ("forget", athlete) in mirror.calls
-    # CALENDAR_UPDATED listing event 9001 on 2026-04-20: that day is re-read (the mirror
-    # asks by id for anything that vanished from it); a bare notification re-reads a window.
-    assert ("events", athlete, date(2026, 4, 20), date(2026, 4, 20)) in mirror.calls
-    windows = [c for c in mirror.calls if c[0] == "events" and c[2] != c[3]]
+    # leaving is not a deletion: the mirror is told, with the time; a grant catches up
+    assert ("deauthorized", athlete, parse_event(samples.DEAUTHORIZED).timestamp) in mirror.calls
+    assert ("authorized", athlete) in mirror.calls
+    assert ("sport_settings", athlete) in mirror.calls
+    # CALENDAR_UPDATED listing event 9001 and deleting 9000 and 8999: each is asked for by
+    # id (the payload may be stale); a bare notification re-reads a window of the calendar.
+    assert {c[2] for c in mirror.calls if c[0] == "event"} == {9000, 9001, 8999, 9002}
+    windows = [c for c in mirror.calls if c[0] == "events"]
     assert len(windows) == 1
+    assert windows[0][2] != windows[0][3]
 
 
-async def test_a_deauthorized_athlete_is_no_longer_re_read(inbox: Inbox) -> None:
+async def test_a_revocation_is_handed_to_the_mirror_which_decides(inbox: Inbox) -> None:
+    """The worker no longer skips an athlete because the app was deauthorized: the mirror
+    knows whether its own credentials still read them (a coach's key does), and skips
+    re-reads itself when they do not (tests/mirror: test_access_lost...)."""
     mirror = RecordingMirror()
     receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, mirror=mirror, retry=FAST)
     handled: list[str] = []
@@ -359,7 +405,7 @@ async def test_a_deauthorized_athlete_is_no_longer_re_read(inbox: Inbox) -> None
     await receiver.worker().run_until_idle()
     inbox.store([{**samples.ACTIVITY_UPLOADED, "type": "ACTIVITY_UPDATED"}])
     await receiver.worker().run_until_idle()
-    assert mirror.calls == [("forget", samples.ATHLETE)]
+    assert [c[0] for c in mirror.calls] == ["deauthorized", "activity"]
     assert handled == ["APP_SCOPE_CHANGED", "ACTIVITY_UPDATED"]
     assert inbox.deauthorized_athletes() == {samples.ATHLETE}
     receiver.writer.close()
@@ -416,3 +462,48 @@ async def test_a_long_handler_keeps_its_lease(receiver: WebhookReceiver, inbox: 
     assert (await busy).done == 1
     assert stolen == 0
     assert list(runs.values()) == [1]
+
+
+def test_a_killed_workers_entry_returns_within_seconds(database_url: str,
+                                                       table_prefix: str) -> None:
+    """The lease is short and renewed while an entry is worked: a worker killed mid-entry
+    holds that athlete's events back for seconds, not minutes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.clock import child_env
+
+    inbox = Inbox(database_url, table_prefix=table_prefix)
+    receiver = WebhookReceiver(secrets=SECRET, inbox=inbox, retry=FAST)
+    done: list[int] = []
+    receiver.add_handler(lambda e, c: done.append(c.entry.id), name="forever")
+    inbox.store([event("i1", 1), event("i1", 2)])
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.webhooks.worker_child", database_url, table_prefix],
+        cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True,
+        env=child_env())
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert line.startswith("working "), line
+        # the worker's heartbeat kept the lease while it lived
+        time.sleep(3)
+        assert inbox.list(status="processing")[0].locked_by == "doomed"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        killed_at = time.monotonic()
+        survivor = receiver.worker(worker_id="survivor")
+        while len(done) < 2:
+            assert time.monotonic() - killed_at < 20, "the entry is still locked"
+            asyncio.run(survivor.run_once())
+            time.sleep(0.1)
+        assert inbox.stats()["done"] == 2
+    finally:
+        if child.poll() is None:
+            child.kill()
+        receiver.writer.close()
+        inbox.drop_tables()
+        inbox.close()

@@ -1,5 +1,6 @@
 """``icu sync``: mirror athletes' data into SQLite or PostgreSQL, with progress bars per
-athlete and stream (counts, rate, ETA) and a summary table; ``--json`` for scripts."""
+athlete and kind of record (counts, rate, ETA) and a summary table; ``--json`` for
+scripts."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def database_url(db: str | None) -> str:
 
 
 class SyncProgress:
-    """Rich progress bars, one per athlete and stream, fed by the mirror's callback."""
+    """Rich progress bars, one per athlete and kind of record, fed by the mirror's callback."""
 
     def __init__(self, out: Out, *, enabled: bool) -> None:
         from rich.progress import (
@@ -71,10 +72,10 @@ class SyncProgress:
         self.progress.stop()
 
     def __call__(self, step: Any) -> None:
-        key = (step.athlete_id, step.stream)
+        key = (step.athlete_id, step.kind)
         if key not in self.tasks:
             self.tasks[key] = self.progress.add_task(
-                f"{step.athlete_id:<10} {step.stream:<14}", total=step.total)
+                f"{step.athlete_id:<10} {step.kind:<14}", total=step.total)
         task = self.tasks[key]
         total = step.total if step.total is not None else None
         if step.finished and total is None:
@@ -83,7 +84,7 @@ class SyncProgress:
 
 
 REPORT_COLUMNS = [
-    Column("athlete", kind="id", priority=ESSENTIAL), Column("stream", kind="enum", priority=1),
+    Column("athlete", kind="id", priority=ESSENTIAL), Column("kind", kind="enum", priority=1),
     *(Column(name, kind="number", priority=2) for name in ("read", "created", "updated",
                                                             "deleted", "restored")),
     Column("requests", kind="number", priority=3),
@@ -92,15 +93,15 @@ REPORT_COLUMNS = [
 
 
 def report_table(out: Out, report: Any) -> None:
-    """The summary of a run, one row per athlete and stream (the shared table renderer
+    """The summary of a run, one row per athlete and kind (the shared table renderer
     keeps ids and counts whole at any width)."""
     rows: list[dict[str, Any]] = []
     for athlete in report.athletes:
         if athlete.error:
             rows.append({"athlete": athlete.athlete_id, "name": athlete.name,
                          "error": athlete.error})
-        for name, s in sorted(athlete.streams.items()):
-            rows.append({"athlete": athlete.athlete_id, "name": athlete.name, "stream": name,
+        for name, s in sorted(athlete.kinds.items()):
+            rows.append({"athlete": athlete.athlete_id, "name": athlete.name, "kind": name,
                          "read": s.read, "created": s.created, "updated": s.updated,
                          "deleted": s.deleted, "restored": s.restored, "requests": s.requests,
                          "error": s.error})
@@ -117,7 +118,9 @@ def sync(
     roster: Annotated[bool, typer.Option(
         "--roster", help="Every athlete you coach or follow.")] = False,
     since: Annotated[str | None, typer.Option(
-        "--since", metavar="DATE", help="Where history starts (default: first activity).")
+        "--since", metavar="DATE",
+        help="Read activities, wellness and events from this local date on (default: the "
+             "whole history); a later run without it reads the older history.")
     ] = None,
     streams: Annotated[bool, typer.Option("--streams", help="Also mirror activity streams.")
                        ] = False,
@@ -134,13 +137,14 @@ def sync(
     found), wellness, events, gear, sport settings, intervals, optionally streams and files.
     Incremental: run it again and it reads only what may have changed."""
     from intervals_icu.cli.session import Session
-    from intervals_icu.mirror import Mirror
+    from intervals_icu.mirror import Mirror, Store
 
     out = Out(as_json=as_json)
     if athlete and roster:
         raise typer.BadParameter("choose --athlete or --roster, not both")
     url = database_url(db)
-    with Session(athlete) as session, Mirror(session.client, url, files_dir=files) as mirror:
+    store = Store(url)  # a --db that cannot work stops here, before anything is read
+    with Session(athlete) as session, Mirror(session.client, store, files_dir=files) as mirror:
         if not as_json:
             out.note(f"[bold]syncing[/bold] into {mirror.store!r}")
         with SyncProgress(out, enabled=not as_json) as progress:

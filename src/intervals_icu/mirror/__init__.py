@@ -12,11 +12,25 @@ See docs/mirror.md (recipes, change detection, guarantees) and docs/schema.md (t
 
 from intervals_icu.mirror.engine import Mirror
 from intervals_icu.mirror.planner import MirrorSettings
-from intervals_icu.mirror.report import AthleteReport, Progress, StreamReport, SyncReport
-from intervals_icu.mirror.store import Store, SyncPosition, WriteCounts, default_database_url
+from intervals_icu.mirror.report import (
+    AthleteReport,
+    KindReport,
+    Progress,
+    StreamReport,
+    SyncReport,
+)
+from intervals_icu.mirror.store import (
+    AccessStatus,
+    Store,
+    SyncPosition,
+    WriteCounts,
+    default_database_url,
+)
 
 __all__ = [
+    "AccessStatus",
     "AthleteReport",
+    "KindReport",
     "Mirror",
     "MirrorSettings",
     "Progress",

@@ -32,6 +32,7 @@ __all__ = [
     "DATA_TABLES",
     "activities",
     "activity_files",
+    "athlete_access",
     "athletes",
     "changes",
     "events",
@@ -285,7 +286,7 @@ sync_state = Table(
     "sync_state",
     metadata,
     Column("athlete_id", String(32), primary_key=True),
-    Column("stream", String(32), primary_key=True,
+    Column("kind", String(32), primary_key=True,
            comment="``activities``, ``wellness``, ``events``, ``gear``, ``sport_settings``."),
     Column("covered_from", Date,
            comment="Every day from here to covered_to was read completely (NULL: nothing yet)."),
@@ -301,6 +302,20 @@ sync_state = Table(
                    "re-reads the stream in full from here (NULL once done)."),
     Column("updated_at", Stamp, nullable=False),
     Column("run_id", Integer),
+)
+
+athlete_access = Table(
+    "athlete_access",
+    metadata,
+    Column("athlete_id", String(32), primary_key=True),
+    Column("lost_at", Stamp,
+           comment="Since when the mirror's credentials cannot read this athlete (NULL: they "
+                   "can). Their rows stay live; syncs only check whether access came back."),
+    Column("reason", Text,
+           comment="Why access was lost: the deauthorization, or the API's 401/403 answer."),
+    Column("regained_at", Stamp,
+           comment="When access last came back (a catch-up sync ran from there)."),
+    Column("changed_at", Stamp, nullable=False),
 )
 
 changes = Table(
@@ -345,4 +360,4 @@ DATA_TABLES = {
     "gear": gear,
     "sport_settings": sport_settings,
 }
-ALL_TABLES = [*DATA_TABLES.values(), sync_state, changes, sync_runs]
+ALL_TABLES = [*DATA_TABLES.values(), sync_state, athlete_access, changes, sync_runs]

@@ -22,12 +22,32 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from intervals_icu.database import open_engine
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.mirror import schema
-from intervals_icu.mirror.fingerprint import canonical_json, changed_fields, fingerprint
+from intervals_icu.mirror.fingerprint import (
+    canonical_json,
+    changed_fields,
+    fingerprint,
+    scan_projection,
+)
+from intervals_icu.mirror.records import interval_rows
+from intervals_icu.mirror.ripple import RIPPLE_KINDS, earliest, ripple_day
+from intervals_icu.mirror.sql import (
+    Child,
+    ChildCounts,
+    aware,
+    change_row,
+    chunks,
+    primary_key,
+    replace_children,
+    upsert,
+    upsert_many,
+)
 
 __all__ = [
     "KEY_COLUMNS",
+    "AccessStatus",
     "DetailWrite",
     "RecordWrite",
     "StateUpdate",
@@ -48,9 +68,6 @@ KEY_COLUMNS: dict[str, str] = {
     "sport_settings": "settings_id",
 }
 """The column holding each table's record id (with ``athlete_id``, the primary key)."""
-
-_CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
-
 
 def default_database_url() -> str:
     """``sqlite:///<user data dir>/intervals-icu/mirror.db`` (the directory is created)."""
@@ -83,9 +100,9 @@ class RecordWrite:
 
 @dataclass
 class StateUpdate:
-    """A change to a stream's saved position, written in the same transaction as its rows."""
+    """A change to a kind's saved position, written in the same transaction as its rows."""
 
-    stream: str
+    kind: str
     covered_from: date | None = None
     covered_to: date | None = None
     history_complete: bool | None = None
@@ -94,7 +111,7 @@ class StateUpdate:
     error: str | None = None
     clear_error: bool = False
     clear_reread: bool = False
-    """The stream was re-read from ``reread_from`` (or further back): forget it."""
+    """The kind was re-read from ``reread_from`` (or further back): forget it."""
 
 
 @dataclass
@@ -105,6 +122,9 @@ class WriteCounts:
     deleted: int = 0
     unchanged: int = 0
     changed_keys: list[Any] = field(default_factory=list)
+    ripple_from: date | None = None
+    """Activities: the oldest day whose fitness these writes moved (saved as
+    ``reread_from`` in the same transaction), if any."""
 
     def add(self, other: WriteCounts) -> None:
         self.created += other.created
@@ -113,6 +133,7 @@ class WriteCounts:
         self.deleted += other.deleted
         self.unchanged += other.unchanged
         self.changed_keys.extend(other.changed_keys)
+        self.ripple_from = earliest(self.ripple_from, other.ripple_from)
 
 
 @dataclass
@@ -137,8 +158,10 @@ class DetailWrite:
 
 @dataclass(frozen=True)
 class SyncPosition:
+    """Where one kind of one athlete's records stands (``sync_state``)."""
+
     athlete_id: str
-    stream: str
+    kind: str
     covered_from: date | None = None
     covered_to: date | None = None
     history_complete: bool = False
@@ -147,6 +170,21 @@ class SyncPosition:
     last_error: str | None = None
     reread_from: date | None = None
     """A change found on this day moved later numbers: re-read from here in full."""
+
+
+@dataclass(frozen=True)
+class AccessStatus:
+    """Whether the mirror's credentials can read an athlete (``athlete_access``)."""
+
+    athlete_id: str
+    lost_at: datetime | None
+    """Since when they cannot (None: they can)."""
+    reason: str | None
+    regained_at: datetime | None
+
+    @property
+    def lost(self) -> bool:
+        return self.lost_at is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,27 +273,27 @@ class Store:
 
     # -- positions ----------------------------------------------------------------------------
 
-    def position(self, athlete_id: str, stream: str) -> SyncPosition:
+    def position(self, athlete_id: str, kind: str) -> SyncPosition:
         t = schema.sync_state
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t).where(t.c.athlete_id == athlete_id, t.c.stream == stream)
+                sa.select(t).where(t.c.athlete_id == athlete_id, t.c.kind == kind)
             ).mappings().first()
         if row is None:
-            return SyncPosition(athlete_id, stream)
+            return SyncPosition(athlete_id, kind)
         return SyncPosition(
-            athlete_id, stream, row["covered_from"], row["covered_to"],
+            athlete_id, kind, row["covered_from"], row["covered_to"],
             bool(row["history_complete"]), row["deep_checked_at"], row["last_success_at"],
             row["last_error"], row["reread_from"],
         )
 
     def positions(self, athlete_id: str | None = None) -> list[SyncPosition]:
         t = schema.sync_state
-        query = sa.select(t.c.athlete_id, t.c.stream)
+        query = sa.select(t.c.athlete_id, t.c.kind)
         if athlete_id is not None:
             query = query.where(t.c.athlete_id == athlete_id)
         with self.engine.connect() as conn:
-            keys = conn.execute(query.order_by(t.c.athlete_id, t.c.stream)).all()
+            keys = conn.execute(query.order_by(t.c.athlete_id, t.c.kind)).all()
         return [self.position(a, s) for a, s in keys]
 
     def _write_state(self, conn: Connection, athlete_id: str, update: StateUpdate,
@@ -279,32 +317,42 @@ class Store:
             values["reread_from"] = None
         if update.error is not None:
             values["last_error"] = update.error[:2000]
-        where = (t.c.athlete_id == athlete_id, t.c.stream == update.stream)
+        where = (t.c.athlete_id == athlete_id, t.c.kind == update.kind)
         done = conn.execute(sa.update(t).where(*where).values(**values)).rowcount
         if not done:
             values.setdefault("history_complete", False)
-            _upsert(conn, t, {"athlete_id": athlete_id, "stream": update.stream, **values},
-                    ["athlete_id", "stream"], values)
+            upsert(conn, t, {"athlete_id": athlete_id, "kind": update.kind, **values},
+                    ["athlete_id", "kind"], values)
 
     def save_state(self, athlete_id: str, update: StateUpdate, run_id: int | None) -> None:
         with self.engine.begin() as conn:
             self._write_state(conn, athlete_id, update, run_id, utcnow())
 
-    def mark_reread(self, athlete_id: str, streams: Sequence[str], day: date,
+    def mark_reread(self, athlete_id: str, kinds: Sequence[str], day: date,
                     run_id: int | None) -> None:
-        """Remember, for each stream, to re-read it in full from ``day`` (or from an older
+        """Remember, for each kind, to re-read it in full from ``day`` (or from an older
         day already remembered), in one transaction."""
-        t = schema.sync_state
-        now = utcnow()
         with self.engine.begin() as conn:
-            for stream in streams:
-                where = (t.c.athlete_id == athlete_id, t.c.stream == stream)
-                known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
-                if known is None:
-                    self._write_state(conn, athlete_id, StateUpdate(stream), run_id, now)
-                elif known[0] is not None and known[0] <= day:
-                    continue
-                conn.execute(sa.update(t).where(*where).values(reread_from=day))
+            self._mark_reread(conn, athlete_id, kinds, day, run_id, utcnow())
+
+    def _mark_reread(self, conn: Connection, athlete_id: str, kinds: Sequence[str],
+                     day: date, run_id: int | None, now: datetime) -> None:
+        t = schema.sync_state
+        for kind in kinds:
+            where = (t.c.athlete_id == athlete_id, t.c.kind == kind)
+            known = conn.execute(sa.select(t.c.reread_from).where(*where)).first()
+            if known is None:
+                self._write_state(conn, athlete_id, StateUpdate(kind), run_id, now)
+            elif known[0] is not None and known[0] <= day:
+                continue
+            conn.execute(sa.update(t).where(*where).values(reread_from=day))
+
+    def _coverage(self, conn: Connection, athlete_id: str,
+                  kind: str) -> tuple[date | None, date | None]:
+        t = schema.sync_state
+        row = conn.execute(sa.select(t.c.covered_from, t.c.covered_to).where(
+            t.c.athlete_id == athlete_id, t.c.kind == kind)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     # -- reading what the mirror has ----------------------------------------------------------
 
@@ -328,8 +376,6 @@ class Store:
     def scan_projections(self, athlete_id: str, oldest: date,
                          newest: date) -> dict[str, dict[str, Any]]:
         """Live activity id -> scan projection of the stored record, within local dates."""
-        from intervals_icu.mirror.fingerprint import scan_projection
-
         t = schema.activities
         query = sa.select(t.c.activity_id, t.c.record).where(
             t.c.athlete_id == athlete_id, t.c.deleted_at.is_(None),
@@ -440,8 +486,15 @@ class Store:
         log: list[dict[str, Any]] = []
         unchanged: list[Any] = []
         upserts: list[dict[str, Any]] = []
+        rippling = table_name == "activities"
+        covered = self._coverage(conn, athlete_id, "activities") if rippling else (None, None)
+        ripples: list[date | None] = []
         for key, write in latest.items():
             old = existing.get(key)
+            if rippling and (old is None or old[0] != write.fingerprint or old[1] is not None):
+                live_before = old[2] if old is not None and old[1] is None else None
+                ripples.append(ripple_day(live_before, write.record, covered_from=covered[0],
+                                          covered_to=covered[1]))
             row = {key_name: key, **write.columns, **write.extra, "record": write.record,
                    "fingerprint": write.fingerprint, "checked_at": now, "deleted_at": None,
                    "run_id": run_id, "first_seen_at": now, "changed_at": now}
@@ -451,7 +504,7 @@ class Store:
                 upserts.append(row)
                 counts.created += 1
                 counts.changed_keys.append(key)
-                log.append(_change(run_id, athlete_id, table_name, key, "created", now))
+                log.append(change_row(run_id, athlete_id, table_name, key, "created", now))
                 continue
             old_fp, old_deleted, old_record = old
             if old_fp == write.fingerprint and old_deleted is None:
@@ -461,28 +514,32 @@ class Store:
             counts.changed_keys.append(key)
             if old_deleted is not None:
                 counts.restored += 1
-                log.append(_change(run_id, athlete_id, table_name, key, "restored", now))
+                log.append(change_row(run_id, athlete_id, table_name, key, "restored", now))
             if old_fp != write.fingerprint:
                 fields = changed_fields(old_record or {}, write.record)
                 if old_deleted is None:
                     counts.updated += 1
-                log.append(_change(
+                log.append(change_row(
                     run_id, athlete_id, table_name, key, "updated", now, fields=fields,
                     before={f: (old_record or {}).get(f) for f in fields},
                     after={f: write.record.get(f) for f in fields},
                 ))
-        _upsert_many(conn, t, upserts, _pk(t), keep=("first_seen_at",))
+        upsert_many(conn, t, upserts, primary_key(t), keep=("first_seen_at",))
         # Unchanged rows are not touched: a run that finds nothing new writes no record (when
         # a range was last confirmed is in sync_state: last_success_at, deep_checked_at).
         counts.unchanged += len(unchanged)
         doomed = [k for k in tombstones if k not in latest]
-        for chunk in _chunks(doomed):
+        for chunk in chunks(doomed):
             where: list[Any] = [key_col.in_(chunk), t.c.deleted_at.is_(None)]
             if scoped:
                 where.append(t.c.athlete_id == athlete_id)
-            gone = [row[0] for row in conn.execute(sa.select(key_col).where(*where))]
+            found = conn.execute(sa.select(key_col, t.c.record).where(*where)).all()
+            gone = [row[0] for row in found]
             if not gone:
                 continue
+            if rippling:
+                ripples.extend(ripple_day(row[1], None, covered_from=None, covered_to=None)
+                               for row in found)
             doomed_values: dict[str, Any] = {"deleted_at": now, "run_id": run_id}
             if table_name == "activities":
                 # its details go with it; if it ever comes back they are read again
@@ -492,16 +549,21 @@ class Store:
             conn.execute(sa.update(t).where(*where).values(**doomed_values))
             counts.deleted += len(gone)
             counts.changed_keys.extend(gone)
-            log.extend(_change(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
+            log.extend(change_row(run_id, athlete_id, table_name, k, "deleted", now) for k in gone)
         if log:
             conn.execute(sa.insert(schema.changes), log)
+        counts.ripple_from = earliest(*ripples)
+        if counts.ripple_from is not None:
+            # Saved with the change itself: whatever stops after this commit, the next run
+            # re-reads fitness from here (see mirror/ripple.py).
+            self._mark_reread(conn, athlete_id, RIPPLE_KINDS, counts.ripple_from, run_id, now)
         return counts
 
     @staticmethod
     def _existing(conn: Connection, t: sa.Table, key_col: sa.Column[Any],
                   athlete_id: str | None, keys: list[Any]) -> dict[Any, tuple[str, Any, Any]]:
         found: dict[Any, tuple[str, Any, Any]] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             query = sa.select(key_col, t.c.fingerprint, t.c.deleted_at, t.c.record).where(
                 key_col.in_(chunk)
             )
@@ -536,93 +598,31 @@ class Store:
 
     def _replace_intervals(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                            now: datetime) -> WriteCounts:
-        from intervals_icu.mirror.records import interval_rows
-
-        t = schema.intervals
-        counts = WriteCounts()
-        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
-        stored = {
-            (row[0], row[1]): (row[2], row[3])
-            for row in conn.execute(
-                sa.select(t.c.kind, t.c.interval_id, t.c.fingerprint, t.c.deleted_at).where(*base)
-            )
-        }
-        seen: set[tuple[str, str]] = set()
-        rows: list[dict[str, Any]] = []
-        for kind, interval_id, columns, record in interval_rows(detail.intervals or [],
-                                                                detail.groups or []):
-            key = (kind, interval_id)
-            seen.add(key)
-            fp = fingerprint(record)
-            old = stored.get(key)
-            if old is not None and old[0] == fp and old[1] is None:
-                counts.unchanged += 1
-                continue
-            rows.append({"athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
-                         "kind": kind, "interval_id": interval_id, **columns, "record": record,
-                         "fingerprint": fp, "changed_at": now, "checked_at": now,
-                         "deleted_at": None, "run_id": run_id, "first_seen_at": now})
-            if old is None:
-                counts.created += 1
-            else:
-                counts.updated += 1
-        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
-        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
-        for kind, interval_id in gone:
-            conn.execute(sa.update(t).where(*base, t.c.kind == kind,
-                                            t.c.interval_id == interval_id)
-                         .values(deleted_at=now, run_id=run_id))
-        counts.deleted += len(gone)
-        return counts
+        children = [((kind, interval_id), {**columns, "record": record}, fingerprint(record))
+                    for kind, interval_id, columns, record in interval_rows(
+                        detail.intervals or [], detail.groups or [])]
+        return _counted(replace_children(conn, schema.intervals, ("kind", "interval_id"),
+                                         detail.athlete_id, detail.activity_id, children,
+                                         run_id, now))
 
     def _replace_streams(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                          now: datetime) -> WriteCounts:
-        t = schema.streams
-        counts = WriteCounts()
-        base = (t.c.athlete_id == detail.athlete_id, t.c.activity_id == detail.activity_id)
-        stored = {
-            row[0]: (row[1], row[2])
-            for row in conn.execute(
-                sa.select(t.c.stream_type, t.c.fingerprint, t.c.deleted_at).where(*base)
-            )
-        }
-        seen: set[str] = set()
-        rows: list[dict[str, Any]] = []
+        children: list[Child] = []
         for stream in detail.streams or []:
             stream_type = str(stream.get("type") or "")
-            if not stream_type or stream_type in seen:
+            if not stream_type:
                 continue
-            seen.add(stream_type)
-            fp = fingerprint(stream)
-            old = stored.get(stream_type)
-            if old is not None and old[0] == fp and old[1] is None:
-                counts.unchanged += 1
-                continue
-            data = stream.get("data")
-            data2 = stream.get("data2")
-            row = {
-                "athlete_id": detail.athlete_id, "activity_id": detail.activity_id,
-                "stream_type": stream_type, "name": stream.get("name"),
+            data, data2 = stream.get("data"), stream.get("data2")
+            children.append(((stream_type,), {
+                "name": stream.get("name"),
                 "length": len(data) if isinstance(data, list) else 0, "encoding": "json+zlib",
-                "data": encode_stream(data), "data2": None if data2 is None else encode_stream(
-                    data2),
-                "fingerprint": fp,
+                "data": encode_stream(data),
+                "data2": None if data2 is None else encode_stream(data2),
                 "meta": {k: v for k, v in stream.items() if k not in ("data", "data2")},
-                "changed_at": now, "checked_at": now, "deleted_at": None, "run_id": run_id,
-                "first_seen_at": now,
-            }
-            rows.append(row)
-            if old is None:
-                counts.created += 1
-            else:
-                counts.updated += 1
-        _upsert_many(conn, t, rows, _pk(t), keep=("first_seen_at",))
-        gone = [k for k, (_fp, deleted) in stored.items() if k not in seen and deleted is None]
-        for stream_type in gone:
-            conn.execute(sa.update(t).where(*base, t.c.stream_type == stream_type)
-                         .values(deleted_at=now, run_id=run_id))
-        counts.deleted += len(gone)
-        return counts
+            }, fingerprint(stream)))
+        return _counted(replace_children(conn, schema.streams, ("stream_type",),
+                                         detail.athlete_id, detail.activity_id, children,
+                                         run_id, now))
 
     def _record_file(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                      now: datetime) -> None:
@@ -633,12 +633,12 @@ class Store:
                "size": info["size"], "sha256": info["sha256"],
                "fingerprint": info["fingerprint"], "changed_at": now, "checked_at": now,
                "deleted_at": None, "run_id": run_id}
-        _upsert(conn, t, {**row, "first_seen_at": now}, _pk(t), row)
+        upsert(conn, t, {**row, "first_seen_at": now}, primary_key(t), row)
 
     def tombstone_activity_details(self, conn: Connection, athlete_id: str,
                                    activity_ids: Sequence[str], now: datetime) -> None:
         for table in (schema.intervals, schema.streams, schema.activity_files):
-            for chunk in _chunks(list(activity_ids)):
+            for chunk in chunks(list(activity_ids)):
                 conn.execute(sa.update(table).where(
                     table.c.athlete_id == athlete_id, table.c.activity_id.in_(chunk),
                     table.c.deleted_at.is_(None),
@@ -650,6 +650,57 @@ class Store:
         with self.engine.begin() as conn:
             return self._apply(conn, "activities", athlete_id, [], activity_ids, run_id,
                                utcnow())
+
+    # -- access -----------------------------------------------------------------------------
+
+    def access(self, athlete_id: str) -> AccessStatus | None:
+        """What the mirror knows of its access to ``athlete_id`` (None: never lost)."""
+        t = schema.athlete_access
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.athlete_id == athlete_id)).mappings().first()
+        if row is None:
+            return None
+        return AccessStatus(athlete_id, aware(row["lost_at"]), row["reason"],
+                            aware(row["regained_at"]))
+
+    def mark_access_lost(self, athlete_id: str, *, reason: str,
+                         at: datetime | None = None) -> AccessStatus:
+        """The mirror's credentials can no longer read ``athlete_id``: their rows stay live
+        and syncs stop reading them (beyond checking whether access came back). A mark
+        already there keeps its time."""
+        t = schema.athlete_access
+        now = utcnow()
+        when = at or now
+        with self.engine.begin() as conn:
+            known = conn.execute(sa.select(t.c.lost_at).where(
+                t.c.athlete_id == athlete_id)).first()
+            if known is None:
+                conn.execute(sa.insert(t).values(athlete_id=athlete_id, lost_at=when,
+                                                 reason=reason[:2000], changed_at=now))
+            elif known[0] is None:
+                conn.execute(sa.update(t).where(t.c.athlete_id == athlete_id).values(
+                    lost_at=when, reason=reason[:2000], changed_at=now))
+        status = self.access(athlete_id)
+        assert status is not None
+        return status
+
+    def mark_access_regained(self, athlete_id: str) -> bool:
+        """Access to ``athlete_id`` came back; True if it had been lost."""
+        t = schema.athlete_access
+        now = utcnow()
+        with self.engine.begin() as conn:
+            done = conn.execute(sa.update(t).where(
+                t.c.athlete_id == athlete_id, t.c.lost_at.is_not(None)).values(
+                lost_at=None, regained_at=now, changed_at=now)).rowcount
+        return bool(done)
+
+    def lost_athletes(self) -> list[str]:
+        """Athletes the mirror's credentials cannot read (their rows are kept)."""
+        t = schema.athlete_access
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(
+                sa.select(t.c.athlete_id).where(t.c.lost_at.is_not(None))
+                .order_by(t.c.athlete_id))]
 
     # -- forgetting ---------------------------------------------------------------------------
 
@@ -665,15 +716,17 @@ class Store:
                     conn.execute(sa.update(table).where(where, table.c.deleted_at.is_(None))
                                  .values(deleted_at=now, run_id=run_id))
                 del name
-            # Mirroring them again starts from scratch: a first sync, every stream read.
+            # Mirroring them again starts from scratch: a first sync, every kind read.
             conn.execute(sa.delete(schema.sync_state).where(
                 schema.sync_state.c.athlete_id == athlete_id))
             if purge:
                 conn.execute(sa.delete(schema.changes).where(
                     schema.changes.c.athlete_id == athlete_id))
+                conn.execute(sa.delete(schema.athlete_access).where(
+                    schema.athlete_access.c.athlete_id == athlete_id))
             else:
                 conn.execute(sa.insert(schema.changes), [
-                    _change(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
+                    change_row(run_id, athlete_id, "athletes", athlete_id, "deleted", now)])
 
     # -- reading (exports, tests) -------------------------------------------------------------
 
@@ -690,107 +743,11 @@ class Store:
                 yield dict(row)
 
 
-# ---------------------------------------------------------------------------------------------
-# helpers
-
 
 def _make_engine(url: str, schema_name: str | None) -> Engine:
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigurationError(
-            f"{url!r} is not a database URL: use e.g. 'sqlite:///icu.db' or "
-            "'postgresql+psycopg://user@localhost/icu'"
-        ) from exc
-    kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    elif schema_name is None:
-        pass
-    try:
-        engine = sa.create_engine(parsed, **kwargs)
-    except ModuleNotFoundError as exc:
-        raise ConfigurationError(
-            f"the driver for {parsed.get_backend_name()} is not installed ({exc.name}): "
-            "pip install 'intervals-icu[postgres]' for PostgreSQL"
-        ) from exc
-    if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    elif schema_name is not None:
-        engine = engine.execution_options(schema_translate_map={None: schema_name})
-    return engine
+    return open_engine(url, durability="normal", schema=schema_name)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL: readers (exports, the webhook worker) never block the writer; NORMAL sync is
-    # durable across a killed process (only an OS crash may lose the last commit).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _pk(t: sa.Table) -> list[str]:
-    return [c.name for c in t.primary_key.columns]
-
-
-def _upsert_many(conn: Connection, t: sa.Table, rows: Sequence[Mapping[str, Any]],
-                 keys: list[str], *, keep: Sequence[str] = ()) -> None:
-    """Upsert many rows with one statement per set of columns (executemany): on conflict
-    every column but the keys and ``keep`` (e.g. ``first_seen_at``) takes the new value."""
-    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    name = conn.dialect.name
-    for columns, batch in groups.items():
-        if name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(t)
-        elif name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(t)
-        else:  # pragma: no cover - other databases: plain inserts
-            conn.execute(sa.insert(t), list(batch))
-            continue
-        changes = {c: stmt.excluded[c] for c in columns if c not in keys and c not in keep}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes),
-                     list(batch))
-
-
-def _upsert(conn: Connection, t: sa.Table, row: Mapping[str, Any], keys: list[str],
-            update: Mapping[str, Any]) -> None:
-    """INSERT, or UPDATE when the key exists (a concurrent writer may have inserted it)."""
-    name = conn.dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(t).values(**row)
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(t).values(**row)  # type: ignore[assignment]
-    else:  # pragma: no cover - other databases: plain insert
-        conn.execute(sa.insert(t).values(**row))
-        return
-    changes = {k: v for k, v in update.items() if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
-
-
-def _change(run_id: int | None, athlete_id: str, table_name: str, key: Any, change: str,
-            now: datetime, *, fields: list[str] | None = None, before: Any = None,
-            after: Any = None) -> dict[str, Any]:
-    return {"run_id": run_id, "athlete_id": athlete_id, "table_name": table_name,
-            "record_id": str(key), "change": change, "fields": fields,
-            "before": json.loads(canonical_json(before)) if before is not None else None,
-            "after": json.loads(canonical_json(after)) if after is not None else None,
-            "detected_at": now}
-
-
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _counted(children: ChildCounts) -> WriteCounts:
+    return WriteCounts(created=children.created, updated=children.updated,
+                       unchanged=children.unchanged, deleted=children.deleted)

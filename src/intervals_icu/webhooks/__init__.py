@@ -5,8 +5,8 @@
     receiver = WebhookReceiver(secrets=["whsec-current", "whsec-previous"],
                                inbox="sqlite:///icu.db", mirror=mirror)
 
-    @receiver.on("ACTIVITY_UPLOADED")
-    def new_ride(event, ctx):
+    @receiver.on("ACTIVITY_UPLOADED")          # handlers live in receiver.registry, which
+    def new_ride(event, ctx):                   # the workers take too
         print(event.activity_id, ctx.client.activities.get(event.activity_id).name)
 
     app = receiver.asgi_app()          # mount in any ASGI server, or:
@@ -29,6 +29,12 @@ from intervals_icu.webhooks.errors import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
+from intervals_icu.webhooks.handlers import (
+    Handler,
+    HandlerContext,
+    HandlerRegistration,
+    HandlerRegistry,
+)
 from intervals_icu.webhooks.inbox import AthleteAccess, EntryStatus, Inbox, InboxEntry, StoreResult
 from intervals_icu.webhooks.payloads import (
     ActivityAchievementsEvent,
@@ -47,10 +53,16 @@ from intervals_icu.webhooks.payloads import (
     dedup_key,
     parse_event,
 )
-from intervals_icu.webhooks.receiver import HandlerRegistration, Receipt, WebhookReceiver
-from intervals_icu.webhooks.serve import ReceiverServer, serve, serve_async
-from intervals_icu.webhooks.verify import WebhookSecrets, verify
-from intervals_icu.webhooks.worker import HandlerContext, RetrySchedule, Worker, WorkReport
+from intervals_icu.webhooks.receiver import Receipt, WebhookReceiver
+from intervals_icu.webhooks.serve import (
+    ReceiverServer,
+    check_workers,
+    listening_socket,
+    serve,
+    serve_async,
+)
+from intervals_icu.webhooks.verify import WebhookSecrets, parse_secrets, verify
+from intervals_icu.webhooks.worker import RetrySchedule, Worker, WorkerOptions, WorkReport
 
 __all__ = [
     "ActivityAchievementsEvent",
@@ -66,8 +78,10 @@ __all__ = [
     "EntryStatus",
     "EventType",
     "FitnessUpdatedEvent",
+    "Handler",
     "HandlerContext",
     "HandlerRegistration",
+    "HandlerRegistry",
     "Inbox",
     "InboxEntry",
     "InboxEntryNotFound",
@@ -90,9 +104,13 @@ __all__ = [
     "WellnessUpdatedEvent",
     "WorkReport",
     "Worker",
+    "WorkerOptions",
     "apply_to_mirror",
+    "check_workers",
     "dedup_key",
+    "listening_socket",
     "parse_event",
+    "parse_secrets",
     "serve",
     "serve_async",
     "verify",

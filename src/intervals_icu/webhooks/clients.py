@@ -1,38 +1,35 @@
 """Clients acting for the athlete of an event, for handlers (``ctx.client``).
 
 Webhooks come to OAuth apps, and an app reads an athlete's data with the bearer token that
-athlete granted: give the receiver ``tokens``, a mapping or a function from athlete id to
-credentials (a ``BearerToken``, or the token as a string), typically a lookup in the table
-where your OAuth callback saved them. A coach with a personal API key can instead pass
-``client=`` (a Client or AsyncClient): each athlete is then ``client.for_athlete(id)``.
+athlete granted: give the receiver ``credentials_for``, the same lookup the mirror takes (a
+mapping or a function, sync or async, from athlete id to a ``BearerToken`` or the token as a
+string; see :mod:`intervals_icu.credentials_lookup`), typically the table where your OAuth
+callback saved them. A coach with a personal API key can instead pass ``client=`` (a Client or
+AsyncClient): each athlete is then ``client.for_athlete(id)``.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TypedDict
 
-from intervals_icu import ApiKey, AsyncClient, BearerToken, Client, Credentials
+from intervals_icu import AsyncClient, Client, Credentials, RateLimit, RetryPolicy
+from intervals_icu.credentials_lookup import CredentialsFor, lookup_credentials
 from intervals_icu.errors import ConfigurationError
-from intervals_icu.secret import Secret
 
-__all__ = ["AthleteClients", "TokenLookup"]
+__all__ = ["AthleteClients", "ClientOptions", "TokenLookup"]
 
-TokenValue = Credentials | Secret | str | None
-TokenLookup = Mapping[str, TokenValue] | Callable[[str], TokenValue | Awaitable[TokenValue]]
-"""Athlete id -> credentials (or the bearer token itself); None when unknown."""
+TokenLookup = CredentialsFor
+"""The old name of :data:`intervals_icu.credentials_lookup.CredentialsFor`."""
 
 
-def _as_credentials(value: TokenValue) -> Credentials | None:
-    if value is None or isinstance(value, (ApiKey, BearerToken)):
-        return value
-    if isinstance(value, (str, Secret)):
-        return BearerToken(value)
-    raise ConfigurationError(
-        f"the token lookup returned a {type(value).__name__}; return a BearerToken, the "
-        "token string, or None for an athlete you have no token for"
-    )
+
+class ClientOptions(TypedDict, total=False):
+    """What the clients built for handlers are configured with (``Client(...)`` keywords)."""
+
+    timeout: float | None
+    rate_limit: RateLimit | None
+    retry: RetryPolicy | None
+    strict: bool
 
 
 class AthleteClients:
@@ -41,48 +38,42 @@ class AthleteClients:
     def __init__(
         self,
         *,
-        tokens: TokenLookup | None = None,
+        credentials_for: CredentialsFor | None = None,
         client: Client | AsyncClient | None = None,
         base_url: str | None = None,
-        client_options: Mapping[str, Any] | None = None,
+        client_options: ClientOptions | None = None,
     ) -> None:
-        if tokens is not None and client is not None:
+        if credentials_for is not None and client is not None:
             raise ConfigurationError(
-                "pass either tokens= (OAuth: one bearer token per athlete) or client= (a "
-                "coach's API key client), not both"
+                "pass either credentials_for= (OAuth: one bearer token per athlete) or "
+                "client= (a coach's API key client), not both"
             )
-        self.tokens = tokens
+        self.credentials_for = credentials_for
         self.template = client
         self.base_url = base_url or (client.base_url if client is not None else None)
-        self.client_options = dict(client_options or {})
+        self.client_options: ClientOptions = client_options or {}
         self._async: dict[str, tuple[Credentials, AsyncClient]] = {}
         self._sync: dict[str, tuple[Credentials, Client]] = {}
 
     @property
     def configured(self) -> bool:
-        return self.tokens is not None or self.template is not None
+        return self.credentials_for is not None or self.template is not None
 
     async def credentials(self, athlete_id: str) -> Credentials:
         if self.template is not None:
             credentials = self.template.credentials
             assert credentials is not None
             return credentials
-        if self.tokens is None:
+        if self.credentials_for is None:
             raise ConfigurationError(
                 "handlers asked for a client but the receiver has no way to act for an "
-                "athlete: pass tokens= (athlete id -> BearerToken) or client= (a coach's "
-                "API key client) to WebhookReceiver"
+                "athlete: pass credentials_for= (athlete id -> BearerToken) or client= (a "
+                "coach's API key client) to WebhookReceiver"
             )
-        if isinstance(self.tokens, Mapping):
-            value: Any = self.tokens.get(athlete_id)
-        else:
-            value = self.tokens(athlete_id)
-            if inspect.isawaitable(value):
-                value = await value
-        credentials = _as_credentials(value)
+        credentials = await lookup_credentials(self.credentials_for, athlete_id)
         if credentials is None:
             raise ConfigurationError(
-                f"no token for athlete {athlete_id}: the token lookup returned None (did "
+                f"no token for athlete {athlete_id}: the credentials lookup returned None (did "
                 "they authorize the app? save the token from the OAuth callback)"
             )
         return credentials

@@ -19,6 +19,9 @@ Tables (prefix ``icu_webhook_`` by default), in the mirror's database:
 ``leases``
     named leases (``name``, ``holder``, ``expires_at``), e.g. so one worker among many runs
     the periodic reconciliation.
+``schema``
+    the layout's version (``name`` = ``inbox``, ``version``, ``upgraded_at``): opening an
+    older inbox upgrades it (:meth:`Inbox.upgrade`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -48,12 +51,15 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    inspect,
     or_,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
+from intervals_icu.errors import ConfigurationError
 from intervals_icu.webhooks.database import SQLiteSynchronous, is_sqlite, open_engine
 from intervals_icu.webhooks.errors import InboxEntryNotFound, WebhookError
 from intervals_icu.webhooks.payloads import (
@@ -63,7 +69,8 @@ from intervals_icu.webhooks.payloads import (
     parse_event,
 )
 
-__all__ = ["AthleteAccess", "EntryStatus", "Inbox", "InboxEntry", "StoreResult"]
+__all__ = ["SCHEMA_VERSION", "AthleteAccess", "EntryStatus", "Inbox", "InboxEntry",
+           "StoreResult"]
 
 MAX_ERROR_CHARS = 2000
 
@@ -79,6 +86,13 @@ class EntryStatus(StrEnum):
 
 
 UNFINISHED = (EntryStatus.PENDING.value, EntryStatus.PROCESSING.value)
+
+SCHEMA_VERSION = 1
+"""The inbox's table layout. 1: ``inbox``, ``athletes``, ``leases`` (intervals-icu 0.x, first
+versioned here; inboxes created before carry no version and are this layout)."""
+
+_UPGRADES: dict[int, Callable[[Inbox, Connection], None]] = {}
+"""Version n -> the step from n - 1 to n (none yet)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,12 @@ class Inbox:
             Column("holder", String(128), nullable=False),
             Column("expires_at", DateTime(), nullable=False),
         )
+        self.schema_version = Table(
+            f"{table_prefix}schema", self.metadata,
+            Column("name", String(32), primary_key=True),
+            Column("version", Integer(), nullable=False),
+            Column("upgraded_at", DateTime(), nullable=False),
+        )
         # Built once: constructing statements per event costs more than executing them.
         dialect_insert = sqlite.insert if is_sqlite(self.engine) else postgresql.insert
         self._insert_new = (dialect_insert(self.entries)
@@ -233,7 +253,7 @@ class Inbox:
             update(self.entries).where(self.entries.c.dedup_key == bindparam("key"))
             .values(deliveries=self.entries.c.deliveries + bindparam("times")))
         if create:
-            self.create_tables()
+            self.upgrade()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -242,7 +262,56 @@ class Inbox:
         return self.engine.dialect.name
 
     def create_tables(self) -> None:
-        self.metadata.create_all(self.engine)
+        """Create the tables, or bring an existing inbox to the current layout."""
+        self.upgrade()
+
+    def upgrade(self) -> int:
+        """Bring the inbox's tables to :data:`SCHEMA_VERSION` (creating them in a new
+        database); returns the version found. The version is kept in ``<prefix>schema``;
+        an inbox without it has the layout of version 1 (intervals-icu before versioning),
+        checked before it is stamped. Each later version adds one step to ``_UPGRADES``."""
+        with self.engine.begin() as conn:
+            version, stamped = self._version(conn)
+            if version > SCHEMA_VERSION:
+                raise ConfigurationError(
+                    f"the webhook inbox in {self!r} has schema version {version}, newer than "
+                    f"this intervals-icu knows ({SCHEMA_VERSION}): upgrade the package"
+                )
+            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                _UPGRADES[step](self, conn)
+            self.metadata.create_all(conn)
+            if version < SCHEMA_VERSION or not stamped:
+                self._stamp(conn, stamped)
+        return version
+
+    def _version(self, conn: Connection) -> tuple[int, bool]:
+        """The layout found (0: no inbox here yet; 1 for an unversioned inbox), and whether
+        it carries its version."""
+        tables = set(inspect(conn).get_table_names())
+        if self.schema_version.name in tables:
+            found = conn.execute(select(self.schema_version.c.version).where(
+                self.schema_version.c.name == "inbox")).scalar()
+            if found is not None:
+                return int(found), True
+        if self.entries.name not in tables:
+            return 0, False
+        columns = {c["name"] for c in inspect(conn).get_columns(self.entries.name)}
+        missing = {c.name for c in self.entries.columns} - columns
+        if missing:
+            raise ConfigurationError(
+                f"{self.entries.name} exists but is not an inbox this package knows (missing "
+                f"{', '.join(sorted(missing))}): give the receiver another table_prefix"
+            )
+        return 1, False
+
+    def _stamp(self, conn: Connection, stamped: bool) -> None:
+        t = self.schema_version
+        values = {"version": SCHEMA_VERSION, "upgraded_at": _db_time(_now())}
+        if stamped:
+            conn.execute(update(t).where(t.c.name == "inbox").values(**values))
+        else:  # another process opening the same new inbox may have stamped it meanwhile
+            conn.execute(self._dialect_insert(t).values(name="inbox", **values)
+                         .on_conflict_do_nothing(index_elements=["name"]))
 
     def drop_tables(self) -> None:
         self.metadata.drop_all(self.engine)
@@ -411,7 +480,7 @@ class Inbox:
     # -- the workers' side --------------------------------------------------------------------
 
     def claim(self, worker_id: str, *, limit: int = 10,
-              lease: timedelta = timedelta(minutes=5)) -> builtins.list[InboxEntry]:
+              lease: timedelta = timedelta(seconds=10)) -> builtins.list[InboxEntry]:
         """Claim up to ``limit`` entries for ``worker_id``, at most one per athlete: the
         athlete's earliest unfinished event (by timestamp), so each athlete's events are
         applied in order and never by two workers at once. Entries whose lease expired (a
@@ -454,7 +523,7 @@ class Inbox:
         return sorted(entries, key=lambda e: (e.event_time, e.id))
 
     def renew(self, worker_id: str, entry_ids: Iterable[int],
-              lease: timedelta = timedelta(minutes=5)) -> None:
+              lease: timedelta = timedelta(seconds=10)) -> None:
         """Extend the lease of entries still being processed (a heartbeat)."""
         ids = builtins.list(entry_ids)
         if not ids:
@@ -579,7 +648,10 @@ class Inbox:
             return inserted.first() is not None
 
     def _lease_insert(self) -> Any:
-        return (sqlite.insert if is_sqlite(self.engine) else postgresql.insert)(self.leases)
+        return self._dialect_insert(self.leases)
+
+    def _dialect_insert(self, table: Table) -> Any:
+        return (sqlite.insert if is_sqlite(self.engine) else postgresql.insert)(table)
 
     def release_lease(self, name: str, holder: str) -> None:
         t = self.leases

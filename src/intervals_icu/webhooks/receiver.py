@@ -20,13 +20,12 @@ every event is committed. Nothing is stored for any answer but 200.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -35,9 +34,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from intervals_icu import AsyncClient, Client
+from intervals_icu.credentials_lookup import CredentialsFor
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.secret import Secret
-from intervals_icu.webhooks.clients import AthleteClients, TokenLookup
+from intervals_icu.webhooks.apply import MirrorTarget
+from intervals_icu.webhooks.clients import AthleteClients, ClientOptions
 from intervals_icu.webhooks.database import SQLiteSynchronous
 from intervals_icu.webhooks.errors import (
     DeliveryRejected,
@@ -45,13 +46,17 @@ from intervals_icu.webhooks.errors import (
     UnsupportedContentType,
     WebhookPayloadError,
 )
+from intervals_icu.webhooks.handlers import Handler, HandlerRegistration, HandlerRegistry
 from intervals_icu.webhooks.inbox import Inbox, StoreResult
-from intervals_icu.webhooks.payloads import EventType, WebhookEvent
-from intervals_icu.webhooks.verify import WebhookSecrets, check_authorization, verify
+from intervals_icu.webhooks.payloads import EventType
+from intervals_icu.webhooks.verify import (
+    WebhookSecrets,
+    check_authorization,
+    parse_secrets,
+    verify,
+)
+from intervals_icu.webhooks.worker import RetrySchedule, Worker, WorkerOptions
 from intervals_icu.webhooks.writer import GroupCommitWriter
-
-if TYPE_CHECKING:
-    from intervals_icu.webhooks.worker import HandlerContext, RetrySchedule, Worker
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "ENV_AUTHORIZATION", "ENV_SECRETS", "Handler",
            "HandlerRegistration", "Receipt", "WebhookReceiver"]
@@ -65,28 +70,21 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """Large enough for a batch of full activities or a 60-point FITNESS_UPDATED; small enough
 that a hostile client cannot make the receiver buffer much."""
 
-Handler = Callable[[WebhookEvent, "HandlerContext"], Any]
-"""``def handler(event, ctx)`` or ``async def handler(event, ctx)``."""
+class ReceiverOptions(TypedDict, total=False):
+    """``WebhookReceiver`` keywords (for :meth:`WebhookReceiver.from_env`)."""
 
-
-@dataclass(frozen=True)
-class HandlerRegistration:
-    name: str
-    """Unique: the inbox records each handler that succeeded under this name."""
-    types: frozenset[str] | None
-    """Event types it runs for; None means every type."""
-    func: Handler
-
-    @property
-    def is_async(self) -> bool:
-        func: Any = self.func
-        while isinstance(func, functools.partial):
-            func = func.func
-        return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-            getattr(func, "__call__", None))  # noqa: B004  (an object with async __call__)
-
-    def wants(self, event_type: str) -> bool:
-        return self.types is None or event_type in self.types
+    mirror: MirrorTarget | None
+    authorization: str | Secret | None
+    credentials_for: CredentialsFor | None
+    client: Client | AsyncClient | None
+    base_url: str | None
+    client_options: ClientOptions | None
+    handlers: HandlerRegistry | None
+    max_body_bytes: int
+    retry: RetrySchedule | None
+    table_prefix: str
+    sqlite_synchronous: SQLiteSynchronous
+    tokens: CredentialsFor | None
 
 
 @dataclass(frozen=True)
@@ -107,17 +105,25 @@ class WebhookReceiver:
         secrets: str | Secret | Iterable[str | Secret],
         inbox: Inbox | str | Engine,
         *,
-        mirror: Any = None,
+        mirror: MirrorTarget | None = None,
         authorization: str | Secret | None = None,
-        tokens: TokenLookup | None = None,
+        credentials_for: CredentialsFor | None = None,
         client: Client | AsyncClient | None = None,
         base_url: str | None = None,
-        client_options: Mapping[str, Any] | None = None,
+        client_options: ClientOptions | None = None,
+        handlers: HandlerRegistry | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         retry: RetrySchedule | None = None,
         table_prefix: str = "icu_webhook_",
         sqlite_synchronous: SQLiteSynchronous = "FULL",
+        tokens: CredentialsFor | None = None,
     ) -> None:
+        if tokens is not None:
+            warnings.warn("WebhookReceiver(tokens=) is now credentials_for= (the same lookup "
+                          "Mirror takes)", DeprecationWarning, stacklevel=2)
+            if credentials_for is not None:
+                raise ConfigurationError("pass credentials_for= only (tokens= is its old name)")
+            credentials_for = tokens
         self.secrets = WebhookSecrets(secrets)
         self._authorization = None if authorization is None else Secret(authorization)
         if self._authorization is not None and not self._authorization.reveal():
@@ -128,24 +134,25 @@ class WebhookReceiver:
             self.inbox = Inbox(inbox, table_prefix=table_prefix,
                                sqlite_synchronous=sqlite_synchronous)
         self.mirror = mirror
-        self.clients = AthleteClients(tokens=tokens, client=client, base_url=base_url,
-                                      client_options=client_options)
+        self.clients = AthleteClients(credentials_for=credentials_for, client=client,
+                                      base_url=base_url, client_options=client_options)
         if max_body_bytes < 1024:
             raise ConfigurationError("max_body_bytes must be at least 1024")
         self.max_body_bytes = max_body_bytes
         self.retry = retry
         self.writer = GroupCommitWriter(self.inbox)
-        self._handlers: list[HandlerRegistration] = []
+        self.registry = handlers if handlers is not None else HandlerRegistry()
+        """The handlers, shared with the workers this receiver builds."""
 
     @classmethod
     def from_env(cls, inbox: Inbox | str | Engine, *, env: Mapping[str, str] | None = None,
-                 **options: Any) -> WebhookReceiver:
+                 **options: Unpack[ReceiverOptions]) -> WebhookReceiver:
         """A receiver configured from the environment (what ``icu webhooks serve`` uses):
-        ``INTERVALS_WEBHOOK_SECRET`` (comma-separated; the current secret first, then any
-        still accepted during a rotation) and, optionally, ``INTERVALS_WEBHOOK_AUTHORIZATION``
-        (the app's Authorization header value)."""
+        ``INTERVALS_WEBHOOK_SECRET`` (the current secret first, then any still accepted during
+        a rotation, separated by commas and/or spaces: ``new,old``) and, optionally,
+        ``INTERVALS_WEBHOOK_AUTHORIZATION`` (the app's Authorization header value)."""
         source = os.environ if env is None else env
-        secrets = [s.strip() for s in source.get(ENV_SECRETS, "").split(",") if s.strip()]
+        secrets = parse_secrets(source.get(ENV_SECRETS, ""))
         if not secrets:
             raise ConfigurationError(
                 f"set {ENV_SECRETS} to the app's webhook secret (intervals.icu /settings -> "
@@ -157,47 +164,29 @@ class WebhookReceiver:
 
     def __repr__(self) -> str:
         return (f"WebhookReceiver(secrets={self.secrets!r}, inbox={self.inbox!r}, "
-                f"handlers={[h.name for h in self._handlers]!r})")
+                f"handlers={[h.name for h in self.registry]!r})")
 
     # -- handlers ---------------------------------------------------------------------------
 
-    def on(self, *types: str | EventType, name: str | None = None) -> Callable[[Handler],
-                                                                               Handler]:
+    def on(self, *types: str | EventType,
+           name: str | None = None) -> Callable[[Handler], Handler]:
         """Register a handler for these event types (none given: every type).
 
         Handlers run in workers, after the mirror was updated, once per distinct event;
         a handler that raises is retried with backoff, and only the handlers that failed
         run again."""
-        def register(func: Handler) -> Handler:
-            self.add_handler(func, *types, name=name)
-            return func
-
-        return register
+        return self.registry.on(*types, name=name)
 
     def add_handler(self, func: Handler, *types: str | EventType,
                     name: str | None = None) -> HandlerRegistration:
-        if not callable(func):
-            raise ConfigurationError("a handler must be callable: def handler(event, ctx)")
-        for kind in types:
-            if not isinstance(kind, str) or not kind.strip():
-                raise ConfigurationError(f"not an event type: {kind!r}")
-        label = name or f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
-        if label in {"mirror", "access"} or any(h.name == label for h in self._handlers):
-            raise ConfigurationError(
-                f"a handler named {label!r} is already registered: pass name='...' to tell "
-                "them apart (the inbox records which handlers succeeded by name)"
-            )
-        registration = HandlerRegistration(
-            name=label, types=frozenset(str(t) for t in types) if types else None, func=func)
-        self._handlers.append(registration)
-        return registration
+        return self.registry.add(func, *types, name=name)
 
     @property
     def handlers(self) -> list[HandlerRegistration]:
-        return list(self._handlers)
+        return list(self.registry)
 
     def handlers_for(self, event_type: str) -> list[HandlerRegistration]:
-        return [h for h in self._handlers if h.wants(event_type)]
+        return self.registry.for_type(event_type)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -266,12 +255,12 @@ class WebhookReceiver:
 
     # -- workers ----------------------------------------------------------------------------
 
-    def worker(self, **options: Any) -> Worker:
-        """A :class:`~intervals_icu.webhooks.worker.Worker` running this receiver's handlers
-        and mirror updates (options: see Worker)."""
-        from intervals_icu.webhooks.worker import Worker
-
-        return Worker(self, **options)
+    def worker(self, **options: Unpack[WorkerOptions]) -> Worker:
+        """A :class:`~intervals_icu.webhooks.worker.Worker` on this receiver's inbox, running
+        its handlers and mirror updates (options: see Worker)."""
+        options.setdefault("retry", self.retry)
+        return Worker(self.inbox, handlers=self.registry, mirror=self.mirror,
+                      clients=self.clients, commits=self.writer, **options)
 
     async def aclose(self) -> None:
         """Stop the writer thread and close clients (the inbox's engine too, if the

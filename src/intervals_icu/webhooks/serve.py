@@ -15,25 +15,31 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Unpack
 
 from intervals_icu.errors import ConfigurationError
+from intervals_icu.webhooks.inbox import Inbox
 from intervals_icu.webhooks.receiver import WebhookReceiver
-from intervals_icu.webhooks.worker import Worker
+from intervals_icu.webhooks.worker import Worker, WorkerOptions
 
-__all__ = ["ReceiverServer", "serve", "serve_async"]
+__all__ = ["ReceiverServer", "check_workers", "listening_socket", "serve", "serve_async"]
 
 logger = logging.getLogger("intervals_icu.webhooks")
 
 
-def _workers(receiver: WebhookReceiver, count: int, worker_options: dict[str, Any]
-             ) -> list[Worker]:
+def check_workers(inbox: Inbox, count: int) -> None:
+    """Refuse a worker count the inbox's database cannot serve (before listening)."""
     if count < 0:
         raise ConfigurationError("workers must be 0 or more")
-    if count > 1 and receiver.inbox.dialect == "sqlite":
+    if count > 1 and inbox.dialect == "sqlite":
         raise ConfigurationError(
             "SQLite supports one worker (workers=1); use PostgreSQL for several workers"
         )
+
+
+def _workers(receiver: WebhookReceiver, count: int, worker_options: WorkerOptions
+             ) -> list[Worker]:
+    check_workers(receiver.inbox, count)
     return [receiver.worker(**worker_options) for _ in range(count)]
 
 
@@ -69,7 +75,7 @@ async def serve_async(
     log_level: str = "warning",
     sock: socket.socket | None = None,
     stop: asyncio.Event | None = None,
-    **worker_options: Any,
+    **worker_options: Unpack[WorkerOptions],
 ) -> None:
     """Serve deliveries and run ``workers`` workers until the server exits (Ctrl-C) or
     ``stop`` is set. ``worker_options`` go to each :class:`Worker` (``reconcile_every``,
@@ -102,10 +108,12 @@ async def serve_async(
 
 def serve(receiver: WebhookReceiver, *, host: str = "127.0.0.1", port: int = 8080,
           path: str = "/", workers: int = 1, log_level: str = "info",
-          **worker_options: Any) -> None:
-    """Serve deliveries on ``http://host:port/path`` and run the workers (blocking)."""
+          sock: socket.socket | None = None, **worker_options: Unpack[WorkerOptions]) -> None:
+    """Serve deliveries on ``http://host:port/path`` (or on ``sock``, a socket from
+    :func:`listening_socket`, e.g. to learn the port given for ``port=0``) and run the
+    workers (blocking)."""
     asyncio.run(serve_async(receiver, host=host, port=port, path=path, workers=workers,
-                            log_level=log_level, **worker_options))
+                            log_level=log_level, sock=sock, **worker_options))
 
 
 class ReceiverServer:
@@ -117,7 +125,8 @@ class ReceiverServer:
     """
 
     def __init__(self, receiver: WebhookReceiver, *, host: str = "127.0.0.1", port: int = 0,
-                 path: str = "/", workers: int = 1, **worker_options: Any) -> None:
+                 path: str = "/", workers: int = 1,
+                 **worker_options: Unpack[WorkerOptions]) -> None:
         self.receiver = receiver
         self.host = host
         self.port = port

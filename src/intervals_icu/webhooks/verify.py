@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,14 @@ from intervals_icu.secret import Secret
 from intervals_icu.webhooks.errors import WebhookPayloadError, WebhookVerificationError
 from intervals_icu.webhooks.payloads import MAX_NAME_CHARS, WebhookEnvelope
 
-__all__ = ["WebhookSecrets", "check_authorization", "parse_body", "verify"]
+__all__ = ["WebhookSecrets", "check_authorization", "parse_body", "parse_secrets", "verify"]
+
+
+def parse_secrets(text: str) -> list[str]:
+    """The secrets in ``INTERVALS_WEBHOOK_SECRET`` (or one ``--secret``): separated by commas
+    (documented: ``new,old`` during a rotation), spaces or both. A secret is made of
+    printable characters without either (the platform's are hex or alphanumeric)."""
+    return [part for part in re.split(r"[,\s]+", text) if part]
 
 
 class WebhookSecrets:

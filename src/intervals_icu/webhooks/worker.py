@@ -25,31 +25,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import random
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TypedDict
 
 from pydantic import ValidationError
 
-from intervals_icu import AsyncClient, Client
 from intervals_icu.errors import ConfigurationError
-from intervals_icu.webhooks.apply import apply_to_mirror, reconcile_mirror
-from intervals_icu.webhooks.inbox import InboxEntry
+from intervals_icu.webhooks.apply import MirrorTarget, apply_to_mirror, reconcile_mirror
+from intervals_icu.webhooks.clients import AthleteClients
+from intervals_icu.webhooks.handlers import HandlerContext, HandlerRegistration, HandlerRegistry
+from intervals_icu.webhooks.inbox import Inbox, InboxEntry
 from intervals_icu.webhooks.payloads import AppScopeChangedEvent, WebhookEvent
+from intervals_icu.webhooks.writer import GroupCommitWriter
 
-if TYPE_CHECKING:
-    from intervals_icu.webhooks.receiver import HandlerRegistration, WebhookReceiver
-
-__all__ = ["HandlerContext", "RetrySchedule", "WorkReport", "Worker"]
+__all__ = ["DEFAULT_LEASE", "HandlerContext", "RetrySchedule", "WorkReport", "Worker",
+           "WorkerOptions"]
 
 logger = logging.getLogger("intervals_icu.webhooks")
 
 RECONCILE_LEASE = "reconcile"
+
+DEFAULT_LEASE = timedelta(seconds=10)
+"""How long a claimed entry stays a worker's without a heartbeat. The worker renews it every
+fifth of that while it works the entry, so a worker that dies gives its entries (and the
+athlete's later events) back within seconds."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,18 @@ class RetrySchedule:
         return now + timedelta(seconds=self.delay(failures))
 
 
+class WorkerOptions(TypedDict, total=False):
+    """How a worker runs (``Worker(...)``, ``receiver.worker(...)``, ``serve(...)``)."""
+
+    worker_id: str | None
+    batch_size: int
+    poll_interval: float
+    lease: timedelta
+    retry: RetrySchedule | None
+    reconcile: Callable[[], Awaitable[object]] | None
+    reconcile_every: float | None
+
+
 @dataclass
 class WorkReport:
     """What one :meth:`Worker.run_once` did."""
@@ -98,79 +116,46 @@ class WorkReport:
         self.dead += other.dead
 
 
-@dataclass
-class HandlerContext:
-    """What a handler gets next to the event."""
-
-    athlete_id: str
-    entry: InboxEntry
-    """The inbox row: ``id``, ``dedup_key``, ``deliveries``, ``attempts``..."""
-    mirror: Any
-    _worker: Worker = field(repr=False)
-    _loop: asyncio.AbstractEventLoop = field(repr=False)
-    _async_client: AsyncClient | None = field(default=None, repr=False)
-    _client_error: Exception | None = field(default=None, repr=False)
-
-    @property
-    def dedup_key(self) -> str:
-        return self.entry.dedup_key
-
-    @property
-    def attempt(self) -> int:
-        """1 on the first run, 2 on the first retry..."""
-        return self.entry.attempts + 1
-
-    @property
-    def client(self) -> Client:
-        """A Client acting for the event's athlete (in sync handlers)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            future = asyncio.run_coroutine_threadsafe(
-                self._worker.receiver.clients.sync_client(self.athlete_id), self._loop)
-            return future.result()
-        raise ConfigurationError("in an async handler use ctx.async_client (an AsyncClient)")
-
-    @property
-    def async_client(self) -> AsyncClient:
-        """An AsyncClient acting for the event's athlete (in async handlers)."""
-        if self._async_client is None:
-            if self._client_error is not None:
-                raise self._client_error
-            raise ConfigurationError("in a sync handler use ctx.client (a Client)")
-        return self._async_client
-
-
 class Worker:
-    """Processes the receiver's inbox. ``await worker.run_forever()`` in production
-    (``serve()`` does it for you); ``await worker.run_until_idle()`` in tests and scripts.
+    """Processes an inbox: ``await worker.run_forever()`` in production (``serve()`` does it
+    for you); ``await worker.run_until_idle()`` in tests and scripts. Usually built by
+    :meth:`WebhookReceiver.worker`, which hands it the receiver's inbox, handlers, mirror,
+    clients and commit notifications.
     """
 
     def __init__(
         self,
-        receiver: WebhookReceiver,
+        inbox: Inbox,
         *,
+        handlers: HandlerRegistry | None = None,
+        mirror: MirrorTarget | None = None,
+        clients: AthleteClients | None = None,
+        commits: GroupCommitWriter | None = None,
         worker_id: str | None = None,
         batch_size: int = 16,
         poll_interval: float = 1.0,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = DEFAULT_LEASE,
         retry: RetrySchedule | None = None,
-        reconcile: Callable[[], Awaitable[Any]] | None = None,
+        reconcile: Callable[[], Awaitable[object]] | None = None,
         reconcile_every: float | None = None,
     ) -> None:
-        self.receiver = receiver
-        self.inbox = receiver.inbox
+        self.inbox = inbox
+        self.handlers = handlers if handlers is not None else HandlerRegistry()
+        self.mirror = mirror
+        self.clients = clients if clients is not None else AthleteClients()
+        self.commits = commits
+        """Where new commits are announced (the receiver's writer): wake up at once."""
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.batch_size = max(1, batch_size)
         self.poll_interval = poll_interval
         self.lease = lease
-        self.retry = retry or receiver.retry or RetrySchedule()
+        self.retry = retry or RetrySchedule()
         if reconcile is None and reconcile_every:
-            if receiver.mirror is None:
+            if mirror is None:
                 raise ConfigurationError(
                     "reconcile_every needs a mirror (WebhookReceiver(mirror=...)) or "
                     "reconcile= (a coroutine function to run periodically)")
-            reconcile = self._reconcile_mirror
+            reconcile = functools.partial(reconcile_mirror, mirror)
         self.reconcile = reconcile
         self.reconcile_every = reconcile_every
         self._wake: asyncio.Event | None = None
@@ -232,7 +217,8 @@ class Worker:
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 loop.call_soon_threadsafe(wake.set)
 
-        self.receiver.writer.add_listener(notify)
+        if self.commits is not None:
+            self.commits.add_listener(notify)
         # Reconciling (a sync: maybe minutes) runs beside event processing, not instead.
         reconciling = (asyncio.create_task(self._reconcile_periodically())
                        if self.reconcile is not None and self.reconcile_every else None)
@@ -255,7 +241,8 @@ class Worker:
                 for task in unfinished:
                     task.cancel()
         finally:
-            self.receiver.writer.remove_listener(notify)
+            if self.commits is not None:
+                self.commits.remove_listener(notify)
             if reconciling is not None:
                 reconciling.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -294,15 +281,16 @@ class Worker:
         logger.info("webhook reconciliation done by %s", self.worker_id)
         return True
 
-    async def _reconcile_mirror(self) -> Any:
-        deauthorized = await asyncio.to_thread(self.inbox.deauthorized_athletes)
-        return await reconcile_mirror(self.receiver.mirror, exclude=deauthorized)
-
     async def _heartbeat(self, pending: set[int]) -> None:
-        interval = max(0.5, self.lease.total_seconds() / 3)
+        interval = max(0.05, self.lease.total_seconds() / 5)
         while True:
             await asyncio.sleep(interval)
-            await asyncio.to_thread(self.inbox.renew, self.worker_id, list(pending), self.lease)
+            try:
+                await asyncio.to_thread(self.inbox.renew, self.worker_id, list(pending),
+                                        self.lease)
+            except Exception as exc:  # the next beat may get through; keep beating
+                logger.warning("webhook worker %s: renewing its lease failed: %s: %s",
+                               self.worker_id, type(exc).__name__, exc)
 
     # -- one entry ----------------------------------------------------------------------------
 
@@ -337,14 +325,14 @@ class Worker:
         await asyncio.to_thread(self.inbox.complete, entry.id, self.worker_id, done)
         return "done"
 
-    def _plan(self, entry: InboxEntry, event: WebhookEvent) -> list[tuple[str, Callable[[],
-                                                                                 Awaitable[Any]]]]:
-        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+    def _plan(self, entry: InboxEntry,
+              event: WebhookEvent) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if isinstance(event, AppScopeChangedEvent):
             steps.append(("access", functools.partial(self._record_access, entry, event)))
-        if self.receiver.mirror is not None:
-            steps.append(("mirror", functools.partial(self._apply_mirror, event)))
-        for registration in self.receiver.handlers_for(entry.event_type):
+        if self.mirror is not None:
+            steps.append(("mirror", functools.partial(apply_to_mirror, self.mirror, event)))
+        for registration in self.handlers.for_type(entry.event_type):
             steps.append((registration.name,
                           functools.partial(self._run_handler, registration, entry, event)))
         return steps
@@ -353,30 +341,24 @@ class Worker:
         await asyncio.to_thread(self.inbox.record_access, event.athlete_id, scope=event.scope,
                                 deauthorized=event.deauthorized, changed_at=entry.event_time)
 
-    async def _apply_mirror(self, event: WebhookEvent) -> None:
-        if not isinstance(event, AppScopeChangedEvent):
-            access = await asyncio.to_thread(self.inbox.access, event.athlete_id)
-            if access is not None and access.deauthorized:
-                # The athlete revoked the app: the API would refuse, and we stopped syncing.
-                return
-        await apply_to_mirror(self.receiver.mirror, event)
-
     async def _run_handler(self, registration: HandlerRegistration, entry: InboxEntry,
                            event: WebhookEvent) -> None:
         loop = asyncio.get_running_loop()
-        ctx = HandlerContext(athlete_id=event.athlete_id, entry=entry,
-                             mirror=self.receiver.mirror, _worker=self, _loop=loop)
+        ctx = HandlerContext(athlete_id=event.athlete_id, entry=entry, mirror=self.mirror,
+                             _clients=self.clients, _loop=loop)
         if registration.is_async:
-            if self.receiver.clients.configured:
+            if self.clients.configured:
                 try:
-                    ctx._async_client = await self.receiver.clients.async_client(
-                        event.athlete_id)
+                    ctx._async_client = await self.clients.async_client(event.athlete_id)
                 except Exception as exc:  # raised only if the handler asks for a client
                     ctx._client_error = exc
             else:
                 ctx._client_error = ConfigurationError(
-                    "no client for handlers: pass tokens= or client= to WebhookReceiver")
-            await registration.func(event, ctx)
+                    "no client for handlers: pass credentials_for= or client= to "
+                    "WebhookReceiver")
+            result = registration.func(event, ctx)
+            if inspect.isawaitable(result):
+                await result
         else:
             await asyncio.to_thread(registration.func, event, ctx)
 

@@ -8,9 +8,9 @@ works too with ``-x url=...`` (see docs/mirror.md).
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
+from intervals_icu.database import open_engine
 from intervals_icu.mirror.schema import metadata
 
 config = context.config
@@ -27,7 +27,7 @@ def run_migrations() -> None:
     )
     if not url:
         raise SystemExit("give the database: alembic -x url=sqlite:///icu.db upgrade head")
-    engine = create_engine(url)
+    engine = open_engine(url)  # the alembic command line: opened like the mirror opens it
     with engine.begin() as conn:
         _run(conn, schema)
     engine.dispose()
