@@ -25,8 +25,8 @@ def _wire(value: Any) -> Any:
 
 
 def sandbox_truth(sandbox: Sandbox, athlete_id: str) -> dict[str, Any]:
-    from intervals_icu.sandbox.handlers.activity_records import is_strava, public_view
     from intervals_icu.sandbox.handlers.gear import gear_json
+    from intervals_icu.sandbox.platform.activities import is_strava, public_view
 
     state = sandbox.state
     with state.lock:

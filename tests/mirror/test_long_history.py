@@ -23,8 +23,8 @@ YEARS = 10
 @pytest.fixture(scope="module")
 def busy_athlete() -> Iterator[Sandbox]:
     """Ten years, a run every morning and a ride every evening: 7,300 activities."""
-    from intervals_icu.sandbox.fitness import recompute_fitness
-    from intervals_icu.sandbox.handlers import activity_records
+    from intervals_icu.sandbox.platform import activities as activity_records
+    from intervals_icu.sandbox.platform.fitness import recompute_fitness
 
     sandbox = Sandbox(seed=3, athletes=1, years=0.01, history=False)
     sandbox.configure(rate_limit_enabled=False)
