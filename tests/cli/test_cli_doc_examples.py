@@ -36,6 +36,15 @@ NOT_RUN = {
     "icu --install-completion": "writes to the shell's startup files",
     "icu --show-completion": "needs an interactive shell to detect; test_coach.py covers it",
     "python benchmarks/cli_startup.py": "a benchmark: figures, not a check",
+    "icu mcp": "a server that runs until its client leaves; tests/mcp/test_transports.py runs "
+               "it over stdio and HTTP",
+    "icu report 2025-01-01..2025-03-31 --db postgresql": "needs that PostgreSQL server",
+    "icu fitness all --db sqlite:///icu.db": "needs a mirror at ./icu.db (the page's syncs "
+                                             "write the default database)",
+    "icu report 2025 --athlete i104203": "needs athlete i104203 mirrored (the page's roster "
+                                         "sync is the PostgreSQL one, not run here)",
+    "icu report all --roster --open": "opens a browser window; tests/report opens the page "
+                                      "in headless Chromium",
 }
 EXIT_CODES = {
     "INTERVALS_ATHLETE_ID=104203 icu doctor": 2,  # the page shows this failure
