@@ -4,6 +4,7 @@ imported from Strava (issue 10, item 6: recipe 1 crashed on the first Strava stu
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +32,13 @@ def sandbox() -> Any:
 
 
 def _run(code: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
-         capsys: pytest.CaptureFixture[str]) -> str:
-    """Run ``code`` with ``Client(ApiKey(...))`` giving the sandbox's athlete ("coach-key":
-    its coach)."""
-    own: Client = sandbox.client()
-    coach: Client = sandbox.client(sandbox.coach_api_key)
+         capsys: pytest.CaptureFixture[str], *, as_coach: bool = False) -> str:
+    """Run ``code`` with ``Client()`` giving the sandbox's athlete (or its coach), as
+    ``INTERVALS_API_KEY`` would in the shell the README describes."""
+    own: Client = sandbox.client(sandbox.coach_api_key if as_coach else None)
 
     def client(credentials: ApiKey | None = None, **_: Any) -> Client:
-        is_coach = credentials is not None and credentials.key.reveal() == "coach-key"
-        return coach if is_coach else own
+        return own
 
     monkeypatch.setattr(intervals_icu, "Client", client)
     try:
@@ -54,19 +53,19 @@ def test_recipe_1_lists_strava_stubs_without_crashing(
 ) -> None:
     own, _coach = _recipes()
     with sandbox.client() as client:
-        listed = client.activities.list("2025-01-01")
+        month_ago = client.today() - timedelta(days=30)
+        listed = client.activities.list(month_ago)
         stubs = [a for a in listed if isinstance(a, StravaActivityStub)]
-        editable = next(a for a in listed if isinstance(a, Activity) and a.type == "Ride")
+        edited = next(a for a in listed if not a.is_strava_stub)
     assert stubs, "the sandbox's history has Strava imports"
-    # The recipe's placeholder id is one of the sandbox's activities.
-    out = _run(own.replace('"i123456"', repr(editable.id)), sandbox, monkeypatch, capsys)
+    out = _run(own, sandbox, monkeypatch, capsys)
     lines = out.splitlines()
     assert len(lines) == len(listed)
     for stub in stubs:
-        assert f"{stub.start_date_local} None None" in lines
+        assert f"{stub.start_date_local} {stub.id} (from Strava)" in lines
     with sandbox.client() as client:
-        changed = client.activities.get(editable.id)
-        assert changed.name == "Hill reps"
+        changed = client.activities.get(edited.id)
+        assert changed.name == f"{edited.name} (hills)"
         assert changed.icu_rpe is None
         assert client.wellness.get(client.today()).weight == 71.2
 
@@ -75,10 +74,10 @@ def test_recipe_2_a_coach_reads_every_athlete(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     _own, coach = _recipes()
-    out = _run(coach, sandbox, monkeypatch, capsys)
+    out = _run(coach, sandbox, monkeypatch, capsys, as_coach=True)
     with sandbox.client(sandbox.coach_api_key) as client:
-        names = [a.name for a in client.athletes.list()]
-    assert [line.rsplit(" ", 1)[0] for line in out.splitlines()] == names
+        ids = [a.id for a in client.athletes.list()]
+    assert [line.split(" ", 1)[0] for line in out.splitlines()] == ids
 
 
 def test_a_stub_answers_every_summary_field_with_none_typed_as_the_activity() -> None:
