@@ -267,10 +267,10 @@ class Caller:
     def _synced_at(self, athlete_id: str) -> datetime | None:
         """When every stream a read answers from last finished (the oldest of them)."""
         t = tables.sync_state
-        query = sa.select(t.c.stream, t.c.last_success_at).where(
-            t.c.athlete_id == athlete_id, t.c.stream.in_(_MIRRORED_STREAMS))
+        query = sa.select(t.c.kind, t.c.last_success_at).where(
+            t.c.athlete_id == athlete_id, t.c.kind.in_(_MIRRORED_STREAMS))
         with self.store.engine.connect() as conn:
-            found = {row.stream: row.last_success_at for row in conn.execute(query)}
+            found = {row.kind: row.last_success_at for row in conn.execute(query)}
         if any(found.get(s) is None for s in _MIRRORED_STREAMS):
             return None
         oldest: datetime = min(found.values())

@@ -109,6 +109,6 @@ sport_settings = _table(
 
 sync_state = sa.Table(
     "sync_state", _metadata,
-    sa.Column("athlete_id", sa.String), sa.Column("stream", sa.Text),
+    sa.Column("athlete_id", sa.String), sa.Column("kind", sa.Text),
     sa.Column("last_success_at", _Stamp), sa.Column("last_error", sa.Text),
 )
