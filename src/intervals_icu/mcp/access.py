@@ -251,7 +251,7 @@ class Caller:
                 raise from_api_error(exc, athlete_id=athlete_id) from None
             for athlete in report.athletes:
                 problem = athlete.error or next(
-                    (s.error for name, s in sorted(athlete.streams.items())
+                    (s.error for name, s in sorted(athlete.kinds.items())
                      if s.error and name in _MIRRORED_STREAMS), None)
                 if problem:
                     self._dirty.add(athlete_id)
