@@ -1,5 +1,6 @@
-"""The sandbox's ASGI application: one entry point that applies, in order, faults, the rate
-limit, the control API, OAuth, the spec document, then routes ``/api/v1`` calls to handlers.
+"""The sandbox's ASGI application: one entry point that serves the dashboard and the control
+API, then applies, in order, faults, the rate limit, OAuth, the spec document, and routes
+``/api/v1`` calls to handlers (counting each answer for the dashboard's traffic panel).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from intervals_icu.sandbox import dashboard
 from intervals_icu.sandbox import handlers as _handlers  # noqa: F401  (registers handlers)
 from intervals_icu.sandbox import oauth as _oauth  # noqa: F401  (registers disconnectApp)
 from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
@@ -34,6 +36,7 @@ from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
     from intervals_icu.sandbox.ratelimit import RateLimiter
+    from intervals_icu.sandbox.traffic import TrafficMeter
 
 # DroppedConnection and json_bytes live in wire.py; importable from here too (old paths).
 __all__ = ["AppHost", "DroppedConnection", "build_app", "json_bytes"]
@@ -41,6 +44,7 @@ __all__ = ["AppHost", "DroppedConnection", "build_app", "json_bytes"]
 logger = logging.getLogger("intervals_icu.sandbox")
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+VIEW_PREFIX = "/_sandbox/view/"
 
 
 def to_response(result: Any) -> Response:
@@ -137,6 +141,9 @@ class AppHost(Protocol):
     @property
     def rate_limiter(self) -> RateLimiter: ...
 
+    @property
+    def traffic(self) -> TrafficMeter: ...
+
     def spec_bytes(self) -> bytes: ...
 
     async def control(self, request: Request) -> Response: ...
@@ -166,12 +173,28 @@ def build_app(sandbox: AppHost) -> Starlette:
     state = sandbox.state
 
     async def endpoint(request: Request) -> Response:
-        state = sandbox.state  # looked up per request: Sandbox.reset() replaces the state
         path = request.url.path
+        # Never faulted, rate limited or counted: they must clear faults, and watching the
+        # sandbox must not change what is watched.
+        if path == "/sandbox" or path.startswith(dashboard.PATH):
+            return dashboard.serve(request)
+        if path.startswith(VIEW_PREFIX):
+            return await _view(request, path)
+        if path.startswith("/_sandbox"):
+            return await sandbox.control(request)
+        meter = sandbox.traffic  # looked up per request: Sandbox.reset() replaces it
+        try:
+            response = await _served(request, path)
+        except DroppedConnection:
+            meter.record(None)
+            raise
+        meter.record(response.status_code)
+        return response
+
+    async def _served(request: Request, path: str) -> Response:
+        state = sandbox.state  # looked up per request: Sandbox.reset() replaces the state
         method = request.method
         client = request.client.host if request.client else "local"
-        if path.startswith("/_sandbox"):
-            return await sandbox.control(request)  # never faulted: it must clear faults
         plan = state.faults.plan(method, path) if state.faults else None
         if plan is not None and plan.latency:
             await asyncio.sleep(plan.latency)
@@ -203,7 +226,29 @@ def build_app(sandbox: AppHost) -> Starlette:
                                 status_code=plan.lost_status)
         return response
 
-    async def _api(request: Request, path: str, method: str) -> Response:
+    async def _view(request: Request, path: str) -> Response:
+        """``GET /_sandbox/view/{athlete_id}/api/v1/...``: what the API answers that athlete,
+        through the same handler, with no key (the dashboard links here; the control API
+        hands out every key anyway, so this reveals nothing new)."""
+        state = sandbox.state
+        athlete_id, _, rest = path.removeprefix(VIEW_PREFIX).partition("/")
+        api_path = "/" + rest
+        if request.method != "GET":
+            return JSONResponse(error_body(405, "the view answers GET only"), status_code=405,
+                                headers={"Allow": "GET"})
+        if athlete_id not in state.accounts or not api_path.startswith("/api/v1/"):
+            return JSONResponse(error_body(404, f"use {VIEW_PREFIX}<athlete id>/api/v1/<path> "
+                                                f"with an athlete of this sandbox "
+                                                f"({', '.join(state.accounts)})"),
+                                status_code=404)
+        try:
+            return await _api(request, api_path, "GET",
+                              principal=Principal(athlete_id=athlete_id, kind="api_key"))
+        except ApiError as exc:
+            return error_response(exc)
+
+    async def _api(request: Request, path: str, method: str,
+                   principal: Principal | None = None) -> Response:
         state = sandbox.state
         found = router.match(method, path)
         if found is None:
@@ -215,7 +260,8 @@ def build_app(sandbox: AppHost) -> Starlette:
                                 headers={"Allow": ", ".join(sorted(found))})
         match: Match = found
         operation_id = match.operation.operation_id
-        principal = authenticate(state, request.headers.get("authorization"), path)
+        if principal is None:
+            principal = authenticate(state, request.headers.get("authorization"), path)
         check_credential_rules(principal, operation_id)
         match.check_types()
         handler = HANDLERS.get(operation_id)

@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from intervals_icu.sandbox import browse
 from intervals_icu.sandbox.errors import ApiError, error_body
+from intervals_icu.sandbox.oauth import describe_tokens
 from intervals_icu.sandbox.wire import json_bytes
 
 if TYPE_CHECKING:
     from intervals_icu.sandbox.clock import Clock
     from intervals_icu.sandbox.options import SandboxOptions
+    from intervals_icu.sandbox.ratelimit import RateLimiter
     from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
+    from intervals_icu.sandbox.traffic import TrafficMeter
 
 __all__ = ["CONTROL_ENDPOINTS", "Controlled", "handle_control"]
 
@@ -42,6 +46,18 @@ class Controlled(Protocol):
 
     @property
     def options(self) -> SandboxOptions: ...
+
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+
+    @property
+    def traffic(self) -> TrafficMeter: ...
+
+    @property
+    def coach_id(self) -> str: ...
+
+    @property
+    def stranger_id(self) -> str: ...
 
     def info(self) -> dict[str, Any]: ...
 
@@ -315,6 +331,40 @@ def _clear_webhook_faults(call: Call) -> Any:
     return []
 
 
+def _traffic(call: Call) -> Any:
+    return {**call.sandbox.traffic.describe(), "rate_limit": call.sandbox.rate_limiter.describe()}
+
+
+def _fault_history(call: Call) -> Any:
+    return {"requests": call.sandbox.state.faults.history(),
+            "webhooks": call.sandbox.state.webhooks.fault_history()}
+
+
+def _tokens(call: Call) -> Any:
+    return describe_tokens(call.sandbox.state)
+
+
+def _athletes(call: Call) -> Any:
+    roles = {call.sandbox.coach_id: "coach", call.sandbox.stranger_id: "stranger"}
+    return browse.athletes(call.sandbox.state, roles)
+
+
+def _records(call: Call) -> Any:
+    limit = call.get("limit", 50)
+    try:
+        limit = int(limit)
+    except ValueError:
+        raise ApiError(422, f"'limit' must be a whole number, not {limit!r}") from None
+    return browse.records(call.sandbox.state, call.params["athlete_id"], call.params["kind"],
+                          limit)
+
+
+def _served_by_the_app(call: Call) -> Any:
+    # Listed here so that /_sandbox/endpoints and the docs name it; app.py answers every
+    # /_sandbox/view/ path itself (it runs the API's handlers), so this is never reached.
+    raise ApiError(404, "GET /_sandbox/view/{athlete_id}/api/v1/<path> answers the API's JSON")
+
+
 def _credentials(call: Call) -> Any:
     return call.sandbox.credentials()
 
@@ -344,14 +394,20 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
              "{route, latency_ms, error_rate, error_status, drop_rate, count}", _add_fault,
              status=201),
     Endpoint("DELETE", "faults", "remove every request fault rule", _clear_faults),
+    Endpoint("GET", "faults/history", "request and delivery faults, armed and retired, with "
+             "how often each fired", _fault_history),
     Endpoint("POST", "rate-limit/burst", "{count}: the next count API requests get 429",
              _burst),
+    Endpoint("GET", "traffic", "API requests per second (last 60 s), totals by outcome, "
+             "the rate-limit buckets", _traffic),
     Endpoint("GET", "apps", "registered OAuth apps (no secrets)", _apps),
     Endpoint("POST", "apps", "{name, redirect_uris, webhook_url, webhook_secret, "
              "webhook_types, webhook_authorization}: register (answers the secrets once)",
              _register_app, status=201),
     Endpoint("GET", "apps/{client_id}", "one app (no secrets)", _app),
     Endpoint("PATCH", "apps/{client_id}", "change an app's settings", _update_app),
+    Endpoint("GET", "tokens", "OAuth tokens issued: fingerprint, app, athlete, scopes, "
+             "revoked (never the token)", _tokens),
     Endpoint("POST", "authorize", "{scopes, athlete_id, client_id, redirect_uri, state}: "
              "approve the consent screen, get the code", _authorize),
     Endpoint("POST", "device-import", "{athlete_id, sport, when, source}: a device uploads "
@@ -371,6 +427,12 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "webhooks/faults", "{kind: duplicate|reorder|delay|drop, count, seconds, "
              "client_id}", _add_webhook_fault, status=201),
     Endpoint("DELETE", "webhooks/faults", "remove every delivery fault", _clear_webhook_faults),
+    Endpoint("GET", "data/athletes", "every account: role, time zone, record counts", _athletes),
+    Endpoint("GET", "data/{athlete_id}/{kind}", "an athlete's activities, wellness or events, "
+             "newest first, a few fields each with its API path (?limit=, default 50)",
+             _records),
+    Endpoint("GET", "view/{athlete_id}/api/v1/{path}", "the API's answer to a GET as that "
+             "athlete, no key needed (the dashboard's JSON links)", _served_by_the_app),
 )
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import itertools
 import random
 import threading
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,9 @@ __all__ = [
     "drop_connections",
     "dropped_connection_handler",
 ]
+
+RETIRED_KEPT = 50
+"""Retired rules remembered (their fired counts stay visible on the dashboard)."""
 
 
 @dataclass
@@ -42,6 +47,12 @@ class FaultRule:
     instead of the real answer."""
     remaining: int | None = None
     """Apply to this many matching requests, then retire (None: until cleared)."""
+    id: int = field(default=0, init=False)
+    """Given when the rule is added (1, 2, ...), so a retired rule can still be named."""
+    matched: int = field(default=0, init=False)
+    """Requests the rule matched."""
+    fired: int = field(default=0, init=False)
+    """Requests the rule changed: delayed, answered with an error, dropped, answer lost."""
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "drop_rate", "lose_answer_rate"):
@@ -90,16 +101,22 @@ class FaultInjector:
     _rng: random.Random = field(default_factory=random.Random, repr=False)
     injected: dict[str, int] = field(default_factory=lambda: {"errors": 0, "drops": 0,
                                                               "lost_answers": 0})
+    retired: deque[FaultRule] = field(default_factory=lambda: deque(maxlen=RETIRED_KEPT),
+                                      repr=False)
+    """Rules that used up their ``count`` or were cleared, newest last (for the dashboard)."""
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
 
     def add(self, rule: FaultRule) -> None:
         with self._lock:
+            rule.id = next(self._ids)
             self.rules.append(rule)
 
     def clear(self) -> None:
         with self._lock:
+            self.retired.extend(self.rules)
             self.rules.clear()
 
     def plan(self, method: str, path: str) -> FaultPlan:
@@ -109,30 +126,47 @@ class FaultInjector:
             for rule in list(self.rules):
                 if not rule.matches(key):
                     continue
+                rule.matched += 1
                 if rule.remaining is not None:
                     rule.remaining -= 1
                     if rule.remaining <= 0:
                         self.rules.remove(rule)
+                        self.retired.append(rule)
+                fired = rule.latency_ms > 0
                 result.latency += rule.latency_ms / 1000.0
                 if result.status is None and rule.error_rate > 0 and (
                     self._rng.random() < rule.error_rate
                 ):
                     result.status = rule.error_status
                     self.injected["errors"] += 1
+                    fired = True
                 if not result.drop and rule.drop_rate > 0 and self._rng.random() < rule.drop_rate:
                     result.drop = True
                     self.injected["drops"] += 1
+                    fired = True
                 if not result.lose_answer and rule.lose_answer_rate > 0 and (
                     self._rng.random() < rule.lose_answer_rate
                 ):
                     result.lose_answer = True
                     result.lost_status = rule.lose_answer_status
                     self.injected["lost_answers"] += 1
+                    fired = True
+                rule.fired += int(fired)
         return result
 
     def describe(self) -> list[dict[str, Any]]:
+        """The rules armed now."""
         with self._lock:
             return [dict(vars(rule)) for rule in self.rules]
+
+    def history(self) -> dict[str, Any]:
+        """Armed and retired rules (each with ``active``, ``matched`` and ``fired``) and the
+        totals injected since the sandbox was seeded."""
+        with self._lock:
+            rules = [{**vars(rule), "active": True} for rule in self.rules]
+            rules += [{**vars(rule), "active": False} for rule in self.retired]
+            return {"rules": sorted(rules, key=lambda r: r["id"]),
+                    "injected": dict(self.injected)}
 
 
 # -- dropped connections on a real socket -------------------------------------------------------

@@ -16,6 +16,7 @@ scope at once (no page), and the consent form lets you pick which athlete is "si
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import html
 import secrets
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from intervals_icu.sandbox.clock import stamp
 from intervals_icu.sandbox.context import Ctx, handles
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.state import CodeRecord, OAuthAppRecord, SandboxState, TokenRecord
@@ -34,8 +36,10 @@ from intervals_icu.scopes import Scope, format_scopes, parse_scopes
 __all__ = [
     "ALWAYS_ALLOWED_REDIRECT",
     "approve",
+    "describe_tokens",
     "disconnect",
     "exchange_code",
+    "fingerprint",
     "handle_oauth",
 ]
 
@@ -132,6 +136,27 @@ def disconnect(state: SandboxState, client_id: str, athlete_id: str) -> int:
         state.emit(athlete_id, "APP_SCOPE_CHANGED", client_id=_client_id_value(client_id),
                    client_name=app.name if app else None, scope="", deauthorized=True)
     return len(tokens)
+
+
+def fingerprint(token: str) -> str:
+    """A short name for a token that cannot be turned back into it: the first 8 hex digits
+    of its SHA-256 (a token is 128 random bits, so 32 bits of digest reveal nothing)."""
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:8]
+
+
+def describe_tokens(state: SandboxState) -> list[dict[str, Any]]:
+    """Every token issued, oldest first, without the token itself (its fingerprint only)."""
+    with state.lock:
+        tokens = sorted(state.tokens.values(), key=lambda t: t.created)
+        return [{
+            "fingerprint": fingerprint(t.token),
+            "client_id": t.client_id,
+            "app": state.apps[t.client_id].name if t.client_id in state.apps else None,
+            "athlete_id": t.athlete_id,
+            "scopes": format_scopes(t.scopes),
+            "created": stamp(t.created),
+            "revoked": t.revoked,
+        } for t in tokens]
 
 
 @handles("disconnectApp")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from intervals_icu.sandbox.options import SandboxOptions
 
@@ -54,6 +55,27 @@ class RateLimiter:
             self._buckets[client] = (tokens, now)
             self.rejected += 1
             return (1.0 - tokens) / opts.rate_limit_per_second
+
+    def describe(self) -> dict[str, Any]:
+        """The limit, the 429s so far, forced 429s still to come, and each address's bucket
+        as it stands now (refilled up to this moment; reading it changes nothing)."""
+        opts = self._options()
+        now = self._monotonic()
+        with self._lock:
+            buckets = [
+                {"address": address,
+                 "tokens": round(min(float(opts.rate_limit_burst),
+                                     tokens + (now - updated) * opts.rate_limit_per_second), 3)}
+                for address, (tokens, updated) in sorted(self._buckets.items())
+            ]
+            return {
+                "enabled": opts.rate_limit_enabled,
+                "per_second": opts.rate_limit_per_second,
+                "burst": opts.rate_limit_burst,
+                "rejected": self.rejected,
+                "forced_pending": sum(self._forced),
+                "buckets": buckets,
+            }
 
     def reset(self) -> None:
         with self._lock:

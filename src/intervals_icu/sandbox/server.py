@@ -20,6 +20,7 @@ from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.app import build_app
 from intervals_icu.sandbox.clock import Clock, parse_local
 from intervals_icu.sandbox.control import handle_control
+from intervals_icu.sandbox.dashboard import PATH as DASHBOARD_PATH
 from intervals_icu.sandbox.errors import ApiError
 from intervals_icu.sandbox.faults import (
     FaultInjector,
@@ -37,6 +38,7 @@ from intervals_icu.sandbox.platform.shared_events import add_shared_event
 from intervals_icu.sandbox.platform.wellness import write_wellness
 from intervals_icu.sandbox.ratelimit import RateLimiter
 from intervals_icu.sandbox.state import OAuthAppRecord, SandboxState
+from intervals_icu.sandbox.traffic import TrafficMeter
 from intervals_icu.sandbox.webhooks import (
     EVENT_TYPES,
     DeliveryFault,
@@ -121,6 +123,7 @@ class Sandbox:
         self.state = SandboxState.from_snapshot(snapshot, options=self._options,
                                                 clock=self.clock)
         self.rate_limiter = RateLimiter(lambda: self.state.options, time.monotonic)
+        self.traffic = TrafficMeter(time.monotonic)
         self.state.faults = FaultInjector(seed=self.seed)
         self.state.webhooks = WebhookDispatcher(self.state)
 
@@ -166,6 +169,11 @@ class Sandbox:
         if self._server is None:
             return IN_PROCESS_BASE_URL
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def dashboard_url(self) -> str:
+        """The live dashboard (open it in a browser while the sandbox runs on a socket)."""
+        return f"{self.base_url}{DASHBOARD_PATH}"
 
     # -- serving --------------------------------------------------------------------------------
 
@@ -319,6 +327,7 @@ class Sandbox:
     def info(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
+            "dashboard": self.dashboard_url,
             "seed": self.seed,
             "athlete_id": self.athlete_id,
             "athlete_ids": self.athlete_ids,

@@ -104,6 +104,8 @@ class DeliveryFault:
     id: int = 0
     held: list[Delivery] = field(default_factory=list, repr=False)
     release_at: datetime | None = None
+    fired: int = 0
+    """Deliveries (``drop``: attempts) the fault has disturbed so far."""
 
     def __post_init__(self) -> None:
         if self.kind not in _FAULT_KINDS:
@@ -124,7 +126,7 @@ class DeliveryFault:
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "count": self.count, "seconds": self.seconds,
-                "client_id": self.client_id, "holding": len(self.held)}
+                "client_id": self.client_id, "holding": len(self.held), "fired": self.fired}
 
 
 @dataclass
@@ -165,6 +167,7 @@ class WebhookDispatcher:
         self._in_flight: set[str] = set()
         self._log: deque[dict[str, Any]] = deque(maxlen=_LOG_SIZE)
         self._faults: list[DeliveryFault] = []
+        self._retired_faults: deque[DeliveryFault] = deque(maxlen=50)
         self._transports: dict[str, httpx.BaseTransport] = {}
         self._clients: dict[str, httpx.Client] = {}
         self._ids = itertools.count(1)
@@ -225,21 +228,34 @@ class WebhookDispatcher:
         with self._lock:
             for fault in self._faults:
                 self._release(fault)
+            self._retired_faults.extend(self._faults)
             self._faults.clear()
 
     def faults(self) -> list[dict[str, Any]]:
         with self._lock:
             return [f.describe() for f in self._faults]
 
+    def fault_history(self) -> list[dict[str, Any]]:
+        """Armed and retired delivery faults (``active``), oldest first, with ``fired``."""
+        with self._lock:
+            found = [{**f.describe(), "active": True} for f in self._faults]
+            found += [{**f.describe(), "active": False} for f in self._retired_faults]
+            return sorted(found, key=lambda f: f["id"])
+
+    def _retire(self, fault: DeliveryFault) -> None:
+        self._faults.remove(fault)
+        self._retired_faults.append(fault)
+
     def _take_fault(self, kind: str, client_id: str) -> DeliveryFault | None:
         for fault in self._faults:
             if fault.kind == kind and fault.applies_to(client_id) and (
                 kind != "reorder" or len(fault.held) < fault.count
             ):
+                fault.fired += 1
                 if kind != "reorder":
                     fault.count -= 1
                     if fault.count <= 0:
-                        self._faults.remove(fault)
+                        self._retire(fault)
                 return fault
         return None
 
@@ -308,7 +324,7 @@ class WebhookDispatcher:
                 fault.release_at = self.state.now() + timedelta(seconds=fault.seconds)
             if len(fault.held) >= fault.count:
                 self._release(fault)
-                self._faults.remove(fault)
+                self._retire(fault)
 
     def _release_expired_holds(self) -> None:
         now = self.state.now()
@@ -317,7 +333,7 @@ class WebhookDispatcher:
                 fault.release_at is not None and fault.release_at <= now
             ):
                 self._release(fault)
-                self._faults.remove(fault)
+                self._retire(fault)
 
     def _next_due(self) -> Delivery | None:
         now = self.state.now()
@@ -381,11 +397,13 @@ class WebhookDispatcher:
             status == 204 and options.webhook_204_is_failure
         )
         schedule = options.webhook_retry_schedule
+        backoff: float | None = None
         if delivered:
             delivery.status = "delivered"
             outcome = "delivered"
         elif delivery.attempts <= len(schedule):
-            delivery.due = self.state.now() + timedelta(seconds=schedule[delivery.attempts - 1])
+            backoff = float(schedule[delivery.attempts - 1])
+            delivery.due = self.state.now() + timedelta(seconds=backoff)
             outcome = "will_retry"
         else:
             delivery.status = "given_up"
@@ -394,7 +412,7 @@ class WebhookDispatcher:
                            delivery.id, delivery.client_id, delivery.attempts,
                            error or f"HTTP {status}")
         self._record(delivery, app, events, status=status, error=error, latency_ms=latency,
-                     outcome=outcome, timestamp=started_at)
+                     outcome=outcome, timestamp=started_at, backoff_seconds=backoff)
         if delivery.duplicate and delivery.attempts == 1 and drop is None:
             started_at = self.state.now_stamp()
             dup_status, dup_error, dup_latency = self._post(app, events, options.webhook_timeout)
@@ -424,7 +442,8 @@ class WebhookDispatcher:
 
     def _record(self, delivery: Delivery, app: OAuthAppRecord | None,
                 events: list[dict[str, Any]], *, status: int | None, error: str | None,
-                latency_ms: float, outcome: str, timestamp: str | None = None) -> None:
+                latency_ms: float, outcome: str, timestamp: str | None = None,
+                backoff_seconds: float | None = None) -> None:
         entry = {
             "n": next(self._attempt_no),
             "delivery_id": delivery.id,
@@ -439,6 +458,7 @@ class WebhookDispatcher:
             "timestamp": timestamp or self.state.now_stamp(),
             "outcome": outcome,
             "next_attempt_at": stamp(delivery.due) if outcome == "will_retry" else None,
+            "backoff_seconds": backoff_seconds,
             "faults": list(delivery.faults),
         }
         with self._lock:
