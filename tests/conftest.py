@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
 from intervals_icu import AsyncClient, Client, RetryPolicy
 from intervals_icu.sandbox import Sandbox
 from tests import clock
+from tests.browser import launched_browser
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.001, backoff_max=0.01)
 
@@ -106,3 +108,11 @@ def postgres_url() -> str:
         pytest.skip(reason)
     return url
 
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (tests/browser.py). Module scope, not session: playwright's sync API
+    runs an event loop in this thread while it is open, and every asyncio test after it
+    would fail to start its own."""
+    yield from launched_browser()

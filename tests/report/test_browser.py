@@ -16,7 +16,8 @@ import pytest
 
 from intervals_icu.report import build_report
 from intervals_icu.report.vega import javascript_bundle
-from tests.report.conftest import SCREENSHOTS, Mirrored
+from tests.browser import SCREENSHOTS
+from tests.report.conftest import Mirrored
 
 LOCATE = """([figure, day, panel, dy]) => {
   const view = icuReport.views[figure];
