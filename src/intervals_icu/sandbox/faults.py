@@ -47,11 +47,11 @@ class FaultRule:
     instead of the real answer."""
     remaining: int | None = None
     """Apply to this many matching requests, then retire (None: until cleared)."""
-    id: int = field(default=0, init=False)
+    id: int = field(default_factory=int, init=False)
     """Given when the rule is added (1, 2, ...), so a retired rule can still be named."""
-    matched: int = field(default=0, init=False)
+    matched: int = field(default_factory=int, init=False)
     """Requests the rule matched."""
-    fired: int = field(default=0, init=False)
+    fired: int = field(default_factory=int, init=False)
     """Requests the rule changed: delayed, answered with an error, dropped, answer lost."""
 
     def __post_init__(self) -> None:

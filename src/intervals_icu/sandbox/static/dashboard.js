@@ -463,7 +463,7 @@
     try { await refreshData(); } catch (error) { failed("data", String(error)); }
     const reachable = reads.some((r) => r.status === "fulfilled");
     document.getElementById("status").textContent = reachable ? "" : "the sandbox does not answer (stopped?)";
-    document.querySelector('[data-metric="updated"]').textContent = new Date().toLocaleTimeString();
+    document.querySelector('[data-metric="updated"]').textContent = new Date().toLocaleTimeString([], { hour12: false }) + " (your clock)";
     state.polls += 1;
     if (state.polls === 1) { markReady(); }
   }
