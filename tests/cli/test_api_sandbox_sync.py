@@ -6,10 +6,12 @@ import csv
 import io
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -102,12 +104,39 @@ def test_sandbox_command_serves_and_prints_credentials(home: Path) -> None:
     try:
         info = json.loads(_wait_for_line(process))
         assert info["base_url"] == f"http://127.0.0.1:{port}"
+        assert info["dashboard"] == f"http://127.0.0.1:{port}/sandbox/"
+        page = httpx.get(info["dashboard"], timeout=30)
+        assert page.status_code == 200
+        assert "dashboard.js" in page.text
         assert info["env"]["INTERVALS_API_KEY"] == info["api_key"]
         env = child_env({**os.environ, **info["env"]})
         whoami = subprocess.run([*ICU, "whoami", "--json"], env=env, capture_output=True,
                                 text=True, timeout=60, check=False)
         assert whoami.returncode == 0, whoami.stderr
         assert json.loads(whoami.stdout)["id"] == info["athlete_id"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def test_sandbox_command_prints_the_dashboard_address(home: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*ICU, "sandbox", "--port", str(port), "--seed", "5", "--athletes", "1", "--years",
+         "0.1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=child_env({**os.environ, "COLUMNS": "80"}))
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []],
+                     daemon=True).start()
+    try:
+        printed = ""
+        while "INTERVALS_ATHLETE_ID" not in printed:
+            printed += lines.get(timeout=60)
+        [line] = [line for line in printed.splitlines() if "dashboard" in line]
+        # the whole address on one line, never cut (the panel is as wide as its content)
+        assert f"http://127.0.0.1:{port}/sandbox/" in line
+        assert httpx.get(f"http://127.0.0.1:{port}/sandbox/", timeout=30).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -15,7 +15,8 @@ import intervals_icu.sandbox
 
 ROOT = Path(intervals_icu.sandbox.__file__).parent
 PACKAGE = "intervals_icu.sandbox"
-FACES = {"app", "server", "control", "oauth", "transport", "context", "routing"}
+FACES = {"app", "server", "control", "oauth", "transport", "context", "routing", "dashboard",
+         "browse"}
 ALIASES = {"handlers.activity_records"}
 """Modules kept only so old import paths work."""
 MAX_LINES = 800

@@ -19,6 +19,7 @@ def describe(sb: Any) -> dict[str, Any]:
         "coach_api_key": sb.coach_api_key,
         "athlete_ids": sb.athlete_ids,
         "control_api": f"{sb.base_url}/_sandbox",
+        "dashboard": sb.dashboard_url,
         "env": {
             "INTERVALS_BASE_URL": sb.base_url,
             "INTERVALS_API_KEY": sb.api_key,
@@ -35,8 +36,9 @@ def sandbox(
     years: Annotated[float, typer.Option("--years", help="Years of history per athlete.")] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run the sandbox until Ctrl-C; prints the base URL, the keys, and the environment
-    variables that point the client and the CLI at it. No account or network needed."""
+    """Run the sandbox until Ctrl-C; prints the base URL, the keys, the dashboard's address,
+    and the environment variables that point the client and the CLI at it. No account or
+    network needed."""
     import threading
 
     from intervals_icu.sandbox import Sandbox
@@ -60,6 +62,7 @@ def sandbox(
                 f"[bold]coach[/bold]         {info['coach_id']}  key {info['coach_api_key']}",
                 f"[bold]athletes[/bold]      {', '.join(info['athlete_ids'])}",
                 f"[bold]control API[/bold]   {info['control_api']}",
+                f"[bold]dashboard[/bold]     {info['dashboard']}",
                 "",
                 "[bold]point the client and icu at it:[/bold]",
                 *[f"  export {k}={v}" for k, v in info["env"].items()],
