@@ -97,7 +97,8 @@ class Controlled(Protocol):
 
     def deliver_webhooks(self) -> list[dict[str, Any]]: ...
 
-    def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]: ...
+    def webhook_deliveries(self, client_id: str | None = None,
+                           limit: int | None = None) -> list[dict[str, Any]]: ...
 
     def webhook_fault(self, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -300,14 +301,13 @@ def _webhooks(call: Call) -> Any:
 
 
 def _deliveries(call: Call) -> Any:
-    entries = call.sandbox.webhook_deliveries(call.get("client_id"))
     limit = call.get("limit")
     if limit is not None:
         try:
-            entries = entries[-int(limit):] if int(limit) > 0 else []
+            limit = max(int(limit), 0)
         except ValueError:
             raise ApiError(422, f"'limit' must be a whole number, not {limit!r}") from None
-    return entries
+    return call.sandbox.webhook_deliveries(call.get("client_id"), limit)
 
 
 def _flush(call: Call) -> Any:

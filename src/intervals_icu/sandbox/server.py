@@ -620,9 +620,11 @@ class Sandbox:
         done: bool = self.state.webhooks.wait_idle(timeout)
         return done
 
-    def webhook_deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]:
-        """The delivery log: one entry per attempt (see docs/sandbox.md)."""
-        result: list[dict[str, Any]] = self.state.webhooks.deliveries(client_id)
+    def webhook_deliveries(self, client_id: str | None = None,
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """The delivery log: one entry per attempt (see docs/sandbox.md); ``limit``: the
+        newest ``limit`` attempts only."""
+        result: list[dict[str, Any]] = self.state.webhooks.deliveries(client_id, limit)
         return result
 
     def webhook_fault(self, kind: FaultKind, *, count: int = 1, seconds: float = 0.0,

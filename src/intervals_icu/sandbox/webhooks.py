@@ -505,11 +505,18 @@ class WebhookDispatcher:
                 self._lock.wait(min(remaining, _TICK * 5))
         return True
 
-    def deliveries(self, client_id: str | None = None) -> list[dict[str, Any]]:
-        """The delivery log: one entry per attempt, oldest first."""
+    def deliveries(self, client_id: str | None = None,
+                   limit: int | None = None) -> list[dict[str, Any]]:
+        """The delivery log: one entry per attempt, oldest first; ``limit``: the newest
+        ``limit`` only (copied alone: the dashboard reads them every second)."""
         with self._lock:
-            return [dict(e) for e in self._log
-                    if client_id is None or e["client_id"] == client_id]
+            found: list[dict[str, Any]] = []
+            for entry in reversed(self._log):
+                if limit is not None and len(found) >= limit:
+                    break
+                if client_id is None or entry["client_id"] == client_id:
+                    found.append(dict(entry))
+            return found[::-1]
 
     def pending(self) -> list[dict[str, Any]]:
         """Deliveries not finished yet (waiting, held by a fault, or waiting for a retry)."""
