@@ -15,10 +15,15 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from intervals_icu.sandbox import Sandbox
 from intervals_icu.sandbox.oauth import fingerprint
 from intervals_icu.sandbox.traffic import WINDOW, TrafficMeter
+from intervals_icu.sandbox.transport import SyncSandboxTransport
 from tests.browser import SCREENSHOTS
 from tests.conftest import FAST_RETRY
 from tests.sandbox.receiver import Receiver
@@ -522,6 +527,37 @@ def test_data_listing_errors_say_what_to_do(sandbox: Sandbox) -> None:
     assert "1 to 500" in limit.json()["error"]
     assert len(fine.json()["records"]) == 2
     assert fine.json()["total"] == len(sandbox.state.stores[sandbox.athlete_id].events)
+
+
+def test_delivery_log_limit_keeps_the_newest_attempts(sandbox: Sandbox) -> None:
+    async def hook(request: Request) -> Response:
+        return Response(status_code=200)
+
+    receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    apps = [sandbox.register_app(f"app {n}", ["http://localhost/cb"],
+                                 webhook_url="http://receiver.invalid/hook",
+                                 webhook_types=["WELLNESS_UPDATED"],
+                                 webhook_transport=SyncSandboxTransport(receiver))
+            for n in range(2)]
+    for app in apps:
+        sandbox.oauth_token(sandbox.athlete_id, "WELLNESS:READ", client_id=app.client_id)
+    day = sandbox.state.local_today(sandbox.athlete_id)
+    for weight in (70.1, 70.2, 70.3):
+        sandbox.device_wellness(sandbox.athlete_id, day, weight=weight)
+        sandbox.deliver_webhooks()
+    log = sandbox.webhook_deliveries()
+    assert len(log) == 6
+    first = apps[0].client_id
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as http:
+        def read(**params: Any) -> httpx.Response:
+            return http.get("/_sandbox/webhooks/deliveries", params=params)
+
+        assert read(limit=2).json() == log[-2:]
+        assert read(limit=2, client_id=first).json() == [
+            e for e in log if e["client_id"] == first][-2:]
+        assert read(limit=0).json() == []
+        assert read(limit=99).json() == log
+        assert read(limit="two").status_code == 422
 
 
 @given(st.lists(st.tuples(st.floats(min_value=0, max_value=200, allow_nan=False),
