@@ -78,13 +78,20 @@ def show(
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
-    """Wellness records of a day or range (only days that have a record)."""
+    """Wellness records of a day or range (only days that have a record). On a terminal,
+    HRV and form (fitness − fatigue) over the 28 days to the last day follow as sparklines."""
     from intervals_icu.cli.session import Session
+    from intervals_icu.cli.trends import trend_window
 
     out = Out(as_json=as_json, as_csv=as_csv)
+    # The trend reads the 28 days before the range's end in the same request; it is only
+    # drawn on a terminal (a pipe and --csv get the records alone).
+    trend = out.draws_sparklines and not fields
     with Session(athlete) as session:
         span = _span(session.client, days)
-        records = list(_records(session.client, span).values())
+        read = trend_window(*span) if trend else span
+        found = _records(session.client, read)
+    records = [r for day, r in found.items() if str(span[0]) <= day <= str(span[1])]
     if fields:
         columns = ["id", *[f.strip() for f in fields.split(",") if f.strip() and f != "id"]]
     else:
@@ -97,6 +104,17 @@ def show(
     out.rows(records, [_column(c) for c in columns],
              title=f"wellness {span[0]} .. {span[1]}",
              empty=f"no wellness records from {span[0]} to {span[1]}")
+    if trend:
+        _trend(out, list(found.values()), *read)
+
+
+def _trend(out: Out, records: list[dict[str, Any]], first: Any, last: Any) -> None:
+    from intervals_icu.cli.trends import TREND_COLUMNS, trend_rows, trend_title
+
+    rows = trend_rows(records, first, last)
+    if rows:
+        out.console.print()
+        out.rows(rows, TREND_COLUMNS, title=trend_title(first, last))
 
 
 def _column(name: str) -> Column:
