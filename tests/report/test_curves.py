@@ -91,8 +91,7 @@ def test_an_edited_stream_makes_its_stored_curve_stale(mirrored: Mirrored,
     url, db = _copy(mirrored, tmp_path)
     before = _curves(url, athlete)
     ride = max((aid for aid, c in before.items() if "power" in c),
-               key=lambda aid: before[aid]["power"]["60"] if "60" in before[aid]["power"]
-               else 0)
+               key=lambda aid: before[aid]["power"].get("60", 0))
     (blob,) = db.execute("SELECT data FROM streams WHERE athlete_id = ? AND activity_id = ? "
                          "AND stream_type = 'watts'", (athlete, ride)).fetchone()
     doubled = [None if w is None else w * 2 for w in json.loads(zlib.decompress(blob))]

@@ -204,7 +204,8 @@ def external_id_for(event: Mapping[str, Any]) -> str:
 def plan_import(rows: Sequence[Mapping[str, Any]],
                 existing: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
     """(bodies to send, changes to show): existing events are matched by ``external_id``."""
-    from intervals_icu.cli.session import Change, field_changes
+    from intervals_icu.cli.session import Change
+    from intervals_icu.updates import field_changes
 
     by_external = {str(e["external_id"]): e for e in existing if e.get("external_id")}
     bodies: list[dict[str, Any]] = []

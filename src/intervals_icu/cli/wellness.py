@@ -141,45 +141,20 @@ def _plan_writes(
     lock: bool | None,
     edit_locked: bool,
 ) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]], list[str]]:
-    """(changes to show, first bulk write, re-lock write, skipped days) for a patch over days.
+    """(changes to show, first bulk write, re-lock write, skipped days) for a patch over days
+    (:func:`intervals_icu.wellness_lock.plan_writes`, worded for the command line)."""
+    from intervals_icu.cli.session import Change
+    from intervals_icu.wellness_lock import plan_writes
 
-    A locked record is changed only with ``edit_locked`` (unlocked in the write, locked again
-    after); ``lock`` True/False sets the lock of every record written.
-    """
-    from intervals_icu.cli.session import Change, field_changes
-
-    changes: list[Change] = []
-    writes: list[dict[str, Any]] = []
-    relocks: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    for day in days:
-        record = current.get(day, {})
-        was_locked = bool(record.get("locked"))
-        old, new = field_changes(record, patch, _numeric)
-        want_locked = was_locked if lock is None else lock
-        if not new and want_locked == was_locked:
-            continue
-        if was_locked and new and not edit_locked:
-            skipped.append(f"wellness {day} is locked: not changed (pass --unlock to edit "
-                           "locked records; they are locked again after)")
-            continue
-        body: dict[str, Any] = {"id": day, **patch}
-        note = ""
-        if was_locked and new:
-            body["locked"] = False
-            if want_locked:
-                relocks.append({"id": day, "locked": True})
-                note = "locked: unlocked for this write, then locked again"
-            else:
-                note = "locked: unlocked for this write"
-        elif want_locked != was_locked:
-            body["locked"] = want_locked
-        if want_locked != was_locked:
-            old["locked"], new["locked"] = was_locked, want_locked
-        writes.append(body)
-        changes.append(Change(f"wellness {day}", "update" if record else "create", old, new,
-                              note=note))
-    return changes, writes, relocks, skipped
+    plan = plan_writes(current, days, patch, lock=lock, edit_locked=edit_locked,
+                       numeric=_numeric)
+    changes = [Change(f"wellness {d.day}", d.action, d.before, d.after,
+                      note="" if not d.unlocked else
+                      "locked: unlocked for this write, then locked again" if d.relocked else
+                      "locked: unlocked for this write") for d in plan.days]
+    skipped = [f"wellness {day} is locked: not changed (pass --unlock to edit locked records; "
+               "they are locked again after)" for day in plan.skipped]
+    return changes, plan.writes, plan.relocks, skipped
 
 
 def _write(session: Any, out: Out, description: str, changes: list[Any],
