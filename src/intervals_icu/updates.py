@@ -10,14 +10,15 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Union
 
 from pydantic import BaseModel, ValidationError
 
 from intervals_icu.errors import InvalidRequestError
 
-__all__ = ["CLEAR", "CLEAR_VALUE", "Clear", "build_partial_body", "is_numeric_field"]
+__all__ = ["CLEAR", "CLEAR_VALUE", "Clear", "build_partial_body", "field_changes",
+           "is_numeric_field"]
 
 CLEAR_VALUE: Final = -1
 
@@ -130,3 +131,29 @@ def build_partial_body(
 
 def is_clear(value: object) -> Literal[True, False]:
     return value is CLEAR
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def field_changes(before: Mapping[str, Any] | None, patch: Mapping[str, Any],
+                  numeric: Callable[[str], bool] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a partial update ``patch`` changes in the record ``before``: (the fields as they
+    are, the fields as they will be), only those that really change. -1 on a numeric field
+    (``numeric(name)``; every field when None) shows as cleared (None); an empty value
+    replacing an empty one is no change. The diff a preview (``--dry-run``) shows."""
+    before = before or {}
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key, value in patch.items():
+        if key == "id":
+            continue
+        target = None if (value == CLEAR_VALUE and not isinstance(value, bool) and
+                          (numeric is None or numeric(key))) else value
+        current = before.get(key)
+        if current != target and not (_empty(current) and _empty(target)):
+            old[key] = current
+            new[key] = target
+    return old, new

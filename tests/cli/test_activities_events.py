@@ -4,6 +4,7 @@ journaled writes with dry runs and undo, resumable downloads, idempotent imports
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,43 @@ def test_a_failed_download_says_what_to_do_at_the_shell_and_exits_7(
     assert failed["reason"].startswith("503")
     assert "Error:" not in failed["reason"]  # no Python class names
     assert "Client(" not in failed["reason"]
+
+
+def test_create_on_today_is_the_athletes_today_not_this_machines(
+        icu: Icu, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 20:30 UTC on 10 June it is already 11 June in Auckland: an athlete there who
+    adds a note for `today` gets it on the 11th, whatever this machine's date says."""
+    import time
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    with Sandbox(seed=3, athletes=1, years=0, history=False) as sb:
+        sb.start()
+        monkeypatch.setenv("INTERVALS_BASE_URL", sb.base_url)
+        monkeypatch.setenv("INTERVALS_API_KEY", sb.api_key)
+        with sb.client() as client:
+            client.athletes.update(timezone="Pacific/Auckland")
+        saved = os.environ.get("TZ")
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        try:
+            with time_machine.travel(datetime(2026, 6, 10, 20, 30, tzinfo=UTC), tick=True):
+                assert date.today() == date(2026, 6, 10)  # the machine's day
+                dry = icu("events", "create", "--date", "today", "--name", "Rest day",
+                          "--category", "NOTE", "--dry-run", "--json")
+                assert dry.exit_code == 0, dry.stderr
+                assert dry.json()["changes"][0]["record"] == "event on 2026-06-11"
+                run = icu("events", "create", "--date", "today", "--name", "Rest day",
+                          "--category", "NOTE", "--json")
+                assert run.exit_code == 0, run.stderr
+                assert run.json()["event"]["start_date_local"].startswith("2026-06-11")
+                yesterday = icu("events", "create", "--date", "yesterday", "--name", "Easy",
+                                "--category", "NOTE", "--json")
+                assert yesterday.json()["event"]["start_date_local"].startswith("2026-06-10")
+        finally:
+            if saved is None:
+                os.environ.pop("TZ", None)
+            else:
+                os.environ["TZ"] = saved
+            time.tzset()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from intervals_icu.cli.output import ESSENTIAL, Column, Out, cell
 from intervals_icu.cli.tables import cell_width, fit, plain_table
+from intervals_icu.report.sparkline import BLOCKS
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu, Run
 
@@ -26,11 +27,19 @@ MODES = [(80, True), (200, True), (80, False), (200, False)]
 LONG = "A long name that says a lot about the session, too long for a narrow terminal"
 
 
-def _hidden(text: str) -> str:
-    """The caption naming the columns left out (empty when all fit)."""
+def _hidden(text: str) -> list[str]:
+    """The titles the (first) caption names as left out, none when all fit: columns, then
+    sparklines (which only a wider terminal shows)."""
     flat = " ".join(text.split())
-    found = re.search(r"not shown at \d+ columns: (.*?) \(a wider terminal", flat)
-    return found.group(1) if found else ""
+    if "not shown at " not in flat:
+        return []
+    caption = flat.split("not shown at ")[1]
+    found = re.match(r"\d+ columns: (?:(.*?) \(a wider terminal, --csv or a pipe shows every "
+                     r"column\))?(?:;? ?(.*?) \(a sparkline: a wider terminal shows it\))?",
+                     caption)
+    assert found, caption
+    assert found.group(0).endswith(")"), caption
+    return [title for part in found.groups() if part for title in part.split(", ")]
 
 
 def _cells(line: str) -> list[str]:
@@ -49,12 +58,14 @@ def check_table(output: str, rows: Sequence[Mapping[str, Any]], columns: Sequenc
     column is named as not shown."""
     text = ANSI.sub("", output)
     lines = text.splitlines()
-    hidden = _hidden(text) if terminal else ""
+    hidden = _hidden(text) if terminal else []
     free = {c.key for c in columns if c.kind == "text" or (
         c.kind is None and any(" " in cell(r.get(c.key)) for r in rows))}
     if not terminal:
         assert "…" not in text
         assert not hidden
+        # sparklines are a terminal's: a pipe has the --csv columns, no block characters
+        assert not set(BLOCKS) & set(text), text
     for row in rows:
         key = " ".join(cell(row.get(c.key)) for c in columns[:key_columns])
         found = [line for line in lines if line.split()[:len(key.split())] == key.split()]
@@ -66,7 +77,11 @@ def check_table(output: str, rows: Sequence[Mapping[str, Any]], columns: Sequenc
                                      cell(row.get(c.key))).split()) for c in columns}
         for column in columns:
             value = expected[column.key]
-            if not value or (terminal and column.title in hidden.split(", ")):
+            if column.is_spark:  # its gaps (days without a value) are kept as they are
+                value = column.shown(row.get(column.key)) if column.shown else \
+                    cell(row.get(column.key))
+            if not value or (terminal and column.title in hidden) or (
+                    column.is_spark and not terminal):
                 continue
             if column.key in free and terminal and column.wrap:
                 continue  # wrapped over several lines: checked by the property test
@@ -128,6 +143,45 @@ def test_bare_activities_lists_the_last_30_days(icu: Icu, live: Sandbox) -> None
     assert len(bare.stdout.splitlines()) > 5
 
 
+def _spark_in(line: str) -> str:
+    """The sparkline on a table line (the longest run of block characters and gaps)."""
+    runs = re.findall(rf"[{BLOCKS}][{BLOCKS} ]*[{BLOCKS}]", line)
+    return max(runs, key=len) if runs else ""
+
+
+def _block_at(values: Sequence[float | None], index: int) -> str:
+    """The block a day's value must be drawn as: its place between the series' lowest (▁)
+    and highest (█) value, in eight steps."""
+    present = [v for v in values if v is not None]
+    low, high = min(present), max(present)
+    value = values[index]
+    assert value is not None
+    return BLOCKS[round((value - low) / (high - low) * (len(BLOCKS) - 1))]
+
+
+def _picked_days(values: Sequence[float | None]) -> dict[str, int]:
+    """Days picked by property: the highest, the lowest, and the one nearest the middle."""
+    days = [i for i, v in enumerate(values) if v is not None]
+    high = max(days, key=lambda i: values[i])  # type: ignore[arg-type,return-value]
+    low = min(days, key=lambda i: values[i])  # type: ignore[arg-type,return-value]
+    middle = (values[high] + values[low]) / 2  # type: ignore[operator]
+    return {"highest": high, "lowest": low,
+            "middle": min(days, key=lambda i: abs(values[i] - middle))}  # type: ignore[operator]
+
+
+def _form_by_day(client: Any, first: Any, last: Any) -> list[float | None]:
+    """Form (fitness - fatigue) per day, read from the API, not from the command."""
+    records = {str(w.id)[:10]: w for w in client.wellness.list(first, last)}
+    values: list[float | None] = []
+    day = first
+    while day <= last:
+        w = records.get(day.isoformat())
+        values.append(None if w is None or w.ctl is None or w.atl is None
+                      else round(w.ctl - w.atl, 2))
+        day += timedelta(days=1)
+    return values
+
+
 def test_athletes(icu: Icu, live: Sandbox, screen: Any,
                   monkeypatch: pytest.MonkeyPatch) -> None:
     from intervals_icu.cli.athletes import COLUMNS
@@ -138,6 +192,41 @@ def test_athletes(icu: Icu, live: Sandbox, screen: Any,
         check_table(run.stdout, rows, COLUMNS, width=width, terminal=terminal)
         # the ids that the 403 message sends people here for, whole
         assert all(_whole(r["id"], ANSI.sub("", run.stdout)) for r in rows)
+        if not terminal:  # a pipe keeps the --csv columns: no sparkline, no trend read
+            assert run.stdout.splitlines()[0].split() == \
+                icu("athletes", "--csv").stdout.splitlines()[0].split(",")
+    screen(80, True)
+    assert "form (28d) (a sparkline: a wider terminal shows it)" in " ".join(
+        icu("athletes").stdout.split())
+
+
+def test_athletes_form_sparkline_draws_each_days_form(icu: Icu, live: Sandbox, screen: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each athlete's form over the 28 days to their today, one block a day: the day of
+    highest form is █, the lowest ▁, and the day nearest the middle its own step, all read
+    from the API's wellness records."""
+    from intervals_icu.dates import today_in
+
+    monkeypatch.setenv("INTERVALS_API_KEY", live.coach_api_key)
+    screen(200, True)
+    lines = ANSI.sub("", icu("athletes").stdout).splitlines()
+    rows = icu("athletes", "--json").json()
+    assert len(rows) > 1
+    with live.client(live.coach_api_key) as coach:
+        for row in rows:
+            today = today_in(coach.for_athlete(row["id"]).athletes.get().timezone)
+            first = today - timedelta(days=27)
+            form = _form_by_day(coach.for_athlete(row["id"]), first, today)
+            assert row["form_28d"] == {"first": str(first), "last": str(today),
+                                       "values": form}
+            [line] = [line for line in lines if line.startswith(row["id"] + " ")]
+            drawn = _spark_in(line)
+            assert len(drawn) == 28, line
+            picked = _picked_days(form)
+            assert drawn[picked["highest"]] == "█"
+            assert drawn[picked["lowest"]] == "▁"
+            assert drawn[picked["middle"]] == _block_at(form, picked["middle"])
+            assert all(drawn[i] == " " for i, v in enumerate(form) if v is None)
 
 
 def test_wellness_show(icu: Icu, live: Sandbox, screen: Any) -> None:
@@ -153,6 +242,49 @@ def test_wellness_show(icu: Icu, live: Sandbox, screen: Any) -> None:
     for width, terminal, run in _modes(screen, icu, "wellness", "show", "14d"):
         shown = [c for c in columns if terminal or c.key in run.stdout.splitlines()[0].split()]
         check_table(run.stdout, rows, shown, width=width, terminal=terminal)
+        if not terminal:  # one record a line, nothing under them
+            assert len(run.stdout.splitlines()) == len(rows) + 1
+
+
+def test_wellness_trend_draws_hrv_and_form_of_the_last_28_days(icu: Icu, live: Sandbox,
+                                                                screen: Any) -> None:
+    """Under the records, on a terminal: HRV and form over the 28 days to the range's last
+    day; the numbers are the API's, and each picked day's block is its place between the
+    low (▁) and the high (█)."""
+    with live.client() as client:
+        today = client.today()
+        first = today - timedelta(days=27)
+        records = {str(w.id)[:10]: w for w in client.wellness.list(first, today)}
+    days = [first + timedelta(days=n) for n in range(28)]
+    hrv = [records[d.isoformat()].hrv if d.isoformat() in records else None for d in days]
+    with live.client() as client:
+        form = _form_by_day(client, first, today)
+    for width in (80, 200):
+        screen(width, True)
+        text = ANSI.sub("", icu("wellness", "show", "7d").stdout)
+        assert f"trend {first} .. {today}, a block a day" in text
+        for name, values in (("hrv", hrv), ("form", form)):
+            [line] = [line for line in text.splitlines() if line.startswith(name + " ")]
+            present = [v for v in values if v is not None]
+            numbers = line.split()[-4:]
+            assert numbers == [cell(present[-1]), cell(round(sum(present) / len(present), 2)),
+                               cell(min(present)), cell(max(present))], line
+            drawn = _spark_in(line)
+            assert len(drawn) == 28, line
+            picked = _picked_days(values)
+            assert drawn[picked["highest"]] == "█"
+            assert drawn[picked["lowest"]] == "▁"
+            assert drawn[picked["middle"]] == _block_at(values, picked["middle"])
+    screen(40, True)  # too narrow for the sparkline: the numbers stay, the caption says so
+    narrow = ANSI.sub("", icu("wellness", "show", "7d").stdout)
+    assert "trend (a sparkline: a wider terminal shows it)" in " ".join(narrow.split())
+    trend_lines = [line for line in narrow.splitlines() if line.startswith(("hrv ", "form "))]
+    assert len(trend_lines) == 2
+    assert not any(set(BLOCKS) & set(line) for line in trend_lines)
+    screen(200, False)
+    piped = icu("wellness", "show", "7d")
+    assert "trend" not in piped.stdout  # the records alone, one a line
+    assert len(piped.stdout.splitlines()) == len(icu("wellness", "show", "7d", "--json").json()) + 1
 
 
 def test_bare_wellness_shows_the_last_7_days(icu: Icu, live: Sandbox) -> None:
@@ -247,6 +379,7 @@ def test_piped_tables_are_one_record_a_line_with_csv_names(icu: Icu, live: Sandb
 
 TOKEN = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-.:_"), min_size=1,
                 max_size=30)
+SPARK = st.text(st.sampled_from(BLOCKS + " "), min_size=1, max_size=28).filter(str.strip)
 WORDS = st.lists(st.text(st.sampled_from("abcdefghij"), min_size=1, max_size=12), min_size=1,
                  max_size=12).map(" ".join)
 
@@ -256,7 +389,7 @@ def tables(draw: Any) -> tuple[list[Column], list[dict[str, str]], int]:
     count = draw(st.integers(1, 9))
     columns = [Column("c0", "id", kind="id", priority=ESSENTIAL)]
     for n in range(1, count):
-        kind = draw(st.sampled_from(["id", "number", "date", "enum", "text"]))
+        kind = draw(st.sampled_from(["id", "number", "date", "enum", "text", "spark"]))
         columns.append(Column(f"c{n}", draw(st.sampled_from([f"c{n}", f"col {n}",
                                                               f"a long header {n}"])),
                               kind=kind, priority=draw(st.integers(0, 6)) if n > 1 else 1,
@@ -267,7 +400,7 @@ def tables(draw: Any) -> tuple[list[Column], list[dict[str, str]], int]:
         row = {"c0": f"r{r:03d}"}
         for column in columns[1:]:
             row[column.key] = draw(st.one_of(st.just(""), WORDS if column.kind == "text"
-                                             else TOKEN))
+                                             else SPARK if column.kind == "spark" else TOKEN))
         rows.append(row)
     return columns, rows, draw(st.integers(20, 200))
 
@@ -294,7 +427,7 @@ def _render(columns: list[Column], rows: list[dict[str, str]], width: int,
 def test_the_renderer_never_cuts_a_token_at_any_width(
         table: tuple[list[Column], list[dict[str, str]], int]) -> None:
     columns, rows, width = table
-    essentials = [c for c in columns if c.priority == ESSENTIAL]
+    essentials = [c for c in columns if c.priority == ESSENTIAL and not c.is_spark]
     for terminal in (True, False):
         output = _render(columns, rows, width, terminal)
         narrowest = sum(max([cell_width(r[c.key]) for r in rows]
@@ -303,7 +436,7 @@ def test_the_renderer_never_cuts_a_token_at_any_width(
         check_table(output, rows, columns, width=max(width, narrowest), terminal=terminal)
         if terminal:  # wrapped free text is all there, in order, across its lines
             text = "".join(ANSI.sub("", output).split())
-            hidden = _hidden(ANSI.sub("", output)).split(", ")
+            hidden = _hidden(ANSI.sub("", output))
             for column in columns:
                 if column.wrap and column.title not in hidden:
                     for row in rows:
@@ -329,6 +462,33 @@ def test_fit_drops_empty_columns_then_the_least_important() -> None:
     named = fit(columns(1), cells, 2 + 2 + 8 + 2 + 4)
     assert [c for c, _ in named.shown] == [0, 1]
     assert dict(named.shown)[1] == len("Morning Run")
+
+
+def test_a_sparkline_is_hidden_first_and_never_piped() -> None:
+    columns = [Column("id", kind="id", priority=ESSENTIAL),
+               Column("name", kind="text", priority=3),
+               Column("trend", kind="spark", priority=1),
+               Column("load", kind="number", priority=5)]
+    cells = [["i1", "Morning Run", "▁▃▅█▇", "120"]]
+    assert [c for c, _ in fit(columns, cells, 80).shown] == [0, 1, 2, 3]
+    # one cell short of everything: the sparkline goes, though "load" matters less
+    everything = 2 + 2 + len("Morning Run") + 2 + 5 + 2 + 4
+    assert fit(columns, cells, everything - 1).hidden == [2]
+    # a name shortened below what reads well gives the sparkline's room back first
+    assert 2 in fit(columns, cells, 2 + 2 + 8 + 2 + 5 + 2 + 4).hidden
+    # even an ESSENTIAL sparkline is a picture: hidden rather than run past the edge
+    essential = [columns[0], Column("trend", kind="spark", priority=ESSENTIAL)]
+    assert fit(essential, [["i1", "▁▃▅█▇"]], 4).hidden == [1]
+    assert plain_table(columns, cells).splitlines() == ["id  name         load",
+                                                        "i1  Morning Run   120"]
+
+
+def test_csv_leaves_sparklines_out(capsys: pytest.CaptureFixture[str]) -> None:
+    columns = [Column("id", kind="id", priority=ESSENTIAL),
+               Column("trend", kind="spark", shown=lambda v: "▁█"),
+               Column("n", kind="number")]
+    Out(as_csv=True).rows([{"id": "i1", "trend": [1, 2], "n": 3}], columns)
+    assert capsys.readouterr().out.splitlines() == ["id,n", "i1,3"]
 
 
 def test_plain_table_keeps_every_value_on_one_line() -> None:

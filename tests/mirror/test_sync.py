@@ -582,3 +582,40 @@ async def test_since_bounds_every_dated_kind_and_a_later_run_without_it_reads_th
     everything = await mirror.sync_async(intervals=False)
     assert everything.ok, everything.errors()
     assert_mirror_equals(store, sandbox, athlete, intervals=False)
+
+
+@pytest.mark.parametrize(("zone", "moment", "local_day"), [
+    ("Pacific/Auckland", "2026-06-10T20:30:00+00:00", "2026-06-11"),  # ahead of UTC
+    ("Pacific/Honolulu", "2026-06-11T05:00:00+00:00", "2026-06-10"),  # behind it
+])
+def test_a_sync_reads_up_to_the_athletes_today(zone: str, moment: str, local_day: str,
+                                               tmp_path: Any) -> None:
+    """The mirror's "today" (how far a read counts as complete) is the athlete's local day
+    (``dates.today_in`` of their profile's zone), not the UTC day."""
+    import os
+    import time
+    from datetime import date, datetime
+
+    import time_machine
+
+    with Sandbox(seed=3, athletes=1, years=0.05) as sb:
+        with sb.client() as client:
+            client.athletes.update(timezone=zone)
+        saved = os.environ.get("TZ")
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        try:
+            with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+                assert date.today() != date.fromisoformat(local_day)  # the machine's day
+                store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+                with sb.client() as client:
+                    Mirror(client, store).sync()
+        finally:
+            if saved is None:
+                os.environ.pop("TZ", None)
+            else:
+                os.environ["TZ"] = saved
+            time.tzset()
+    for kind in ("activities", "wellness"):
+        assert store.position(sb.athlete_id, kind).covered_to == date.fromisoformat(local_day)
+    store.close()

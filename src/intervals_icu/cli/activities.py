@@ -152,16 +152,10 @@ def update(
     """Change fields of one or more activities (journaled; `icu undo` restores them)."""
     from intervals_icu import CLEAR
     from intervals_icu.cli.fields import clears_for, parse_assignments
-    from intervals_icu.cli.session import (
-        Change,
-        Session,
-        confirm_or_exit,
-        field_changes,
-        show_changes,
-    )
+    from intervals_icu.cli.session import Change, Session, confirm_or_exit, show_changes
     from intervals_icu.journal import numeric_field
     from intervals_icu.models import Activity
-    from intervals_icu.updates import build_partial_body
+    from intervals_icu.updates import build_partial_body, field_changes
 
     out = Out(as_json=as_json)
     fields = clears_for(Activity, parse_assignments(assignments, clear=CLEAR), clear=CLEAR)

@@ -123,27 +123,29 @@ def create(
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add one event to the calendar."""
+    """Add one event to the calendar (``--date today``: today in the athlete's time zone)."""
     from datetime import date
 
     from intervals_icu.cli.fields import parse_assignments
-    from intervals_icu.cli.ranges import parse_day
+    from intervals_icu.cli.ranges import needs_today, parse_day
     from intervals_icu.cli.session import Change, Session, show_changes
 
     out = Out(as_json=as_json)
-    start = day if "T" in day else parse_day(day, date.today()).isoformat()
-    fields: dict[str, Any] = {"start_date_local": start, "category": category, "name": name,
-                              **({"type": sport} if sport else {}),
-                              **({"description": description} if description else {}),
-                              **parse_assignments(assignments or [])}
-    body = _validated(fields)
-    if dry_run:
-        show_changes(out, [Change(f"event on {start[:10]}", "create", {}, _summary(body))],
-                     dry_run=True)
-        return
-    with Session(athlete, journal=True) as session, \
-            session.batch(f"events create {start[:10]} {name}") as batch_id:
-        created = session.client.events.create(**body)
+    with Session(athlete, journal=not dry_run) as session:
+        # "today" is the athlete's local day (their profile's time zone), not this machine's
+        today = session.client.today() if needs_today(day) else date.today()
+        start = day if "T" in day else parse_day(day, today).isoformat()
+        fields: dict[str, Any] = {"start_date_local": start, "category": category,
+                                  "name": name, **({"type": sport} if sport else {}),
+                                  **({"description": description} if description else {}),
+                                  **parse_assignments(assignments or [])}
+        body = _validated(fields)
+        if dry_run:
+            show_changes(out, [Change(f"event on {start[:10]}", "create", {},
+                                      _summary(body))], dry_run=True)
+            return
+        with session.batch(f"events create {start[:10]} {name}") as batch_id:
+            created = session.client.events.create(**body)
     data = created.model_dump(mode="json", by_alias=True, exclude_none=True)
     if as_json:
         out.json({"batch": batch_id, "event": data})
@@ -204,7 +206,8 @@ def external_id_for(event: Mapping[str, Any]) -> str:
 def plan_import(rows: Sequence[Mapping[str, Any]],
                 existing: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
     """(bodies to send, changes to show): existing events are matched by ``external_id``."""
-    from intervals_icu.cli.session import Change, field_changes
+    from intervals_icu.cli.session import Change
+    from intervals_icu.updates import field_changes
 
     by_external = {str(e["external_id"]): e for e in existing if e.get("external_id")}
     bodies: list[dict[str, Any]] = []

@@ -213,7 +213,8 @@ class Out:
         title: str | None = None,
         empty: str = "nothing to show",
     ) -> None:
-        """A list of records: a table, a JSON array (whole records) or CSV (the columns)."""
+        """A list of records: a table, a JSON array (whole records) or CSV (the columns but
+        sparklines)."""
         cols = [c if isinstance(c, Column) else Column(c) for c in columns]
         if self.as_json:
             self.json(list(rows))
@@ -222,6 +223,8 @@ class Out:
             import csv
             import io
 
+            # A sparkline is a picture of numbers: CSV has the same columns as a pipe.
+            cols = [c for c in cols if not c.is_spark]
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([c.key for c in cols])
@@ -240,6 +243,12 @@ class Out:
         self._fitted(cols, cells, title=title)
 
     @property
+    def draws_sparklines(self) -> bool:
+        """True when a list's ``spark`` columns can be seen (a table on a terminal): a
+        command skips reading what only a sparkline would draw."""
+        return not self.machine and self.is_terminal
+
+    @property
     def is_terminal(self) -> bool:
         """True when stdout is a terminal (rich's test: a TTY, or TTY_COMPATIBLE/FORCE_COLOR
         set): tables fit its width; otherwise they are plain, full-width text."""
@@ -254,9 +263,13 @@ class Out:
 
         width = self.console.width
         layout = fit(cols, [[one_line(v) for v in row] for row in cells], width)
-        hidden = [cols[c].title for c in layout.hidden]
-        caption = (f"not shown at {width} columns: {', '.join(hidden)} (a wider terminal, "
-                   "--csv or a pipe shows every column)") if hidden else None
+        hidden = [cols[c].title for c in layout.hidden if not cols[c].is_spark]
+        sparks = [cols[c].title for c in layout.hidden if cols[c].is_spark]
+        # A sparkline is in no pipe and no CSV: only a wider terminal shows it.
+        parts = ([f"{', '.join(hidden)} (a wider terminal, --csv or a pipe shows every "
+                  "column)"] if hidden else []) + (
+            [f"{', '.join(sparks)} (a sparkline: a wider terminal shows it)"] if sparks else [])
+        caption = f"not shown at {width} columns: {'; '.join(parts)}" if parts else None
         table = Table(title=title, title_justify="left", header_style="bold", box=None,
                       padding=(0, 1), pad_edge=False, show_header=show_header)
         for c, col_width in layout.shown:

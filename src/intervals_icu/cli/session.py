@@ -143,27 +143,6 @@ class Change:
         return data
 
 
-def field_changes(before: Mapping[str, Any] | None, patch: Mapping[str, Any],
-                  numeric: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) restricted to the fields ``patch`` really changes (-1 clears numbers)."""
-    before = before or {}
-    old: dict[str, Any] = {}
-    new: dict[str, Any] = {}
-    for key, value in patch.items():
-        if key == "id":
-            continue
-        target = None if (value == -1 and not isinstance(value, bool) and
-                          (numeric is None or numeric(key))) else value
-        if before.get(key) != target and not (_empty(before.get(key)) and _empty(target)):
-            old[key] = before.get(key)
-            new[key] = target
-    return old, new
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
-
-
 def show_changes(out: Out, changes: Sequence[Change], *, dry_run: bool,
                  skipped: Sequence[str] = ()) -> None:
     """Print the changes: a coloured diff, or JSON with ``--json``."""

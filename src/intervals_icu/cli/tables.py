@@ -6,7 +6,11 @@ Values are never cut except free text. A column is one of these kinds:
 * ``id``, ``number``, ``date``, ``time``, ``enum``: shown whole or not at all (dropped, by
   priority, when the terminal is too narrow for every column);
 * ``text`` (names, descriptions, messages): shortened with "…" (or wrapped, ``wrap=True``)
-  to the width left over.
+  to the width left over;
+* ``spark`` (a trend drawn as block characters, ``report.sparkline``): a picture of numbers
+  the record also holds, so it is the first column hidden when the terminal is narrow, and
+  it is left out of the plain table written to a pipe (and of ``--csv``): scripts reading
+  a pipe keep the columns they had, and ``--json`` carries the numbers themselves.
 
 A column without a kind is ``text`` when any of its values has a space in it, else it is a
 single token (an id, a number, a date, an enum value) and is never cut. Pure functions: no
@@ -22,7 +26,7 @@ from typing import Any, Literal
 
 __all__ = ["ESSENTIAL", "Column", "Kind", "Layout", "fit", "plain_table"]
 
-Kind = Literal["id", "number", "date", "time", "enum", "text"]
+Kind = Literal["id", "number", "date", "time", "enum", "text", "spark"]
 ESSENTIAL = 0
 """The priority of a column that is shown at any width (e.g. the id)."""
 TEXT_MIN = 8
@@ -57,6 +61,10 @@ class Column:
     @property
     def title(self) -> str:
         return self.header or self.key
+
+    @property
+    def is_spark(self) -> bool:
+        return self.kind == "spark"
 
     def is_text(self, values: Sequence[str]) -> bool:
         if self.kind is not None:
@@ -112,9 +120,10 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
     """The columns to show, and their widths, for a terminal ``width`` cells wide.
 
     ``cells[r][c]`` is row r's text for column c. Columns with no value at all are dropped;
-    then, while the narrowest possible table is wider than ``width``, the column of the
-    highest priority number (the rightmost among equals) is hidden. ESSENTIAL columns stay
-    even if the table must then be wider than the terminal (a value is never cut).
+    then, while the narrowest possible table is wider than ``width``, a sparkline column,
+    else the column of the highest priority number (the rightmost among equals) is hidden.
+    ESSENTIAL columns stay even if the table must then be wider than the terminal (a value
+    is never cut); a sparkline column is never ESSENTIAL.
     """
     count = len(columns)
     values = [[row[c] for row in cells] for c in range(count)]
@@ -135,13 +144,18 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
     def total(chosen: Sequence[int], widths: dict[int, int]) -> int:
         return sum(widths[c] for c in chosen) + GAP * max(len(chosen) - 1, 0)
 
+    def dropped_first(c: int) -> tuple[bool, int, int]:
+        # A trend picture goes before any value: the numbers it draws are in the record.
+        return (columns[c].is_spark, columns[c].priority, c)
+
     shown = list(present)
     hidden: list[int] = []
     while total(shown, minimum) > width:
-        droppable = [c for c in shown if columns[c].priority != ESSENTIAL]
+        droppable = [c for c in shown
+                     if columns[c].priority != ESSENTIAL or columns[c].is_spark]
         if not droppable:
             break
-        victim = max(droppable, key=lambda c: (columns[c].priority, c))
+        victim = max(droppable, key=dropped_first)
         shown.remove(victim)
         hidden.append(victim)
 
@@ -182,11 +196,11 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
         if not short:
             break
         most = min(columns[c].priority for c in short)
-        candidates = [c for c in shown if columns[c].priority > most
-                      and columns[c].priority != ESSENTIAL]
+        candidates = [c for c in shown if columns[c].is_spark or (
+            columns[c].priority > most and columns[c].priority != ESSENTIAL)]
         if not candidates:
             break
-        victim = max(candidates, key=lambda c: (columns[c].priority, c))
+        victim = max(candidates, key=dropped_first)
         shown.remove(victim)
         hidden.append(victim)
         widths = allocate(shown)
@@ -200,7 +214,12 @@ def _pad(text: str, width: int, align: str) -> str:
 
 def plain_table(columns: Sequence[Column], cells: Sequence[Sequence[str]]) -> str:
     """Every column and every value in full, one record a line, aligned with spaces; the
-    header is the column keys (as in --csv). For pipes, files and ``grep``."""
+    header is the column keys (as in --csv). For pipes, files and ``grep``. Sparkline
+    columns are left out (see the module doc)."""
+    kept = [c for c, col in enumerate(columns) if not col.is_spark]
+    if len(kept) < len(columns):
+        columns = [columns[c] for c in kept]
+        cells = [[row[c] for c in kept] for row in cells]
     values = [[one_line(row[c]) for row in cells] for c in range(len(columns))]
     heads = [col.key for col in columns]
     widths = [max([cell_width(heads[c]), *(cell_width(v) for v in values[c])])

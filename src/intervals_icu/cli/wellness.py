@@ -78,13 +78,20 @@ def show(
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
-    """Wellness records of a day or range (only days that have a record)."""
+    """Wellness records of a day or range (only days that have a record). On a terminal,
+    HRV and form (fitness − fatigue) over the 28 days to the last day follow as sparklines."""
     from intervals_icu.cli.session import Session
+    from intervals_icu.cli.trends import trend_window
 
     out = Out(as_json=as_json, as_csv=as_csv)
+    # The trend reads the 28 days before the range's end in the same request; it is only
+    # drawn on a terminal (a pipe and --csv get the records alone).
+    trend = out.draws_sparklines and not fields
     with Session(athlete) as session:
         span = _span(session.client, days)
-        records = list(_records(session.client, span).values())
+        read = trend_window(*span) if trend else span
+        found = _records(session.client, read)
+    records = [r for day, r in found.items() if str(span[0]) <= day <= str(span[1])]
     if fields:
         columns = ["id", *[f.strip() for f in fields.split(",") if f.strip() and f != "id"]]
     else:
@@ -97,6 +104,17 @@ def show(
     out.rows(records, [_column(c) for c in columns],
              title=f"wellness {span[0]} .. {span[1]}",
              empty=f"no wellness records from {span[0]} to {span[1]}")
+    if trend:
+        _trend(out, list(found.values()), *read)
+
+
+def _trend(out: Out, records: list[dict[str, Any]], first: Any, last: Any) -> None:
+    from intervals_icu.cli.trends import TREND_COLUMNS, trend_rows, trend_title
+
+    rows = trend_rows(records, first, last)
+    if rows:
+        out.console.print()
+        out.rows(rows, TREND_COLUMNS, title=trend_title(first, last))
 
 
 def _column(name: str) -> Column:
@@ -123,45 +141,20 @@ def _plan_writes(
     lock: bool | None,
     edit_locked: bool,
 ) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]], list[str]]:
-    """(changes to show, first bulk write, re-lock write, skipped days) for a patch over days.
+    """(changes to show, first bulk write, re-lock write, skipped days) for a patch over days
+    (:func:`intervals_icu.wellness_lock.plan_writes`, worded for the command line)."""
+    from intervals_icu.cli.session import Change
+    from intervals_icu.wellness_lock import plan_writes
 
-    A locked record is changed only with ``edit_locked`` (unlocked in the write, locked again
-    after); ``lock`` True/False sets the lock of every record written.
-    """
-    from intervals_icu.cli.session import Change, field_changes
-
-    changes: list[Change] = []
-    writes: list[dict[str, Any]] = []
-    relocks: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    for day in days:
-        record = current.get(day, {})
-        was_locked = bool(record.get("locked"))
-        old, new = field_changes(record, patch, _numeric)
-        want_locked = was_locked if lock is None else lock
-        if not new and want_locked == was_locked:
-            continue
-        if was_locked and new and not edit_locked:
-            skipped.append(f"wellness {day} is locked: not changed (pass --unlock to edit "
-                           "locked records; they are locked again after)")
-            continue
-        body: dict[str, Any] = {"id": day, **patch}
-        note = ""
-        if was_locked and new:
-            body["locked"] = False
-            if want_locked:
-                relocks.append({"id": day, "locked": True})
-                note = "locked: unlocked for this write, then locked again"
-            else:
-                note = "locked: unlocked for this write"
-        elif want_locked != was_locked:
-            body["locked"] = want_locked
-        if want_locked != was_locked:
-            old["locked"], new["locked"] = was_locked, want_locked
-        writes.append(body)
-        changes.append(Change(f"wellness {day}", "update" if record else "create", old, new,
-                              note=note))
-    return changes, writes, relocks, skipped
+    plan = plan_writes(current, days, patch, lock=lock, edit_locked=edit_locked,
+                       numeric=_numeric)
+    changes = [Change(f"wellness {d.day}", d.action, d.before, d.after,
+                      note="" if not d.unlocked else
+                      "locked: unlocked for this write, then locked again" if d.relocked else
+                      "locked: unlocked for this write") for d in plan.days]
+    skipped = [f"wellness {day} is locked: not changed (pass --unlock to edit locked records; "
+               "they are locked again after)" for day in plan.skipped]
+    return changes, plan.writes, plan.relocks, skipped
 
 
 def _write(session: Any, out: Out, description: str, changes: list[Any],

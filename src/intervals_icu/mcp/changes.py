@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from intervals_icu.updates import field_changes
+from intervals_icu.wellness_lock import plan_writes
+
 __all__ = ["Change", "WellnessPlan", "event_summary", "field_changes", "plan_wellness",
            "undo_change"]
 
@@ -25,30 +28,6 @@ class Change(BaseModel):
     note: str = ""
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == ""
-
-
-def field_changes(before: Mapping[str, Any] | None, patch: Mapping[str, Any],
-                  numeric: Callable[[str], bool] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(before, after) restricted to the fields ``patch`` really changes; -1 on a numeric
-    field shows as cleared (None)."""
-    before = before or {}
-    old: dict[str, Any] = {}
-    new: dict[str, Any] = {}
-    for key, value in patch.items():
-        if key == "id":
-            continue
-        target = None if (value == -1 and not isinstance(value, bool) and
-                          (numeric is None or numeric(key))) else value
-        current = before.get(key)
-        if current != target and not (_empty(current) and _empty(target)):
-            old[key] = current
-            new[key] = target
-    return old, new
-
-
 class WellnessPlan(BaseModel):
     changes: list[Change]
     writes: list[dict[str, Any]]
@@ -61,39 +40,16 @@ class WellnessPlan(BaseModel):
 def plan_wellness(current: Mapping[str, Mapping[str, Any]], days: Sequence[str],
                   patch: Mapping[str, Any], *, lock: bool | None, edit_locked: bool,
                   numeric: Callable[[str], bool]) -> WellnessPlan:
-    """The writes that put ``patch`` on every day of ``days`` (``current``: the records by
-    day as the API sends them). A locked record is changed only with ``edit_locked``
-    (unlocked in the write, locked again after); ``lock`` sets the lock of every record
-    written."""
-    changes: list[Change] = []
-    writes: list[dict[str, Any]] = []
-    relocks: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    for day in days:
-        record = current.get(day, {})
-        was_locked = bool(record.get("locked"))
-        old, new = field_changes(record, patch, numeric)
-        want_locked = was_locked if lock is None else lock
-        if not new and want_locked == was_locked:
-            continue
-        if was_locked and new and not edit_locked:
-            skipped.append(f"wellness {day} is locked: not changed (ask again with "
-                           "unlock_locked=true to edit locked days; they are locked again "
-                           "after)")
-            continue
-        body: dict[str, Any] = {"id": day, **patch}
-        if was_locked and new:
-            body["locked"] = False
-            if want_locked:
-                relocks.append({"id": day, "locked": True})
-        elif want_locked != was_locked:
-            body["locked"] = want_locked
-        if want_locked != was_locked:
-            old["locked"], new["locked"] = was_locked, want_locked
-        writes.append(body)
-        changes.append(Change(record=f"wellness {day}",
-                              action="update" if record else "create", before=old, after=new))
-    return WellnessPlan(changes=changes, writes=writes, relocks=relocks, skipped=skipped)
+    """The writes that put ``patch`` on every day of ``days``
+    (:func:`intervals_icu.wellness_lock.plan_writes`, worded for a tool's caller)."""
+    plan = plan_writes(current, days, patch, lock=lock, edit_locked=edit_locked,
+                       numeric=numeric)
+    return WellnessPlan(
+        changes=[Change(record=f"wellness {d.day}", action=d.action, before=d.before,
+                        after=d.after) for d in plan.days],
+        writes=plan.writes, relocks=plan.relocks,
+        skipped=[f"wellness {day} is locked: not changed (ask again with unlock_locked=true "
+                 "to edit locked days; they are locked again after)" for day in plan.skipped])
 
 
 def event_summary(event: Mapping[str, Any]) -> dict[str, Any]:

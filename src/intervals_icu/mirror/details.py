@@ -106,8 +106,25 @@ async def fetch_streams(ctx: RunContext, client: AsyncClient, athlete_id: str,
         ctx.progress(athlete_id, report, total=len(pending))
 
     await _run_all(one(*p) for p in pending)
+    await fill_curves(ctx, athlete_id)
     if failures:
         raise DetailFailure(failures, len(pending))
+
+
+CURVES_BATCH = 50
+"""Activities whose best efforts are filled per transaction (the writer thread stays free
+for other work between batches)."""
+
+
+async def fill_curves(ctx: RunContext, athlete_id: str) -> int:
+    """Best efforts for stored streams that have none current (a mirror synced before
+    ``activity_curves`` existed, or by an older computation): computed once, here, so that
+    no report has to decode the streams."""
+    stale = await ctx.db.run(ctx.store.curves_to_fill, athlete_id)
+    for start in range(0, len(stale), CURVES_BATCH):
+        await ctx.db.run(ctx.store.fill_curves, athlete_id, stale[start:start + CURVES_BATCH],
+                         run_id=ctx.run_id)
+    return len(stale)
 
 
 async def fetch_files(ctx: RunContext, client: AsyncClient, athlete_id: str,

@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intervals_icu import errors
+from intervals_icu.dates import today_in
 from intervals_icu.mirror.activity_passes import ActivityPasses
 from intervals_icu.mirror.context import RunContext, count, current_kind, describe, refused
 from intervals_icu.mirror.dated import DatedKind, DatedPass
@@ -29,7 +29,7 @@ from intervals_icu.mirror.writes import gear_write, profile_writes
 if TYPE_CHECKING:
     from intervals_icu import AsyncClient
 
-__all__ = ["AthleteRun", "apply_profile", "today_in"]
+__all__ = ["AthleteRun", "apply_profile"]
 
 
 class AthleteRun:
@@ -232,12 +232,3 @@ async def apply_profile(db: StoreThread, athlete_id: str, profile: Mapping[str, 
     return await db.run(db.store.apply_records, "sport_settings", athlete_id, settings,
                         tombstones=live - {w.key for w in settings},
                         state=StateUpdate("sport_settings", success=True), run_id=run_id)
-
-
-def today_in(timezone: str | None) -> date:
-    """Today in the athlete's time zone (UTC when unknown)."""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.now(zone).date()

@@ -31,6 +31,7 @@ __all__ = [
     "ALL_TABLES",
     "DATA_TABLES",
     "activities",
+    "activity_curves",
     "activity_files",
     "athlete_access",
     "athletes",
@@ -182,6 +183,22 @@ streams = Table(
     Column("changed_at", Stamp, nullable=False),
     Column("checked_at", Stamp, nullable=False),
     Column("deleted_at", Stamp),
+    Column("run_id", Integer),
+)
+
+activity_curves = Table(
+    "activity_curves",
+    metadata,
+    Column("athlete_id", String(32), primary_key=True),
+    Column("activity_id", String(32), primary_key=True),
+    Column("streams_key", String(64), nullable=False,
+           comment="SHA-256 of the computation's version and the fingerprints of the streams "
+                   "the curves come from (time, watts, heartrate, distance): valid while it "
+                   "matches the live streams'."),
+    Column("curves", Json, nullable=False,
+           comment='Best efforts: {"power": {"60": W}, "hr": {"60": bpm}, "pace": '
+                   '{"5000.0": seconds}} (keys: seconds, metres).'),
+    Column("computed_at", Stamp, nullable=False),
     Column("run_id", Integer),
 )
 
@@ -360,4 +377,5 @@ DATA_TABLES = {
     "gear": gear,
     "sport_settings": sport_settings,
 }
-ALL_TABLES = [*DATA_TABLES.values(), sync_state, athlete_access, changes, sync_runs]
+ALL_TABLES = [*DATA_TABLES.values(), activity_curves, sync_state, athlete_access, changes,
+              sync_runs]

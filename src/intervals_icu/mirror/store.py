@@ -607,6 +607,8 @@ class Store:
 
     def _replace_streams(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                          now: datetime) -> WriteCounts:
+        from intervals_icu.mirror.curves import store_curves
+
         children: list[Child] = []
         for stream in detail.streams or []:
             stream_type = str(stream.get("type") or "")
@@ -620,9 +622,32 @@ class Store:
                 "data2": None if data2 is None else encode_stream(data2),
                 "meta": {k: v for k, v in stream.items() if k not in ("data", "data2")},
             }, fingerprint(stream)))
-        return _counted(replace_children(conn, schema.streams, ("stream_type",),
-                                         detail.athlete_id, detail.activity_id, children,
-                                         run_id, now))
+        counts = _counted(replace_children(conn, schema.streams, ("stream_type",),
+                                           detail.athlete_id, detail.activity_id, children,
+                                           run_id, now))
+        # The best efforts of these streams, in the same transaction (a report reads them).
+        stored: dict[str, str] = {}
+        for (stream_type,), _columns, fp in children:
+            stored.setdefault(stream_type, fp)
+        store_curves(conn, detail.athlete_id, detail.activity_id, detail.streams or [],
+                     stored, run_id, now)
+        return counts
+
+    def curves_to_fill(self, athlete_id: str) -> list[str]:
+        """Activities whose stored streams have no current best efforts (``activity_curves``):
+        streams stored before the table existed, or by an older computation."""
+        from intervals_icu.mirror.curves import stale_curves
+
+        with self.engine.connect() as conn:
+            return stale_curves(conn, athlete_id)
+
+    def fill_curves(self, athlete_id: str, activity_ids: Sequence[str], *,
+                    run_id: int | None = None) -> int:
+        """Store the best efforts of these activities, computed from their stored streams."""
+        from intervals_icu.mirror.curves import fill_curves
+
+        with self.engine.begin() as conn:
+            return fill_curves(conn, athlete_id, activity_ids, run_id, utcnow())
 
     def _record_file(self, conn: Connection, detail: DetailWrite, run_id: int | None,
                      now: datetime) -> None:
@@ -720,8 +745,8 @@ class Store:
             conn.execute(sa.delete(schema.sync_state).where(
                 schema.sync_state.c.athlete_id == athlete_id))
             if purge:
-                conn.execute(sa.delete(schema.changes).where(
-                    schema.changes.c.athlete_id == athlete_id))
+                for derived in (schema.changes, schema.activity_curves):
+                    conn.execute(sa.delete(derived).where(derived.c.athlete_id == athlete_id))
                 conn.execute(sa.delete(schema.athlete_access).where(
                     schema.athlete_access.c.athlete_id == athlete_id))
             else:

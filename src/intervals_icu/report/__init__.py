@@ -8,13 +8,22 @@ its charts as PNGs, and terminal charts.
     report.write_pngs("charts/")         # every chart as a PNG
 
 See docs/report.md. Reading is read-only, through the tables docs/schema.md documents.
+
+Names are imported when first used: a terminal table that only wants ``sparkline`` does not
+pay for SQLAlchemy, numpy and the charts.
 """
 
-from intervals_icu.report.build import AthleteSection, Report, build_report
-from intervals_icu.report.period import Period, PeriodRequest
-from intervals_icu.report.source import MirrorUnavailable, NotMirrored
-from intervals_icu.report.sparkline import sparkline
-from intervals_icu.report.vega import ChartingUnavailable
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intervals_icu.report.build import AthleteSection, Report, build_report
+    from intervals_icu.report.period import Period, PeriodRequest
+    from intervals_icu.report.source import MirrorUnavailable, NotMirrored
+    from intervals_icu.report.sparkline import sparkline
+    from intervals_icu.report.vega import ChartingUnavailable
 
 __all__ = [
     "AthleteSection",
@@ -27,3 +36,20 @@ __all__ = [
     "build_report",
     "sparkline",
 ]
+
+_HOME = {"AthleteSection": "build", "Report": "build", "build_report": "build",
+         "Period": "period", "PeriodRequest": "period", "MirrorUnavailable": "source",
+         "NotMirrored": "source", "sparkline": "sparkline", "ChartingUnavailable": "vega"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

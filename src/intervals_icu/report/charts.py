@@ -402,8 +402,9 @@ def curves_chart(series: dict[str, dict[str, list[CurvePoint]]], *,
                  streams_known: bool) -> Chart:
     """``series[kind][name]``: kind power/hr/pace, name this period/previous period/all
     time."""
-    caption = ("Best efforts computed from the activity streams the mirror keeps (streams "
-               "table: watts, heartrate, time, distance): power as the best mean over each "
+    caption = ("Best efforts from the activity streams the mirror keeps (streams table: "
+               "watts, heartrate, time, distance; computed by the sync as it stores them, "
+               "activity_curves table): power as the best mean over each "
                "duration on rides, heart rate over each duration on any sport, pace as the "
                "fastest time over each distance on runs; for this period, the period of the "
                "same length before it, and every mirrored activity up to the period's end. "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, timedelta
+
+from intervals_icu.dates import today_in
 
 __all__ = ["DEFAULT_DAYS", "Period", "PeriodRequest", "local_today"]
 
@@ -14,11 +15,7 @@ DEFAULT_DAYS = 90
 
 def local_today(timezone: str | None) -> date:
     """Today in the athlete's time zone (UTC when the mirror does not know it)."""
-    try:
-        zone = ZoneInfo(timezone) if timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return datetime.now(zone).date()
+    return today_in(timezone)
 
 
 @dataclass(frozen=True)

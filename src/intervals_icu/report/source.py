@@ -74,6 +74,11 @@ STREAMS = _t("streams", _c("athlete_id", sa.String), _c("activity_id", sa.String
              _c("data", sa.LargeBinary), _c("fingerprint", sa.String),
              _c("deleted_at", sa.DateTime))
 TABLES = (ATHLETES, WELLNESS, ACTIVITIES, EVENTS, STREAMS)
+ACTIVITY_CURVES = _t("activity_curves", _c("athlete_id", sa.String),
+                     _c("activity_id", sa.String), _c("streams_key", sa.String),
+                     _c("curves", sa.JSON))
+OPTIONAL_TABLES = (ACTIVITY_CURVES,)
+"""Read when the mirror has them (a mirror not migrated since they were added has not)."""
 
 
 @dataclass(frozen=True)
@@ -286,6 +291,24 @@ class MirrorSource:
         return [EventRow(*r) for r in self._rows(query)]
 
     # -- streams ------------------------------------------------------------------------------
+
+    def stored_curves(self, athlete_id: str, activity_ids: Sequence[str]
+                      ) -> dict[str, tuple[str, dict[str, dict[str, float]]]]:
+        """The best efforts the sync stored with these activities' streams: ``activity_id ->
+        (streams_key, curves)`` (docs/schema.md, ``activity_curves``); none when the mirror
+        has no such table yet."""
+        self._check_tables()
+        if ACTIVITY_CURVES.name not in (self._tables or set()):
+            return {}
+        t = ACTIVITY_CURVES
+        found: dict[str, tuple[str, dict[str, dict[str, float]]]] = {}
+        for chunk in _chunks(activity_ids, 500):
+            query = sa.select(t.c.activity_id, t.c.streams_key, t.c.curves).where(
+                t.c.athlete_id == athlete_id, t.c.activity_id.in_(chunk))
+            for activity_id, key, curves in self._rows(query):
+                found[activity_id] = (key, json.loads(curves) if isinstance(curves, str)
+                                      else curves)
+        return found
 
     def stream_refs(self, athlete_id: str, activity_ids: Sequence[str],
                     types: Sequence[str]) -> list[StreamRef]:
