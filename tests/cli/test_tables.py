@@ -195,9 +195,12 @@ def test_athletes(icu: Icu, live: Sandbox, screen: Any,
         if not terminal:  # a pipe keeps the --csv columns: no sparkline, no trend read
             assert run.stdout.splitlines()[0].split() == \
                 icu("athletes", "--csv").stdout.splitlines()[0].split(",")
-    screen(80, True)
+    screen(80, True)  # the form trend outranks the minor columns: it is drawn at 80 columns
+    wide_enough = ANSI.sub("", icu("athletes").stdout)
+    assert "form (28d)" in wide_enough and "a sparkline" not in wide_enough
+    screen(60, True)  # too narrow for it: the numbers stay and the caption says so
     assert "form (28d) (a sparkline: a wider terminal shows it)" in " ".join(
-        icu("athletes").stdout.split())
+        ANSI.sub("", icu("athletes").stdout).split())
 
 
 def test_athletes_form_sparkline_draws_each_days_form(icu: Icu, live: Sandbox, screen: Any,
@@ -464,18 +467,21 @@ def test_fit_drops_empty_columns_then_the_least_important() -> None:
     assert dict(named.shown)[1] == len("Morning Run")
 
 
-def test_a_sparkline_is_hidden_first_and_never_piped() -> None:
+def test_a_sparkline_is_hidden_by_its_priority_and_never_piped() -> None:
     columns = [Column("id", kind="id", priority=ESSENTIAL),
                Column("name", kind="text", priority=3),
                Column("trend", kind="spark", priority=1),
                Column("load", kind="number", priority=5)]
     cells = [["i1", "Morning Run", "▁▃▅█▇", "120"]]
     assert [c for c, _ in fit(columns, cells, 80).shown] == [0, 1, 2, 3]
-    # one cell short of everything: the sparkline goes, though "load" matters less
+    # one cell short of everything: "load" matters less than the trend the command ranks high
     everything = 2 + 2 + len("Morning Run") + 2 + 5 + 2 + 4
-    assert fit(columns, cells, everything - 1).hidden == [2]
-    # a name shortened below what reads well gives the sparkline's room back first
-    assert 2 in fit(columns, cells, 2 + 2 + 8 + 2 + 5 + 2 + 4).hidden
+    assert fit(columns, cells, everything - 1).hidden == [3]
+    # among columns of the same priority the picture goes first: its numbers are the record's
+    same = [*columns[:2], Column("trend", kind="spark", priority=5), columns[3]]
+    assert fit(same, cells, everything - 1).hidden == [2]
+    # a name shortened below what reads well gets room from a column of lower priority
+    assert fit(same, cells, 2 + 2 + 8 + 2 + 5 + 2 + 4).hidden == [2]
     # even an ESSENTIAL sparkline is a picture: hidden rather than run past the edge
     essential = [columns[0], Column("trend", kind="spark", priority=ESSENTIAL)]
     assert fit(essential, [["i1", "▁▃▅█▇"]], 4).hidden == [1]

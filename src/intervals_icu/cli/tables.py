@@ -120,8 +120,9 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
     """The columns to show, and their widths, for a terminal ``width`` cells wide.
 
     ``cells[r][c]`` is row r's text for column c. Columns with no value at all are dropped;
-    then, while the narrowest possible table is wider than ``width``, a sparkline column,
-    else the column of the highest priority number (the rightmost among equals) is hidden.
+    then, while the narrowest possible table is wider than ``width``, the column of the
+    highest priority number is hidden (a sparkline before a value of the same priority, then
+    the rightmost among equals).
     ESSENTIAL columns stay even if the table must then be wider than the terminal (a value
     is never cut); a sparkline column is never ESSENTIAL.
     """
@@ -145,8 +146,9 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
         return sum(widths[c] for c in chosen) + GAP * max(len(chosen) - 1, 0)
 
     def dropped_first(c: int) -> tuple[bool, int, int]:
-        # A trend picture goes before any value: the numbers it draws are in the record.
-        return (columns[c].is_spark, columns[c].priority, c)
+        # Priority decides: a trend the command ranks above its minor columns stays at 80
+        # columns. Among equals the picture goes first: the numbers it draws are in the record.
+        return (columns[c].priority, columns[c].is_spark, c)
 
     shown = list(present)
     hidden: list[int] = []
@@ -196,8 +198,8 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
         if not short:
             break
         most = min(columns[c].priority for c in short)
-        candidates = [c for c in shown if columns[c].is_spark or (
-            columns[c].priority > most and columns[c].priority != ESSENTIAL)]
+        candidates = [c for c in shown
+                      if columns[c].priority > most and columns[c].priority != ESSENTIAL]
         if not candidates:
             break
         victim = max(candidates, key=dropped_first)
