@@ -197,7 +197,8 @@ def test_athletes(icu: Icu, live: Sandbox, screen: Any,
                 icu("athletes", "--csv").stdout.splitlines()[0].split(",")
     screen(80, True)  # the form trend outranks the minor columns: it is drawn at 80 columns
     wide_enough = ANSI.sub("", icu("athletes").stdout)
-    assert "form (28d)" in wide_enough and "a sparkline" not in wide_enough
+    assert "form (28d)" in wide_enough
+    assert "a sparkline" not in wide_enough
     screen(60, True)  # too narrow for it: the numbers stay and the caption says so
     assert "form (28d) (a sparkline: a wider terminal shows it)" in " ".join(
         ANSI.sub("", icu("athletes").stdout).split())
