@@ -61,6 +61,10 @@ class Controlled(Protocol):
 
     def rate_limit_burst(self, count: int) -> None: ...
 
+    def budgets(self) -> dict[str, Any]: ...
+
+    def reset_budgets(self) -> None: ...
+
     def apps(self) -> list[dict[str, Any]]: ...
 
     def app_record(self, client_id: str | None = None) -> OAuthAppRecord: ...
@@ -201,6 +205,15 @@ def _burst(call: Call) -> Any:
         raise ApiError(422, f"'count' must be a whole number >= 1, not {count!r}")
     call.sandbox.rate_limit_burst(count)
     return {"forced_429s": count}
+
+
+def _budgets(call: Call) -> Any:
+    return call.sandbox.budgets()
+
+
+def _reset_budgets(call: Call) -> Any:
+    call.sandbox.reset_budgets()
+    return call.sandbox.budgets()
 
 
 def _apps(call: Call) -> Any:
@@ -346,6 +359,10 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("DELETE", "faults", "remove every request fault rule", _clear_faults),
     Endpoint("POST", "rate-limit/burst", "{count}: the next count API requests get 429",
              _burst),
+    Endpoint("GET", "budgets", "request budgets (apps, personal keys): {enabled, budgets: [{key, "
+             "kind, daily_used, daily_limit, window_used, window_limit, resets_at, ...}]}",
+             _budgets),
+    Endpoint("POST", "budgets/reset", "forget every budget's use", _reset_budgets),
     Endpoint("GET", "apps", "registered OAuth apps (no secrets)", _apps),
     Endpoint("POST", "apps", "{name, redirect_uris, webhook_url, webhook_secret, "
              "webhook_types, webhook_authorization}: register (answers the secrets once)",

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.app import build_app
+from intervals_icu.sandbox.budgets import Budgets
 from intervals_icu.sandbox.clock import Clock, parse_local
 from intervals_icu.sandbox.control import handle_control
 from intervals_icu.sandbox.errors import ApiError
@@ -121,6 +122,8 @@ class Sandbox:
         self.state = SandboxState.from_snapshot(snapshot, options=self._options,
                                                 clock=self.clock)
         self.rate_limiter = RateLimiter(lambda: self.state.options, time.monotonic)
+        self.request_budgets = Budgets(lambda: self.state.options, self.clock.now,
+                                       self._app_users, self._app_names)
         self.state.faults = FaultInjector(seed=self.seed)
         self.state.webhooks = WebhookDispatcher(self.state)
 
@@ -289,6 +292,24 @@ class Sandbox:
     def rate_limit_burst(self, count: int) -> None:
         """Answer the next ``count`` API requests with 429."""
         self.rate_limiter.force(count)
+
+    def budgets(self) -> dict[str, Any]:
+        """Each request budget's use (``GET /_sandbox/budgets``): ``{"enabled", "budgets":
+        [{"key", "kind": "app"|"personal", "daily_used", "daily_limit", "window_used",
+        "window_limit", "resets_at", ...}]}`` (see docs/sandbox.md)."""
+        return self.request_budgets.describe()
+
+    def reset_budgets(self) -> None:
+        """Forget every budget's use (as if a new day and window had begun)."""
+        self.request_budgets.reset()
+
+    def _app_users(self, client_id: str) -> int:
+        # list(): one C-level copy, safe while a handler thread adds tokens.
+        return len({t.athlete_id for t in list(self.state.tokens.values())
+                    if t.client_id == client_id and not t.revoked})
+
+    def _app_names(self) -> list[tuple[str, str]]:
+        return [(app.client_id, app.name) for app in list(self.state.apps.values())]
 
     def advance(self, seconds: float) -> datetime:
         """Move the sandbox clock forward (it is frozen first if it was running)."""
