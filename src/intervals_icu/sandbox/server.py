@@ -52,6 +52,9 @@ from intervals_icu.secret import Secret
 __all__ = ["Sandbox"]
 
 IN_PROCESS_BASE_URL = "http://sandbox.invalid"
+FLEET_SCOPES = ("ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE,LIBRARY:READ,SETTINGS:READ,"
+                "CHATS:READ")
+"""What ``seed_oauth_users`` grants by default: everything a mirror reads, and writes."""
 
 # Seeding a year of 1 Hz history takes seconds; the same seed, size and moment always give the
 # same data, so each process seeds once and every further Sandbox starts from a copy.
@@ -156,7 +159,14 @@ class Sandbox:
         return self.seeded.stranger_id
 
     def api_key_for(self, athlete_id: str) -> str:
-        return self.seeded.athlete_keys[athlete_id]
+        """The personal API key of a seeded athlete (or one from ``seed_oauth_users``)."""
+        key = self.seeded.athlete_keys.get(athlete_id)
+        if key is not None:
+            return key
+        account = self.state.accounts.get(athlete_id)
+        if account is None:
+            raise KeyError(f"no athlete {athlete_id} in this sandbox")
+        return account.api_key
 
     @property
     def oauth_app(self) -> OAuthApp:
@@ -522,6 +532,30 @@ class Sandbox:
         code = self.authorize(athlete_id, scopes, client_id=app.client_id)
         body = exchange_code(self.state, app.client_id, app.client_secret, code)
         return OAuthToken.from_response(body)
+
+    def seed_oauth_users(
+        self,
+        count: int,
+        *,
+        client_id: str | None = None,
+        days: int = 14,
+        scopes: str | Iterable[str | Scope] = FLEET_SCOPES,
+        lazy: bool = True,
+    ) -> list[OAuthToken]:
+        """``count`` new athletes who have authorized the app (the seeded one by default),
+        each with ``days`` of history (generated on first access unless ``lazy=False``; the
+        same either way): their tokens, in order. No webhooks are sent; ``reset()`` removes
+        them. ``api_key_for(token.athlete_id)`` gives each one's personal key."""
+        from intervals_icu.sandbox.generate.oauth_users import seed_oauth_users
+
+        app = self._app(client_id)
+        granted = parse_scopes(scopes if isinstance(scopes, str) else [str(s) for s in scopes])
+        users = seed_oauth_users(self.state, app, count, days=days, scopes=granted, lazy=lazy)
+        return [OAuthToken.from_response({"access_token": u["access_token"],
+                                          "scope": u["scope"],
+                                          "athlete": {"id": u["athlete_id"],
+                                                      "name": u["name"]}})
+                for u in users]
 
     # -- simulated devices ----------------------------------------------------------------------
 
