@@ -145,7 +145,7 @@ def fit(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -
     def total(chosen: Sequence[int], widths: dict[int, int]) -> int:
         return sum(widths[c] for c in chosen) + GAP * max(len(chosen) - 1, 0)
 
-    def dropped_first(c: int) -> tuple[bool, int, int]:
+    def dropped_first(c: int) -> tuple[int, bool, int]:
         # Priority decides: a trend the command ranks above its minor columns stays at 80
         # columns. Among equals the picture goes first: the numbers it draws are in the record.
         return (columns[c].priority, columns[c].is_spark, c)

@@ -1,6 +1,7 @@
 """The sandbox's ASGI application: one entry point that serves the dashboard and the control
 API, then applies, in order, faults, the rate limit, OAuth, the spec document, and routes
-``/api/v1`` calls to handlers (counting each answer for the dashboard's traffic panel).
+``/api/v1`` calls to handlers (after authentication and the request budgets; counting each
+answer for the dashboard's traffic panel).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from intervals_icu.sandbox.wire import (
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
+    from intervals_icu.sandbox.budgets import Budgets
     from intervals_icu.sandbox.ratelimit import RateLimiter
     from intervals_icu.sandbox.traffic import TrafficMeter
 
@@ -143,6 +145,9 @@ class AppHost(Protocol):
 
     @property
     def traffic(self) -> TrafficMeter: ...
+
+    @property
+    def request_budgets(self) -> Budgets: ...
 
     def spec_bytes(self) -> bytes: ...
 
@@ -260,8 +265,11 @@ def build_app(sandbox: AppHost) -> Starlette:
                                 headers={"Allow": ", ".join(sorted(found))})
         match: Match = found
         operation_id = match.operation.operation_id
-        if principal is None:
+        if principal is None:  # the dashboard's view route acts as an athlete, unbudgeted
             principal = authenticate(state, request.headers.get("authorization"), path)
+            exhausted = sandbox.request_budgets.spend(principal)
+            if exhausted is not None:
+                raise exhausted.error(headers=state.options.budget_headers)
         check_credential_rules(principal, operation_id)
         match.check_types()
         handler = HANDLERS.get(operation_id)
