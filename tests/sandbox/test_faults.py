@@ -164,3 +164,17 @@ def test_an_activity_write_is_logged_for_the_activity_owner(sandbox: Sandbox) ->
         "updateActivity", sandbox.athlete_id, [activity_id])
     assert (delete["operation_id"], delete["athlete_id"]) == ("deleteActivity",
                                                               sandbox.athlete_id)
+
+
+def test_a_write_to_a_record_names_that_record_not_the_parts_it_sends(sandbox: Sandbox) -> None:
+    store = sandbox.state.store(sandbox.athlete_id)
+    activity_id = next(a for a, d in sorted(store.details.items())
+                       if len(d.intervals) >= 2 and a in store.activities
+                       and store.activities[a].get("source") != "STRAVA")
+    with sandbox.client() as client:
+        rows = client.activities.intervals(activity_id).icu_intervals or []
+        client.activities.update_intervals(activity_id, [
+            {"id": r.id, "start_index": r.start_index, "end_index": r.end_index,
+             "type": r.type} for r in rows])
+    [logged] = sandbox.applied_writes()
+    assert logged["record_ids"] == [activity_id]  # not the interval ids of the body

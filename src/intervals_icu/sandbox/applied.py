@@ -30,14 +30,15 @@ def _ids(value: Any) -> list[str]:
 
 
 def record_ids(path: str, params: Mapping[str, str], body: Any, answer: Any) -> list[str]:
-    """The records a write names: its path parameters (not the athlete), the ids in its JSON
-    body (bulk writes) and in its answer (what a create made), without repeats."""
-    named: list[str] = []
-    for name, value in params.items():
-        if name in _NOT_RECORDS or (name == "id" and path.startswith("/api/v1/athlete/")):
-            continue
-        named.append(str(value))
-    named += _ids(body) + _ids(answer)
+    """The records a write names: the record parameters of its path (``/events/{eventId}``,
+    ``/activity/{id}/intervals``: not the athlete); for a write to a collection (no record
+    in the path), the ids in its JSON body (bulk writes) and in its answer (what a create
+    made). Without repeats."""
+    named = [str(value) for name, value in params.items()
+             if name not in _NOT_RECORDS
+             and not (name == "id" and path.startswith("/api/v1/athlete/"))]
+    if not named:
+        named = _ids(body) + _ids(answer)
     return list(dict.fromkeys(named))
 
 

@@ -292,7 +292,8 @@ class Sandbox:
         after sequence number ``since``): ``seq``, ``at`` (sandbox clock), ``method``,
         ``path`` (as requested), ``query``, ``operation_id``, ``athlete_id`` (whose data),
         ``by`` (the caller) and ``client_id`` (its OAuth app), ``status``, ``record_ids``
-        (path parameters, ids in the body and in the answer), ``answer_lost`` and
+        (the path's record parameters; for a collection, ids in the body and in the answer),
+        ``answer_lost`` and
         ``lost_status`` (set when a ``lose_answer`` fault lost the answer: the write was
         made, the client was not told). Refused writes are not in it."""
         return self.state.applied_writes.read(athlete_id=athlete_id, since=since)
