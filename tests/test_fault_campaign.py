@@ -34,12 +34,19 @@ from typing import Any
 import httpx
 import pytest
 
-from intervals_icu.journal import JournalEntry, SqliteJournal, Target, plan_undo, read_current
+from intervals_icu.journal import (
+    JournalEntry,
+    SqliteJournal,
+    Target,
+    plan_undo,
+    read_current,
+    read_made,
+)
 from intervals_icu.mirror import Store
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import home  # noqa: F401  (fixture: isolated user directories)
 from tests.clock import CHILD_ICU, child_env
-from tests.mirror.oracle import assert_mirror_equals
+from tests.mirror.oracle import assert_mirror_equals, sandbox_truth
 
 pytestmark = [pytest.mark.campaign, pytest.mark.slow]
 
@@ -84,11 +91,17 @@ class World:
     def applied(self) -> int:
         return len(self.sandbox.state.applied_writes.entries)
 
+    def database_bytes(self) -> int:
+        path = Path(self.database.removeprefix("sqlite:///"))
+        return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
     def icu(self, *args: str, kill: tuple[str, float] | None = None) -> str:
         """Run `icu ARGS`; ``kill``: ("writes", k) SIGKILLs it once the sandbox has carried
-        out k more writes, ("after", s) after s seconds. Returns what happened, for the log."""
-        mark = self.applied()
+        out k more writes, ("after", s) after s seconds, ("db", s) s seconds after the mirror
+        database first grew (mid-sync). Returns what happened, for the log."""
+        mark, size = self.applied(), self.database_bytes()
         started = time.monotonic()
+        grew: float | None = None
         # Files, not pipes: a pipe nobody reads while we poll would block a large answer.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile("w+") as err:
             child = subprocess.Popen([*ICU, *args], env=self.env, stdin=subprocess.DEVNULL,
@@ -98,9 +111,13 @@ class World:
                 if elapsed > 120:
                     child.kill()
                     raise AssertionError(f"`icu {' '.join(args)}` hung for 120 s under faults")
+                if grew is None and kill is not None and kill[0] == "db" and \
+                        self.database_bytes() != size:
+                    grew = elapsed
                 if kill is not None and (
                     (kill[0] == "writes" and self.applied() - mark >= kill[1])
                     or (kill[0] == "after" and elapsed >= kill[1])
+                    or (grew is not None and elapsed - grew >= kill[1])
                 ):
                     child.kill()
                     child.wait()
@@ -147,8 +164,11 @@ def _kill(world: World, *, sync: bool) -> tuple[str, float] | None:
     roll = rng.random()
     if roll < 0.45:
         return None
-    if sync or roll < 0.7:
-        return ("after", round(rng.uniform(0.3, 2.5 if sync else 1.5), 2))
+    if sync:
+        return ("db", round(rng.uniform(0.0, 0.8), 2)) if roll < 0.8 else (
+            "after", round(rng.uniform(0.3, 2.5), 2))
+    if roll < 0.7:
+        return ("after", round(rng.uniform(0.3, 1.5), 2))
     return ("writes", rng.randint(1, 2))
 
 
@@ -259,10 +279,31 @@ def platform_change(world: World) -> str:
         return f"coach deletes {target}"
 
 
+def certain_loss(world: World) -> str:
+    """A write whose answer is certainly lost (so every campaign has one, whatever the
+    random rates drew): the next write `icu` sends is carried out, then dropped or 502."""
+    lost = world.rng.choice([None, 502])
+    for method in ("PUT", "POST", "DELETE"):
+        world.control.post("/faults", json={"route": f"{method} *", "lose_answer_rate": 1,
+                                            "lose_answer_status": lost, "count": 1})
+    return f"(the next write's answer is lost: {lost or 'dropped'}) " + cli_write(world)
+
+
+def killed_sync(world: World) -> str:
+    """A sync killed part way, once it has written to the database (every campaign has
+    one, whatever the random draws)."""
+    seconds = round(world.rng.uniform(0.0, 0.6), 2)
+    return "icu sync -> " + world.icu("sync", "--db", world.database, "--json",
+                                      kill=("db", seconds))
+
+
 def run_campaign(world: World) -> None:
     world.log.append(sync(world))  # the mirror exists before the campaign (or half of it)
-    for _ in range(STEPS):
-        step = world.rng.choices([cli_write, sync, platform_change], weights=[5, 3, 2])[0]
+    steps = [world.rng.choices([cli_write, sync, platform_change], weights=[5, 3, 2])[0]
+             for _ in range(STEPS)]
+    steps.insert(world.rng.randint(0, len(steps)), certain_loss)
+    steps.insert(world.rng.randint(0, len(steps)), killed_sync)
+    for step in steps:
         world.log.append(step(world))
 
 
@@ -276,6 +317,13 @@ def check_mirror(world: World) -> None:
     assert result.startswith("exit 0"), result
     store = Store(world.database)
     try:
+        # Fitness first, for a clear message: a lost ripple leaves old days' ctl/atl stale.
+        truth = sandbox_truth(world.sandbox, world.athlete)["wellness"]
+        mine = {r["day"].isoformat(): r["record"]
+                for r in store.rows("wellness", world.athlete)}
+        stale = sorted(day for day, record in truth.items() if day in mine and any(
+            record.get(k) != mine[day].get(k) for k in ("ctl", "atl", "rampRate")))
+        assert not stale, f"wellness ctl/atl/rampRate differ from the sandbox on {stale}"
         today = world.today
         assert_mirror_equals(store, world.sandbox, world.athlete, events_between=(
             today - timedelta(days=LOOKBACK - 1), today + timedelta(days=180)))
@@ -319,7 +367,7 @@ def check_journal(world: World) -> None:
         for batch_id, needed in sorted(covering.items()):
             entries_of = batches[batch_id]
             current = read_current(client, {e.target for e in entries_of if e.target})
-            plan = plan_undo(entries_of, current)
+            plan = plan_undo(entries_of, current, made=read_made(client, entries_of))
             wanted = {e.target or Target("write", f"{e.method} {e.path}", e.athlete_id)
                       for e in entries_of if e.id in needed}
             for step in plan.impossible:
@@ -351,12 +399,15 @@ def world(home: Path, request: pytest.FixtureRequest) -> Iterator[World]:  # noq
 def test_fault_campaign_mirror_equals_the_sandbox_and_every_applied_write_is_journaled(
     world: World,
 ) -> None:
+    def story() -> str:
+        steps = "\n".join(f"  {n}. {line}" for n, line in enumerate(world.log))
+        injected = json.dumps(world.sandbox.state.faults.injected)
+        return f"the campaign (faults injected: {injected}):\n{steps}"
+
     try:
         run_campaign(world)
         check_mirror(world)
         check_journal(world)
     except AssertionError as exc:
-        steps = "\n".join(f"  {n}. {line}" for n, line in enumerate(world.log))
-        lost = world.sandbox.state.faults.injected
-        raise AssertionError(f"{exc}\n\nthe campaign (faults injected: {json.dumps(lost)}):"
-                             f"\n{steps}") from None
+        raise AssertionError(f"{exc}\n\n{story()}") from None
+    print(story())  # shown with pytest -s (or -rP): what this seed did
