@@ -202,13 +202,20 @@ def _splittable(world: World) -> list[tuple[str, int]]:
 def cli_write(world: World) -> str:
     """One write through `icu`, journaled, possibly killed."""
     rng, today = world.rng, world.today
-    kind = rng.choice(["load", "load", "load", "wellness", "wellness", "event", "event",
+    kind = rng.choice(["load", "load", "move", "wellness", "wellness", "event", "event",
                        "delete", "range", "split", "undo"])
     args: list[str]
     if kind == "load" and _old_activities(world):
         target = rng.choice(_old_activities(world))
         args = ["activities", "update", target, "--set",
                 f"icu_training_load={rng.randint(5, 300)}", "--yes", "--json"]
+    elif kind == "move" and _old_activities(world):
+        target = rng.choice(_old_activities(world))
+        start = str(world.store().activities[target]["start_date_local"])
+        day = min(date.fromisoformat(start[:10]) + timedelta(days=rng.randint(-3, 3)),
+                  today - timedelta(days=LOOKBACK + 1))  # still old: the ripple matters
+        args = ["activities", "update", target, "--set",
+                f"start_date_local={day}T{start[11:19] or '07:00:00'}", "--yes", "--json"]
     elif kind == "wellness":
         first = today - timedelta(days=rng.randint(0, LOOKBACK - 2))
         last = min(today, first + timedelta(days=rng.randint(0, 2)))
