@@ -11,7 +11,7 @@ import pytest
 
 from intervals_icu import Client, RetryPolicy
 from intervals_icu.errors import ServerError, TransportError
-from intervals_icu.journal import SqliteJournal, undo_batch
+from intervals_icu.journal import SqliteJournal, plan_undo_of, undo_batch
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu, home, icu, live  # noqa: F401  (fixtures)
 from tests.journal.test_undo_every_operation import _ride_with_intervals
@@ -82,24 +82,65 @@ def test_a_split_whose_answer_was_lost_is_not_replayed_and_can_be_undone(
             (i.id, i.start_index, i.end_index) for i in before]
 
 
-def test_a_create_whose_answer_was_lost_is_kept_as_uncertain(sandbox: Sandbox,
-                                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize("lost", [None, 502], ids=["dropped", "502"])
+def test_a_create_whose_answer_was_lost_is_found_by_undo_and_deleted(
+    sandbox: Sandbox, tmp_path: Path, lost: int | None,
+) -> None:
+    """Was: undo reported it as impossible ("look for it and delete it by hand"), so an
+    applied write was left that undo could not cover (the fault campaign found it)."""
     journal = SqliteJournal(tmp_path / "j.sqlite3")
     with sandbox.client(retry=RETRY, journal=journal) as client:
-        sandbox.faults(route="POST /api/v1/athlete/*/events", lose_answer_rate=1.0, count=1)
-        with journal.batch("create") as batch_id, pytest.raises(TransportError):
+        twin = client.events.create(category="NOTE", name="Maybe",
+                                    start_date_local="2031-03-01T00:00:00")  # there before
+        sandbox.faults(route="POST /api/v1/athlete/*/events", lose_answer_rate=1.0,
+                       lose_answer_status=lost, count=1)
+        expected = TransportError if lost is None else ServerError
+        with journal.batch("create") as batch_id, pytest.raises(expected):
             client.events.create(category="NOTE", name="Maybe",
-                                 start_date_local="2031-03-01T00:00:00")
-        assert len(client.events.list("2031-03-01", "2031-03-01")) == 1  # it was made, once
+                                 start_date_local="2031-03-01")
+        made = [e for e in client.events.list("2031-03-01", "2031-03-01") if e.id != twin.id]
+        assert len(made) == 1  # it was made, once
         [entry] = journal.entries(batch_id)
         assert entry.state == "uncertain"
         assert entry.may_have_been_applied
         plan = undo_batch(client, journal, batch_id)
-        [step] = plan.impossible
-        assert "answer was lost" in step.reason
+        assert plan.impossible == []
+        [step] = plan.changes
+        assert (step.action, step.target.record_id) == ("delete", str(made[0].id))
+        assert [e.id for e in client.events.list("2031-03-01", "2031-03-01")] == [twin.id]
     batch = journal.get_batch(batch_id)
     assert batch is not None
     assert batch.uncertain == 1
+
+
+def test_a_lost_create_that_made_nothing_needs_no_undo(sandbox: Sandbox,
+                                                       tmp_path: Path) -> None:
+    """An injected 500 comes before the create is carried out: uncertain in the journal
+    (the client cannot know), nothing made, nothing to undo and nothing impossible."""
+    journal = SqliteJournal(tmp_path / "j.sqlite3")
+    with sandbox.client(retry=RETRY, journal=journal) as client:
+        sandbox.faults(route="POST /api/v1/athlete/*/events", error_rate=1.0, count=1)
+        with journal.batch("create") as batch_id, pytest.raises(ServerError):
+            client.events.create(category="NOTE", name="Never", start_date_local="2031-03-02")
+        [entry] = journal.entries(batch_id)
+        assert entry.state == "uncertain"
+        plan = plan_undo_of(client, journal, batch_id)
+        assert (plan.changes, plan.impossible) == ([], [])
+
+
+def test_a_lost_create_that_two_new_records_fit_is_left_to_the_user(sandbox: Sandbox,
+                                                                    tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "j.sqlite3")
+    with sandbox.client(retry=RETRY, journal=journal) as client:
+        sandbox.faults(route="POST /api/v1/athlete/*/events", lose_answer_rate=1.0, count=1)
+        with journal.batch("create") as batch_id, pytest.raises(TransportError):
+            client.events.create(category="NOTE", name="Twice", start_date_local="2031-03-03")
+    with sandbox.client() as other:  # someone makes the same note, not journaled
+        other.events.create(category="NOTE", name="Twice", start_date_local="2031-03-03")
+        plan = plan_undo_of(other, journal, batch_id)
+    [step] = plan.impossible
+    assert "2 records fit what it sent" in step.reason
+    assert plan.changes == []
 
 
 def test_a_write_refused_by_the_server_leaves_nothing_in_the_journal(sandbox: Sandbox,

@@ -92,3 +92,43 @@ def test_sync_killed_mid_run_converges(point: str, tmp_path: Path) -> None:
     finally:
         store.close()
         sandbox.stop()
+
+
+KILLED_MIGRATION = """
+import os, signal, sys
+from sqlalchemy import event
+from intervals_icu.mirror import Store
+
+store = Store(sys.argv[1], migrate=False)
+made = []
+
+@event.listens_for(store.engine, "after_cursor_execute")
+def kill_mid_schema(conn, cursor, statement, *args):
+    if statement.lstrip().upper().startswith("CREATE TABLE"):
+        made.append(statement)
+        if len(made) == int(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+store.migrate()
+"""
+
+
+@pytest.mark.parametrize("tables", [1, 3])
+def test_a_first_run_killed_while_making_the_schema_leaves_a_database_that_opens(
+    tmp_path: Path, tables: int
+) -> None:
+    """Was: pysqlite ran each CREATE TABLE outside any transaction, so `icu sync` killed in
+    its first second left half a schema and every later run failed with "table activities
+    already exists" (found by the fault campaign)."""
+    url = f"sqlite:///{tmp_path / 'mirror.db'}"
+    child = subprocess.run([sys.executable, "-c", KILLED_MIGRATION, url, str(tables)],
+                           cwd=ROOT, env=child_env(), capture_output=True, timeout=120,
+                           check=False)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    store = Store(url)  # upgrades from wherever the killed run left it
+    try:
+        with store.engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
+        assert {"activities", "wellness", "events", "changes"} <= names
+    finally:
+        store.close()

@@ -171,6 +171,21 @@ def test_request_faults(live_sandbox: Sandbox, control: httpx.Client) -> None:
     with api(live_sandbox) as http:
         assert http.get("/api/v1/athlete/0").status_code == 502
         assert http.get("/api/v1/athlete/0").status_code == 200
+    lost = control.post("/faults", json={"route": "PUT /api/v1/athlete/*/wellness/*",
+                                         "lose_answer_rate": 1, "lose_answer_status": 502,
+                                         "count": 1})
+    assert lost.status_code == 201, lost.text  # was: 422 unknown field(s) lose_answer_rate
+    day = live_sandbox.state.local_today(live_sandbox.athlete_id)
+    with api(live_sandbox) as http:
+        assert http.put(f"/api/v1/athlete/0/wellness/{day}",
+                        json={"weight": 59.5}).status_code == 502
+        assert http.get(f"/api/v1/athlete/0/wellness/{day}").json()["weight"] == 59.5
+    [logged] = control.get("/writes").json()
+    assert (logged["operation_id"], logged["answer_lost"], logged["lost_status"]) == (
+        "updateWellness", True, 502)
+    assert control.get("/writes", params={"since": 1}).json() == []
+    assert control.get("/writes", params={"athlete_id": live_sandbox.coach_id}).json() == []
+    assert control.get("/writes", params={"since": "x"}).status_code == 422
     control.post("/faults", json={"route": "*", "latency_ms": 1})
     assert control.delete("/faults").json() == []
     assert control.post("/faults", json={"error_rate": 2}).status_code == 422

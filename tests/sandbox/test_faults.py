@@ -103,3 +103,78 @@ def test_bad_fault_rules_are_refused(sandbox: Sandbox, kwargs: dict[str, object]
                                      message: str) -> None:
     with pytest.raises(ValueError, match=message):
         sandbox.faults(**kwargs)  # type: ignore[arg-type]
+
+
+# -- the applied-writes log: what really happened, whatever the client was told -----------------
+
+
+def test_applied_writes_log_what_was_carried_out_and_which_answers_were_lost(
+    live_sandbox: Sandbox,
+) -> None:
+    sb = live_sandbox
+    day = sb.state.local_today(sb.athlete_id)
+    with raw(sb) as http:
+        made = http.post("/api/v1/athlete/0/events", json={
+            "category": "NOTE", "name": "kept", "start_date_local": f"{day}T00:00:00"})
+        assert made.status_code == 200
+        sb.faults(route="PUT /api/v1/athlete/*/wellness-bulk", error_rate=1.0, count=1)
+        refused = http.put("/api/v1/athlete/0/wellness-bulk", json=[{"id": str(day),
+                                                                      "weight": 60.0}])
+        assert refused.status_code == 500  # injected before it was carried out: not logged
+        sb.faults(route="PUT /api/v1/athlete/*/wellness-bulk", lose_answer_rate=1.0,
+                  lose_answer_status=502, count=1)
+        lost = http.put("/api/v1/athlete/0/wellness-bulk", json=[{"id": str(day),
+                                                                   "weight": 61.5}])
+        assert lost.status_code == 502
+        sb.faults(route="DELETE /api/v1/athlete/*/events/*", lose_answer_rate=1.0, count=1)
+        with pytest.raises(httpx.TransportError):
+            http.delete(f"/api/v1/athlete/0/events/{made.json()['id']}")
+        assert http.delete("/api/v1/athlete/0/events/1").status_code == 404  # not logged
+    with sb.client(sb.coach_api_key) as coach:
+        coach.for_athlete(sb.athlete_id).wellness.update(day, hrv=50.0)
+    writes = sb.applied_writes()
+    assert [(w["seq"], w["method"], w["operation_id"]) for w in writes] == [
+        (1, "POST", "createEvent"), (2, "PUT", "updateWellnessBulk"),
+        (3, "DELETE", "deleteEvent"), (4, "PUT", "updateWellness")]
+    event_id = str(made.json()["id"])
+    assert writes[0]["record_ids"] == [event_id]  # what the create made
+    assert writes[0]["path"] == "/api/v1/athlete/0/events"  # as requested
+    assert writes[1]["record_ids"] == [str(day)]
+    assert (writes[1]["answer_lost"], writes[1]["lost_status"]) == (True, 502)
+    assert (writes[2]["answer_lost"], writes[2]["lost_status"]) == (True, None)  # dropped
+    assert writes[2]["record_ids"] == [event_id]
+    assert not writes[0]["answer_lost"]
+    assert {w["athlete_id"] for w in writes} == {sb.athlete_id}  # "0" resolved
+    assert [w["by"] for w in writes] == [sb.athlete_id] * 3 + [sb.coach_id]
+    assert sb.state.store(sb.athlete_id).wellness[str(day)]["weight"] == 61.5
+    assert [w["seq"] for w in sb.applied_writes(since=2)] == [3, 4]
+    assert sb.applied_writes(sb.coach_id) == []
+    sb.reset()
+    assert sb.applied_writes() == []
+
+
+def test_an_activity_write_is_logged_for_the_activity_owner(sandbox: Sandbox) -> None:
+    store = sandbox.state.store(sandbox.athlete_id)
+    activity_id = next(a for a, v in store.activities.items() if v.get("source") != "STRAVA")
+    with sandbox.client() as client:
+        client.activities.update(activity_id, name="renamed")
+        client.activities.delete(activity_id)
+    update, delete = sandbox.applied_writes()
+    assert (update["operation_id"], update["athlete_id"], update["record_ids"]) == (
+        "updateActivity", sandbox.athlete_id, [activity_id])
+    assert (delete["operation_id"], delete["athlete_id"]) == ("deleteActivity",
+                                                              sandbox.athlete_id)
+
+
+def test_a_write_to_a_record_names_that_record_not_the_parts_it_sends(sandbox: Sandbox) -> None:
+    store = sandbox.state.store(sandbox.athlete_id)
+    activity_id = next(a for a, d in sorted(store.details.items())
+                       if len(d.intervals) >= 2 and a in store.activities
+                       and store.activities[a].get("source") != "STRAVA")
+    with sandbox.client() as client:
+        rows = client.activities.intervals(activity_id).icu_intervals or []
+        client.activities.update_intervals(activity_id, [
+            {"id": r.id, "start_index": r.start_index, "end_index": r.end_index,
+             "type": r.type} for r in rows])
+    [logged] = sandbox.applied_writes()
+    assert logged["record_ids"] == [activity_id]  # not the interval ids of the body

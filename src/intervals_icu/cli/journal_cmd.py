@@ -166,7 +166,7 @@ def _step_change(step: Any) -> Any:
     if step.action == "delete":
         return Change(label, "delete", {k: current.get(k) for k in ("name", "start_date_local",
                                                                        "type") if current.get(k)},
-                      note="created by the batch")
+                      note=step.reason or "created by the batch")
     if step.action == "recreate":
         return Change(label, "create", {}, dict(step.patch), note="deleted by the batch")
     before: dict[str, Any] = {}
@@ -199,7 +199,13 @@ def undo(
     journaled batch (so it can be undone too).
     """
     from intervals_icu.cli.session import Session, confirm_or_exit, show_changes
-    from intervals_icu.journal import apply_plan, plan_undo, read_current, step_is_noop
+    from intervals_icu.journal import (
+        apply_plan,
+        plan_undo,
+        read_current,
+        read_made,
+        step_is_noop,
+    )
 
     out = Out(as_json=as_json)
     with Session(None, journal=not dry_run) as session:
@@ -228,7 +234,7 @@ def undo(
         entries = store.entries(batch_id)
         targets = {e.target for e in entries if e.target is not None}
         current = read_current(session.client, targets)
-        plan = plan_undo(entries, current)
+        plan = plan_undo(entries, current, made=read_made(session.client, entries))
         steps = [s for s in plan.changes if not step_is_noop(s)]
         changes = [_step_change(s) for s in steps]
         notes = [f"{s.target}: cannot be restored: {s.reason}" for s in plan.impossible]

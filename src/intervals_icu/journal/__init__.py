@@ -50,9 +50,10 @@ from intervals_icu.journal.store import (
     default_journal_path,
 )
 from intervals_icu.journal.targets import RULES, Target, rule_for, undoable_operations
-from intervals_icu.journal.undo import apply_plan, read_current
+from intervals_icu.journal.undo import apply_plan, read_current, read_made
 from intervals_icu.journal.undo_async import apply_plan as apply_plan_async
 from intervals_icu.journal.undo_async import read_current as read_current_async
+from intervals_icu.journal.undo_async import read_made as read_made_async
 from intervals_icu.secret import redact_fields as redact
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ __all__ = [
     "plan_undo_of_async",
     "read_current",
     "read_current_async",
+    "read_made",
+    "read_made_async",
     "redact",
     "rule_for",
     "step_is_noop",
@@ -101,7 +104,7 @@ def plan_undo_of(client: Client, journal: SqliteJournal, batch_id: int) -> UndoP
     """The plan that undoes ``batch_id``, from the records as they are now."""
     entries = journal.entries(batch_id)
     current = read_current(client, {e.target for e in entries if e.target is not None})
-    return plan_undo(entries, current)
+    return plan_undo(entries, current, made=read_made(client, entries))
 
 
 async def plan_undo_of_async(client: AsyncClient, journal: SqliteJournal,
@@ -109,7 +112,7 @@ async def plan_undo_of_async(client: AsyncClient, journal: SqliteJournal,
     entries = journal.entries(batch_id)
     current = await read_current_async(client, {e.target for e in entries
                                                 if e.target is not None})
-    return plan_undo(entries, current)
+    return plan_undo(entries, current, made=await read_made_async(client, entries))
 
 
 def undo_batch(client: Client, journal: SqliteJournal, batch_id: int) -> UndoPlan:

@@ -24,6 +24,7 @@ __all__ = [
     "KINDS",
     "SERVER_FIELDS",
     "Kind",
+    "Made",
     "Record",
     "RestoreStep",
     "StepAction",
@@ -259,18 +260,24 @@ def _recreate_body(kind: str, before: Record, writable: Callable[[str], frozense
             if k not in server and not _empty(v) and (not allowed or k in allowed)}
 
 
+Made = Mapping[int, Sequence[tuple[Target, Record]]]
+"""Entry id -> what a create whose answer was lost made, as found by ``read_made``."""
+
+
 def plan_undo(
     entries: Sequence[JournalEntry],
     current: Mapping[Target, Record | None],
     *,
+    made: Made | None = None,
     numeric: Numeric | None = None,
     writable: Callable[[str], frozenset[str]] | None = None,
 ) -> UndoPlan:
     """The writes that put every record a batch touched back as it was before the batch.
 
     ``current`` maps each target to the record as it is now (None: it does not exist).
-    ``numeric(kind, field)`` says whether -1 clears a field, ``writable(kind)`` which fields
-    a create takes (both default to the official schemas).
+    ``made`` names what creates whose answer was lost made (``read_made``; without it they
+    are reported as impossible). ``numeric(kind, field)`` says whether -1 clears a field,
+    ``writable(kind)`` which fields a create takes (both default to the official schemas).
     """
     is_numeric = numeric or numeric_field
     fields_of = writable or writable_fields
@@ -322,7 +329,7 @@ def plan_undo(
             if patch:
                 steps.append(RestoreStep(target, "patch", patch=patch, before=before,
                                          current=now, conflicts=tuple(conflicts)))
-    steps.extend(_unknown_records(entries))
+    steps.extend(_unknown_records(entries, made or {}))
     return UndoPlan(steps)
 
 
@@ -345,18 +352,30 @@ def _plan_whole(target: Target, history: _History, now: Record | None) -> Restor
                        conflicts=conflicts)
 
 
-def _unknown_records(entries: Sequence[JournalEntry]) -> list[RestoreStep]:
-    """Writes whose records the journal does not know: say so instead of skipping them."""
+def _unknown_records(entries: Sequence[JournalEntry], made: Made) -> list[RestoreStep]:
+    """Writes whose records the journal does not know: say so instead of skipping them;
+    creates whose answer was lost are undone when what they made was found."""
     steps: list[RestoreStep] = []
     for entry in entries:
         if entry.target is not None:
             continue
         where = Target("write", f"{entry.method} {entry.path}", entry.athlete_id)
         rule = RULES.get(entry.operation_id or "")
+        found = made.get(entry.id)
         if rule is not None and not rule.undoable:
             steps.append(RestoreStep(where, "impossible",
                                      reason=f"{entry.operation_id} cannot be undone: "
                                             f"{rule.reason}"))
+        elif entry.may_have_been_applied and entry.action == "create" and found is not None:
+            if len(found) == 1:  # none: it was not applied, or what it made is gone
+                target, record = found[0]
+                steps.append(RestoreStep(target, "delete", current=record, reason=(
+                    "made by the batch (its answer was lost: found by what was sent)")))
+            elif found:
+                ids = ", ".join(str(t) for t, _ in found)
+                steps.append(RestoreStep(where, "impossible", reason=(
+                    f"its answer was lost and {len(found)} records fit what it sent ({ids}): "
+                    "delete the one it made by hand")))
         elif entry.may_have_been_applied and entry.action == "create":
             steps.append(RestoreStep(where, "impossible", reason=(
                 "it was sent but its answer was lost, so what it made (if anything) is not "

@@ -192,9 +192,32 @@ class Creates(Rule):
     made: Callable[[JSONValue, WriteCall, Params, Sequence[JSONValue]],
                    list[tuple[str, JSONValue]]] = lambda answer, call, params, before: []
     reads_for: Callable[[WriteCall, Params], list[ReadCall]] | None = None
+    identity: tuple[str, ...] = ()
+    """Sent fields that recognise what the create made when its answer was lost (with
+    ``reads_for``: see :meth:`made_unanswered`)."""
 
     def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
         return self.reads_for(call, params) if self.reads_for else []
+
+    def made_unanswered(self, call: WriteCall, params: Params, before: JSONValue,
+                        now: Sequence[JSONValue]) -> list[tuple[Target, JSONValue]] | None:
+        """What a create whose answer was lost made, found by its content: the records the
+        reads list now (``now``: their answers) that they did not list before the write
+        (``before``: as the journal stored it) and that carry the sent ``identity`` values.
+        None when this create cannot be recognised so."""
+        body = _obj(call.body)
+        if not self.identity or self.kind is None or body is None or not isinstance(
+                before, list):
+            return None
+        wanted = {k: _text(body[k]) for k in self.identity if body.get(k) is not None}
+        if not wanted:
+            return None
+        known = {str(r.get("id")) for answer in before for r in _objs(answer)}
+        athlete = _athlete(call)
+        return [(Target(self.kind, str(r["id"]), athlete), r)
+                for answer in now for r in _objs(answer)
+                if r.get("id") is not None and str(r["id"]) not in known
+                and all(_text(r.get(k)) == v for k, v in wanted.items())]
 
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
@@ -281,6 +304,16 @@ class WellnessWrite(Rule):
 
 def _event_read() -> Read:
     return Read("/api/v1/athlete/{id}/events/{eventId}", "showEvent")
+
+
+def _events_of_the_day(call: WriteCall, params: Params) -> list[ReadCall]:
+    """The events of the day a new event starts on: read before the create, and again by
+    undo when its answer was lost, the new one is the one that was not there."""
+    start = (_obj(call.body) or {}).get("start_date_local")
+    if not isinstance(start, str) or len(start) < 10:
+        return []
+    return [ReadCall(f"/api/v1/athlete/{_athlete(call)}/events.json", "listEvents",
+                     {"oldest": start[:10], "newest": start[:10]})]
 
 
 @dataclass(frozen=True)
@@ -616,7 +649,9 @@ RULES: dict[str, Rule] = {
                              read=_event_read()),
     "deleteEvent": OneRecord(f"{_A}/events/{{eventId}}", kind="event", id_param="eventId",
                              action="delete", read=_event_read()),
-    "createEvent": Creates(f"{_A}/events", kind="event", made=_made),
+    "createEvent": Creates(f"{_A}/events", kind="event", made=_made,
+                           reads_for=_events_of_the_day,
+                           identity=("name", "category", "type", "external_id")),
     "createMultipleEvents": EventsBulkCreate(f"{_A}/events/bulk"),
     "duplicateEvents": Creates(f"{_A}/duplicate-events", kind="event", made=_made),
     "deleteEventsBulk": EventsBulkDelete(f"{_A}/events/bulk-delete"),

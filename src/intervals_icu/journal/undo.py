@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pydantic import BaseModel
 
 from intervals_icu import errors
-from intervals_icu.hooks import JSONValue, ReadCall
+from intervals_icu.hooks import JSONValue, ReadCall, WriteCall
 from intervals_icu.journal.plan import (
     SERVER_FIELDS,
     Record,
@@ -26,12 +26,13 @@ from intervals_icu.journal.plan import (
     step_is_noop,
     writable_fields,
 )
-from intervals_icu.journal.targets import Target
+from intervals_icu.journal.store import JournalEntry
+from intervals_icu.journal.targets import Creates, Target, rule_for
 
 if TYPE_CHECKING:
     from intervals_icu._sync.client import Client
 
-__all__ = ["apply_plan", "read_current"]
+__all__ = ["apply_plan", "read_current", "read_made"]
 
 _BULK_CHUNK = 500
 
@@ -131,6 +132,31 @@ def read_current(client: Client, targets: Iterable[Target]) -> (
                   if isinstance(r, dict) and r.get("id")}
         for target in days:
             found[target] = by_day.get(target.record_id)
+    return found
+
+
+def read_made(client: Client, entries: Iterable[JournalEntry]) -> (
+    dict[int, builtins.list[tuple[Target, Record]]]
+):
+    """What each create whose answer was lost made (entry id -> records), found by what it
+    sent: the records its reads list now that they did not list before it was sent. Creates
+    that cannot be recognised so are left out (undo reports them as impossible)."""
+    found: dict[int, builtins.list[tuple[Target, Record]]] = {}
+    for entry in entries:
+        if entry.target is not None or entry.action != "create" or \
+                not entry.may_have_been_applied:
+            continue
+        call = WriteCall(method=entry.method, path=entry.path,
+                         operation_id=entry.operation_id, athlete_id=entry.athlete_id,
+                         body=entry.sent)
+        rule, params = rule_for(call)
+        reads = rule.reads(call, params) if isinstance(rule, Creates) else []
+        if not isinstance(rule, Creates) or not reads:
+            continue
+        answers = [_get(client, read) for read in reads]
+        made = rule.made_unanswered(call, params, entry.before, answers)
+        if made is not None:
+            found[entry.id] = [(target, cast(Record, record)) for target, record in made]
     return found
 
 

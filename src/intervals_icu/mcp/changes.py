@@ -66,7 +66,7 @@ def undo_change(step: Any, numeric: Callable[[str, str], bool]) -> Change:
         return Change(record=str(target), action="delete",
                       before={k: current.get(k) for k in ("name", "start_date_local", "type")
                               if current.get(k)},
-                      note="created by the batch")
+                      note=step.reason or "created by the batch")
     if step.action == "recreate":
         return Change(record=str(target), action="create", after=dict(step.patch),
                       note="deleted by the batch")

@@ -26,6 +26,7 @@ async def plan_batch_undo(service: Service, caller: Caller, roster: dict[str, Sh
         numeric_field,
         plan_undo,
         read_current,
+        read_made,
         step_is_noop,
     )
 
@@ -59,7 +60,7 @@ async def plan_batch_undo(service: Service, caller: Caller, roster: dict[str, Sh
 
     def plan(client: Client) -> Any:
         current = read_current(caller.client, targets)
-        undo = plan_undo(entries, current)
+        undo = plan_undo(entries, current, made=read_made(caller.client, entries))
         steps = [s for s in undo.changes if not step_is_noop(s)]
         conflicted = [s for s in steps if s.conflicts]
         if conflicted and not force:

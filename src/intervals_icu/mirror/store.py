@@ -230,6 +230,11 @@ class Store:
         with self.engine.begin() as conn:
             if self.schema and conn.dialect.name == "postgresql":
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            if conn.dialect.name == "sqlite":
+                # pysqlite sends DDL outside any transaction: a run killed while making the
+                # schema left half of it, and every later run failed ("table ... already
+                # exists"). SQLite's DDL is transactional once a transaction is open.
+                conn.exec_driver_sql("BEGIN")
             config.attributes["connection"] = conn
             config.attributes["schema"] = self.schema
             command.upgrade(config, "head")

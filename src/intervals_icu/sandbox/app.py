@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from intervals_icu.sandbox import dashboard
 from intervals_icu.sandbox import handlers as _handlers  # noqa: F401  (registers handlers)
 from intervals_icu.sandbox import oauth as _oauth  # noqa: F401  (registers disconnectApp)
+from intervals_icu.sandbox.applied import record_ids
 from intervals_icu.sandbox.context import HANDLERS, Ctx, Reply, UploadedFile
 from intervals_icu.sandbox.errors import ApiError, error_body, spring_not_found
 from intervals_icu.sandbox.routing import Match, Router
@@ -173,6 +175,45 @@ def with_nulls(ctx: Ctx, result: Any) -> Any:
     return jackson_view(response_shape(ctx.operation, 200), result)
 
 
+_LOGGED = "icu.applied_write"
+"""Request scope key: the applied-writes log entry of the write this request made."""
+
+
+def _whose(ctx: Ctx) -> str:
+    """The athlete whose data a write changes: the one in the path (``0``: the caller), an
+    activity's owner, else the caller."""
+    template, params = ctx.operation.path, ctx.params
+    named = params.get("athleteId") or (
+        params.get("id") if template.startswith("/api/v1/athlete/") else None)
+    if named is not None:
+        return ctx.principal.athlete_id if named == "0" else named
+    if template.startswith("/api/v1/activity/") and params.get("id"):
+        return ctx.state.activity_index.get(params["id"], ctx.principal.athlete_id)
+    return ctx.principal.athlete_id
+
+
+def _log_write(ctx: Ctx, path: str, whose: str, result: Any) -> dict[str, Any] | None:
+    """Log a write that succeeded in the applied-writes log (``applied.py``)."""
+    if isinstance(result, Response):
+        status, answer = result.status_code, None
+    elif isinstance(result, Reply):
+        status, answer = result.status, result.body
+    else:
+        status, answer = 200, result
+    if status >= 400:
+        return None
+    try:
+        body = json.loads(ctx.body) if ctx.body[:1] in (b"{", b"[") else None
+    except ValueError:
+        body = None
+    principal = ctx.principal
+    return ctx.state.applied_writes.add(
+        at=ctx.state.now_stamp(), method=ctx.operation.method,
+        path=path, query=dict(ctx.query_pairs), operation_id=ctx.operation.operation_id,
+        athlete_id=whose, by=principal.athlete_id, client_id=principal.client_id,
+        status=status, ids=record_ids(ctx.operation.path, ctx.params, body, answer))
+
+
 def build_app(sandbox: AppHost) -> Starlette:
     router = Router()
     state = sandbox.state
@@ -225,6 +266,9 @@ def build_app(sandbox: AppHost) -> Starlette:
         except ApiError as exc:
             response = error_response(exc)
         if plan is not None and plan.lose_answer:  # applied, then the answer is lost
+            logged = request.scope.get(_LOGGED)
+            if logged is not None:
+                state.applied_writes.lost(logged, plan.lost_status)
             if plan.lost_status is None:
                 raise DroppedConnection(f"fault injection lost the answer to {method} {path}")
             return JSONResponse(error_body(plan.lost_status, "Injected fault"),
@@ -292,18 +336,23 @@ def build_app(sandbox: AppHost) -> Starlette:
             files=files,
             form=form,
         )
-        result = await asyncio.to_thread(_run, handler, ctx)
+        result, logged = await asyncio.to_thread(_run, handler, ctx, path)
+        request.scope[_LOGGED] = logged
         return to_response(result)
 
-    def _run(handler: Callable[[Ctx], Any], ctx: Ctx) -> Any:
+    def _run(handler: Callable[[Ctx], Any], ctx: Ctx,
+             path: str) -> tuple[Any, dict[str, Any] | None]:
         with ctx.state.lock:
+            whose = _whose(ctx) if ctx.writes else None  # before: a delete forgets the owner
             try:
-                return with_nulls(ctx, handler(ctx))
+                result = with_nulls(ctx, handler(ctx))
             except ApiError:
                 raise
             except Exception as exc:  # the platform answers 500 with the exception text
                 logger.exception("sandbox handler %s failed", ctx.operation.operation_id)
                 raise ApiError(500, f"{type(exc).__name__}: {exc}") from exc
+            logged = _log_write(ctx, path, whose, result) if whose is not None else None
+            return result, logged
 
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=ALL_METHODS)])
     if state.options.gzip_responses:

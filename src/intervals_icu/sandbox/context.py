@@ -93,6 +93,11 @@ class Ctx:
         return athlete_id, self.state.store(athlete_id)
 
     @property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string as (name, value) pairs, in order."""
+        return list(self._query)
+
+    @property
     def ext(self) -> str:
         """The ``{ext}``/``{format}`` suffix, lower-case, e.g. ``.csv``; empty when bare."""
         return (self.params.get("ext") or self.params.get("format") or "").lower()

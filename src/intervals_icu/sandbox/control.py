@@ -87,6 +87,9 @@ class Controlled(Protocol):
 
     def reset_budgets(self) -> None: ...
 
+    def applied_writes(self, athlete_id: str | None = None, *,
+                       since: int = 0) -> list[dict[str, Any]]: ...
+
     def apps(self) -> list[dict[str, Any]]: ...
 
     def app_record(self, client_id: str | None = None) -> OAuthAppRecord: ...
@@ -212,7 +215,8 @@ def _faults(call: Call) -> Any:
 
 
 def _add_fault(call: Call) -> Any:
-    allowed = {"route", "latency_ms", "error_rate", "error_status", "drop_rate", "count"}
+    allowed = {"route", "latency_ms", "error_rate", "error_status", "drop_rate", "count",
+               "lose_answer_rate", "lose_answer_status"}
     _only(call.body, allowed)
     return vars(call.sandbox.faults(**call.body))
 
@@ -220,6 +224,15 @@ def _add_fault(call: Call) -> Any:
 def _clear_faults(call: Call) -> Any:
     call.sandbox.clear_faults()
     return []
+
+
+def _writes(call: Call) -> Any:
+    since = call.get("since", 0)
+    try:
+        since = int(since)
+    except (TypeError, ValueError):
+        raise ApiError(422, f"'since' must be a whole number, not {since!r}") from None
+    return call.sandbox.applied_writes(call.get("athlete_id"), since=max(0, since))
 
 
 def _burst(call: Call) -> Any:
@@ -432,11 +445,13 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("PATCH", "options", "{name: value, ...}: switch behaviours", _patch_options),
     Endpoint("GET", "faults", "request fault rules", _faults),
     Endpoint("POST", "faults",
-             "{route, latency_ms, error_rate, error_status, drop_rate, count}", _add_fault,
-             status=201),
+             "{route, latency_ms, error_rate, error_status, drop_rate, lose_answer_rate, "
+             "lose_answer_status, count}", _add_fault, status=201),
     Endpoint("DELETE", "faults", "remove every request fault rule", _clear_faults),
     Endpoint("GET", "faults/history", "request and delivery faults, armed and retired, with "
              "how often each fired", _fault_history),
+    Endpoint("GET", "writes", "the applied-writes log: every API write carried out "
+             "(?athlete_id=, ?since=seq)", _writes),
     Endpoint("POST", "rate-limit/burst", "{count}: the next count API requests get 429",
              _burst),
     Endpoint("GET", "traffic", "API requests per second (last 60 s), totals by outcome, "

@@ -307,6 +307,18 @@ class Sandbox:
     def clear_faults(self) -> None:
         self.state.faults.clear()
 
+    def applied_writes(self, athlete_id: str | None = None, *,
+                       since: int = 0) -> list[dict[str, Any]]:
+        """Every API write the sandbox carried out, oldest first (of one athlete, or all;
+        after sequence number ``since``): ``seq``, ``at`` (sandbox clock), ``method``,
+        ``path`` (as requested), ``query``, ``operation_id``, ``athlete_id`` (whose data),
+        ``by`` (the caller) and ``client_id`` (its OAuth app), ``status``, ``record_ids``
+        (the path's record parameters; for a collection, ids in the body and in the answer),
+        ``answer_lost`` and
+        ``lost_status`` (set when a ``lose_answer`` fault lost the answer: the write was
+        made, the client was not told). Refused writes are not in it."""
+        return self.state.applied_writes.read(athlete_id=athlete_id, since=since)
+
     def rate_limit_burst(self, count: int) -> None:
         """Answer the next ``count`` API requests with 429."""
         self.rate_limiter.force(count)

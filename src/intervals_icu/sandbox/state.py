@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from intervals_icu.sandbox.applied import AppliedWrites
 from intervals_icu.sandbox.clock import Clock, stamp
 from intervals_icu.sandbox.errors import ApiError, access_denied
 from intervals_icu.sandbox.options import SandboxOptions
@@ -193,10 +194,12 @@ class SandboxState:
         """The webhook dispatcher (set by the Sandbox); ``emit`` no-ops without one."""
         self.faults: Any = None
         """The fault injector (set by the Sandbox)."""
+        self.applied_writes = AppliedWrites()
+        """Every API write carried out (``applied.py``): what really happened, for tests."""
 
     # -- snapshots (the seed cache) ----------------------------------------------------------
 
-    _RUNTIME = frozenset({"lock", "clock", "options", "webhooks", "faults"})
+    _RUNTIME = frozenset({"lock", "clock", "options", "webhooks", "faults", "applied_writes"})
 
     def snapshot(self) -> bytes:
         """The data of this state (not its lock, clock, options or hooks) as bytes."""
@@ -215,6 +218,7 @@ class SandboxState:
         state.clock = clock
         state.webhooks = None
         state.faults = None
+        state.applied_writes = AppliedWrites()
         return state
 
     # -- ids and time ---------------------------------------------------------------------------

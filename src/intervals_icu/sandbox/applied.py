@@ -1,0 +1,77 @@
+"""The applied-writes log: every API write the sandbox carried out, in the order it did.
+
+A client cannot always know what happened to its write (the answer was lost, the process was
+killed); the sandbox can. Tests compare this log with what the client believes it did, e.g.
+that every applied write is in the client's journal (``tests/test_fault_campaign.py``).
+
+Only writes that succeeded (2xx) are logged: a refused write changed nothing. Changes made by
+the sandbox's own methods (``device_import``, ``device_wellness``, seeding) are not API
+writes and are not logged. ``sb.applied_writes()`` and ``GET /_sandbox/writes`` read it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AppliedWrites", "record_ids"]
+
+# Path parameters that name the athlete or a response format, not a record.
+_NOT_RECORDS = frozenset({"athleteId", "ext", "format"})
+
+
+def _ids(value: Any) -> list[str]:
+    """The ids a JSON value names at its top level: an object's ``id``, or each item's."""
+    items = value if isinstance(value, list) else [value]
+    return [str(item["id"]) for item in items
+            if isinstance(item, dict) and item.get("id") is not None]
+
+
+def record_ids(path: str, params: Mapping[str, str], body: Any, answer: Any) -> list[str]:
+    """The records a write names: the record parameters of its path (``/events/{eventId}``,
+    ``/activity/{id}/intervals``: not the athlete); for a write to a collection (no record
+    in the path), the ids in its JSON body (bulk writes) and in its answer (what a create
+    made). Without repeats."""
+    named = [str(value) for name, value in params.items()
+             if name not in _NOT_RECORDS
+             and not (name == "id" and path.startswith("/api/v1/athlete/"))]
+    if not named:
+        named = _ids(body) + _ids(answer)
+    return list(dict.fromkeys(named))
+
+
+@dataclass
+class AppliedWrites:
+    """The log (thread-safe: requests are served from several threads)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, *, at: str, method: str, path: str, query: Mapping[str, str],
+            operation_id: str, athlete_id: str, by: str, client_id: str | None, status: int,
+            ids: list[str]) -> dict[str, Any]:
+        """Log one applied write; returns its entry (the caller marks a lost answer on it)."""
+        with self._lock:
+            entry: dict[str, Any] = {
+                "seq": len(self.entries) + 1, "at": at, "method": method, "path": path,
+                "query": dict(query), "operation_id": operation_id, "athlete_id": athlete_id,
+                "by": by, "client_id": client_id, "status": status, "record_ids": ids,
+                "answer_lost": False, "lost_status": None,
+            }
+            self.entries.append(entry)
+            return entry
+
+    def lost(self, entry: dict[str, Any], status: int | None) -> None:
+        """The answer to ``entry``'s write was lost by fault injection (None: dropped)."""
+        with self._lock:
+            entry["answer_lost"] = True
+            entry["lost_status"] = status
+
+    def read(self, *, athlete_id: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        """Copies of the entries after sequence number ``since``, of one athlete or all."""
+        with self._lock:
+            return [dict(e, query=dict(e["query"]), record_ids=list(e["record_ids"]))
+                    for e in self.entries[since:]
+                    if athlete_id is None or e["athlete_id"] == athlete_id]
