@@ -372,6 +372,7 @@ class _Base:
             caller_athlete_id=self.config.caller_athlete_id,
             attempts=attempts.count,
             replayable=attempts.replayable,
+            max_retry_after=self.config.retry.max_retry_after,
         )
         if attempts.spec.method != "GET" and (
             attempts.maybe_applied or _may_have_applied(response.status_code)

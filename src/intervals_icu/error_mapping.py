@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from intervals_icu import errors
@@ -24,6 +25,7 @@ __all__ = [
     "OAUTH_TOKEN_OPERATION",
     "OPERATIONS_REFUSING_SELF_ALIAS",
     "athlete_in_path",
+    "budget_exhausted",
     "diagnose_auth_failure",
     "error_from_response",
     "parse_retry_after",
@@ -94,11 +96,14 @@ def error_from_response(
     caller_athlete_id: str | None,
     attempts: int,
     replayable: bool,
+    max_retry_after: float = 120.0,
 ) -> errors.APIError:
     """Turn an error response into the typed error whose message says what to do.
 
     ``replayable``: the operation may be sent again without changing more than once (decided
     per operation, see ``idempotency``), so a 5xx can be retried safely.
+    ``max_retry_after``: the longest wait the client would sit out (``RetryPolicy``); a 429
+    asking for longer is a used-up budget (``BudgetExhausted``), not a burst.
     """
     body: Any = None
     if body_text:
@@ -160,6 +165,9 @@ def error_from_response(
         )
     if status == 429:
         retry_after = parse_retry_after(headers.get("retry-after"))
+        budget = headers.get("x-ratelimit-budget") or None
+        if budget is not None or (retry_after is not None and retry_after > max_retry_after):
+            return budget_exhausted(headers, retry_after, budget, said, where, kwargs)
         return errors.RateLimited(
             f"429: rate limited{tried} ({where}). Slow down: lower "
             "Client(rate_limit=RateLimit(per_second=...)) or run fewer jobs at once.",
@@ -186,6 +194,48 @@ def error_from_response(
         )
     cls = _STATUS_CLASSES.get(status, errors.APIError)
     return cls(f"{status}: request failed ({where}): {said or 'no details'}.", **kwargs)
+
+
+def budget_exhausted(headers: Mapping[str, str], retry_after: float | None,
+                     budget: str | None, said: str | None, where: str,
+                     kwargs: dict[str, Any]) -> errors.BudgetExhausted:
+    """A 429 that waiting a little will not cure: say when the budget refills."""
+    now = time.time()
+    reset = _number(headers.get("x-ratelimit-reset"))
+    if reset is not None:
+        # Epoch seconds (GitHub's style) or, if small, seconds from now (the IETF draft's).
+        reset_at: float | None = reset if reset > 1e9 else now + reset
+    else:
+        reset_at = now + retry_after if retry_after is not None else None
+    resets_at = datetime.fromtimestamp(reset_at, UTC) if reset_at is not None else None
+    if retry_after is None and reset_at is not None:
+        retry_after = max(0.0, reset_at - now)
+    limit = _number(headers.get("x-ratelimit-limit"))
+    which = f" ({budget})" if budget else ""
+    when = (f"; it refills at {resets_at:%Y-%m-%d %H:%M:%S} UTC, in {_span(reset_at - now)}"
+            if resets_at is not None and reset_at is not None else "")
+    server = f" The server said: {said!r}." if said else ""
+    return errors.BudgetExhausted(
+        f"429: a request budget{which} is used up ({where}){when}. Retrying sooner will "
+        f"not help: stop and run the job again after the reset, or spread the work over "
+        f"more time.{server}",
+        retry_after=retry_after, resets_at=resets_at, budget=budget,
+        limit=int(limit) if limit is not None else None, **kwargs,
+    )
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _span(seconds: float) -> str:
+    minutes = max(0, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 OPERATIONS_REFUSING_SELF_ALIAS = frozenset({"listActivityPaceCurves"})

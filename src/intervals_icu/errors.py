@@ -7,12 +7,14 @@ values) and, for HTTP errors, the status and the server's ``error`` text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequest",
+    "BudgetExhausted",
     "ConfigurationError",
     "Conflict",
     "IntervalsError",
@@ -172,6 +174,27 @@ class RateLimited(APIError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class BudgetExhausted(RateLimited):
+    """429 for a request budget (a daily quota, a 15-minute window) that will not refill
+    soon: the server asked to wait longer than ``RetryPolicy.max_retry_after``, or named the
+    budget. Raised at once, without retrying (sleeping until midnight helps nobody); stop
+    the job and run it again at ``resets_at``.
+
+    ``retry_after``: seconds to wait, as the server said. ``resets_at``: when the budget
+    refills (aware, UTC; from ``X-RateLimit-Reset`` when sent, else now + ``retry_after``).
+    ``budget``: which budget ran out, when the server says (``X-RateLimit-Budget``: the
+    sandbox sends ``user-daily``, ``app-daily``, ``app-window``, ``personal-daily`` or
+    ``personal-window``), else None. ``limit``: its size (``X-RateLimit-Limit``), or None.
+    """
+
+    def __init__(self, message: str, *, resets_at: datetime | None = None,
+                 budget: str | None = None, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.resets_at = resets_at
+        self.budget = budget
+        self.limit = limit
 
 
 class ServerError(APIError):

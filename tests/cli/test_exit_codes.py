@@ -3,6 +3,8 @@ what the app applies: a 404 from the sandbox exits 4 with the library's message.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from intervals_icu import errors
@@ -55,6 +57,18 @@ def test_rate_limit_message_says_what_to_do_at_the_shell() -> None:
     longer = message_for(errors.RateLimited("429", status=429, server_error=None,
                                             request=REQUEST, retry_after=300))
     assert "Wait 300 s (the server asked for that)" in longer
+
+
+def test_a_used_up_budget_says_when_to_run_the_command_again() -> None:
+    error = errors.BudgetExhausted(
+        "429: a request budget (app-daily) is used up; stop and run the job again",
+        status=429, server_error=None, request=REQUEST, retry_after=20_000,
+        resets_at=datetime(2026, 3, 5, tzinfo=UTC), budget="app-daily")
+    assert exit_code_for(error) is ExitCode.RATE_LIMITED
+    said = message_for(error)
+    assert "(app-daily)" in said
+    assert "It refills at 2026-03-05 00:00 UTC: run the command again after that." in said
+    assert "Wait" not in said, "no advice to sit out five hours"
 
 
 def test_a_missing_scope_keeps_the_library_message() -> None:

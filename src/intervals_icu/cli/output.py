@@ -89,6 +89,13 @@ def message_for(exc: BaseException) -> str:
     from intervals_icu.cli.session import ROOT
 
     where = f" [{exc.request}]" if isinstance(exc, errors.APIError) and exc.request else ""
+    if isinstance(exc, errors.BudgetExhausted):
+        which = f" ({exc.budget})" if exc.budget else ""
+        when = (f" It refills at {exc.resets_at:%Y-%m-%d %H:%M} UTC: run the command again "
+                "after that." if exc.resets_at else " Run the command again tomorrow.")
+        return ("429: the request budget of these credentials is used up" + which + ", so icu "
+                f"stopped instead of waiting.{when} Other scripts or apps using the same key "
+                f"or token share the budget.{where}")
     if isinstance(exc, errors.RateLimited):
         pause = (f"{exc.retry_after:.0f} s (the server asked for that)"
                  if exc.retry_after and exc.retry_after > 60 else "a minute")

@@ -30,6 +30,11 @@ def from_api_error(exc: errors.IntervalsError, *, athlete_id: str | None = None)
             "no Intervals.icu credentials: set INTERVALS_API_KEY (the key is at "
             "https://intervals.icu/settings, Developer Settings) in the environment the MCP "
             "server starts in, or run `icu auth login` once, then restart the server")
+    if isinstance(exc, errors.BudgetExhausted):
+        when = (f"it refills at {exc.resets_at:%Y-%m-%d %H:%M} UTC"
+                if exc.resets_at else "it refills tomorrow")
+        return ToolError(f"the Intervals.icu request budget of these credentials is used up: "
+                         f"{when}; do not retry before then")
     if isinstance(exc, errors.RateLimited):
         wait = round(exc.retry_after) if exc.retry_after else RATE_LIMIT_WAIT_SECONDS
         return ToolError(f"rate limited by Intervals.icu: wait {wait} s and ask again "

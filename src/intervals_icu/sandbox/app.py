@@ -1,5 +1,6 @@
 """The sandbox's ASGI application: one entry point that applies, in order, faults, the rate
-limit, the control API, OAuth, the spec document, then routes ``/api/v1`` calls to handlers.
+limit, the control API, OAuth, the spec document, then routes ``/api/v1`` calls to handlers
+(after authentication and the request budgets).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from intervals_icu.sandbox.wire import (
 from intervals_icu.scopes import required_scope
 
 if TYPE_CHECKING:
+    from intervals_icu.sandbox.budgets import Budgets
     from intervals_icu.sandbox.ratelimit import RateLimiter
 
 # DroppedConnection and json_bytes live in wire.py; importable from here too (old paths).
@@ -137,6 +139,9 @@ class AppHost(Protocol):
     @property
     def rate_limiter(self) -> RateLimiter: ...
 
+    @property
+    def request_budgets(self) -> Budgets: ...
+
     def spec_bytes(self) -> bytes: ...
 
     async def control(self, request: Request) -> Response: ...
@@ -216,6 +221,9 @@ def build_app(sandbox: AppHost) -> Starlette:
         match: Match = found
         operation_id = match.operation.operation_id
         principal = authenticate(state, request.headers.get("authorization"), path)
+        exhausted = sandbox.request_budgets.spend(principal)
+        if exhausted is not None:
+            raise exhausted.error(headers=state.options.budget_headers)
         check_credential_rules(principal, operation_id)
         match.check_types()
         handler = HANDLERS.get(operation_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from intervals_icu.sandbox.errors import ApiError, error_body
 from intervals_icu.sandbox.wire import json_bytes
+from intervals_icu.scopes import format_scopes
 
 if TYPE_CHECKING:
     from intervals_icu.sandbox.clock import Clock
@@ -60,6 +62,14 @@ class Controlled(Protocol):
     def clear_faults(self) -> None: ...
 
     def rate_limit_burst(self, count: int) -> None: ...
+
+    def api_key_for(self, athlete_id: str) -> str: ...
+
+    def budgets(self) -> dict[str, Any]: ...
+
+    def seed_oauth_users(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def reset_budgets(self) -> None: ...
 
     def apps(self) -> list[dict[str, Any]]: ...
 
@@ -201,6 +211,37 @@ def _burst(call: Call) -> Any:
         raise ApiError(422, f"'count' must be a whole number >= 1, not {count!r}")
     call.sandbox.rate_limit_burst(count)
     return {"forced_429s": count}
+
+
+def _budgets(call: Call) -> Any:
+    return call.sandbox.budgets()
+
+
+def _reset_budgets(call: Call) -> Any:
+    call.sandbox.reset_budgets()
+    return call.sandbox.budgets()
+
+
+def _seed_oauth_users(call: Call) -> Any:
+    _only(call.body, {"count", "client_id", "days", "scopes", "scope", "lazy"})
+    count = call.required("count")
+    client_id = call.get("client_id")
+    scopes = call.get("scopes", call.get("scope"))
+    kwargs: dict[str, Any] = {"days": call.get("days", 14), "lazy": call.get("lazy", True)}
+    if scopes is not None:
+        kwargs["scopes"] = scopes
+    if not isinstance(kwargs["lazy"], bool):
+        raise ApiError(422, f"'lazy' must be true or false, not {kwargs['lazy']!r}")
+    started = time.perf_counter()
+    tokens = call.sandbox.seed_oauth_users(count, client_id=client_id, **kwargs)
+    seconds = time.perf_counter() - started
+    client = client_id or call.sandbox.info()["oauth_client_id"]
+    return {"client_id": str(client), "count": len(tokens), "days": kwargs["days"],
+            "seconds": round(seconds, 3),
+            "users": [{"athlete_id": t.athlete_id, "name": t.athlete_name,
+                       "access_token": t.access_token.reveal(),
+                       "api_key": call.sandbox.api_key_for(t.athlete_id),
+                       "scope": format_scopes(t.scopes)} for t in tokens]}
 
 
 def _apps(call: Call) -> Any:
@@ -346,6 +387,13 @@ CONTROL_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("DELETE", "faults", "remove every request fault rule", _clear_faults),
     Endpoint("POST", "rate-limit/burst", "{count}: the next count API requests get 429",
              _burst),
+    Endpoint("GET", "budgets", "request budgets (apps, personal keys): {enabled, budgets: [{key, "
+             "kind, daily_used, daily_limit, window_used, window_limit, resets_at, ...}]}",
+             _budgets),
+    Endpoint("POST", "budgets/reset", "forget every budget's use", _reset_budgets),
+    Endpoint("POST", "seed-oauth-users", "{count, client_id, days, scopes, lazy}: count new "
+             "athletes with days of history who authorized the app: their tokens and keys",
+             _seed_oauth_users, status=201),
     Endpoint("GET", "apps", "registered OAuth apps (no secrets)", _apps),
     Endpoint("POST", "apps", "{name, redirect_uris, webhook_url, webhook_secret, "
              "webhook_types, webhook_authorization}: register (answers the secrets once)",

@@ -34,6 +34,38 @@ class SandboxOptions:
     rate_limit_retry_after: bool = False
     """Send ``Retry-After`` on 429 (UNCERTAIN whether the platform does; default: no)."""
 
+    # Request budgets of OAuth apps and personal keys (API-NOTES §6.1, UNCERTAIN; budgets.py).
+    budget_enabled: bool = False
+    """Answer 429 when a request budget is used up. Off by default: the numbers come from a
+    secondary source, and test suites send thousands of requests with one key within a
+    frozen 15 minutes. Use is counted either way (``GET /_sandbox/budgets``)."""
+    budget_user_daily: int = 100
+    """OAuth: requests per user per day; also the unit of the app's daily total."""
+    budget_user_cap: bool = True
+    """OAuth: one user's requests through an app stop at ``budget_user_daily`` (off: only
+    the app's total and window apply; the notes do not say which)."""
+    budget_app_daily_min: int = 8000
+    """OAuth: the app's daily total is users x ``budget_user_daily``, at least this..."""
+    budget_app_daily_max: int = 50000
+    """...and at most this (500 users' worth). Users are athletes with a live token."""
+    budget_window_divisor: int = 8
+    """OAuth: the app's 15-minute window allows 1/this of its daily total..."""
+    budget_window_min: int = 2500
+    """...and at least this many requests."""
+    budget_personal_daily: int = 5000
+    """Personal API key: requests per day (reported, unverified)."""
+    budget_personal_window: int = 2500
+    """Personal API key: requests per window (reported, unverified)."""
+    budget_window_seconds: float = 900.0
+    """Length of the window (15 minutes)."""
+    budget_window_mode: Literal["fixed", "sliding"] = "fixed"
+    """``fixed``: windows start at :00, :15, :30 and :45 UTC and reset whole; ``sliding``:
+    the requests of the last 15 minutes count (the notes do not say which)."""
+    budget_headers: bool = True
+    """A budget 429 carries ``Retry-After`` (seconds to the reset) and ``X-RateLimit-Limit``,
+    ``-Remaining``, ``-Reset`` (epoch seconds) and ``-Budget`` (which budget); off: the
+    body alone (like the 10/s limit)."""
+
     # Wellness ``locked`` (API-NOTES §4.9, UNCERTAIN).
     locked_write_mode: Literal["ignore", "reject"] = "ignore"
     """``ignore``: a write to a locked record that does not unlock it is answered 200 with the

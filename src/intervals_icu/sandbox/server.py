@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from intervals_icu.auth import ApiKey, OAuthApp, OAuthToken
 from intervals_icu.sandbox.app import build_app
+from intervals_icu.sandbox.budgets import Budgets
 from intervals_icu.sandbox.clock import Clock, parse_local
 from intervals_icu.sandbox.control import handle_control
 from intervals_icu.sandbox.errors import ApiError
@@ -51,6 +52,9 @@ from intervals_icu.secret import Secret
 __all__ = ["Sandbox"]
 
 IN_PROCESS_BASE_URL = "http://sandbox.invalid"
+FLEET_SCOPES = ("ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE,LIBRARY:READ,SETTINGS:READ,"
+                "CHATS:READ")
+"""What ``seed_oauth_users`` grants by default: everything a mirror reads, and writes."""
 
 # Seeding a year of 1 Hz history takes seconds; the same seed, size and moment always give the
 # same data, so each process seeds once and every further Sandbox starts from a copy.
@@ -121,6 +125,8 @@ class Sandbox:
         self.state = SandboxState.from_snapshot(snapshot, options=self._options,
                                                 clock=self.clock)
         self.rate_limiter = RateLimiter(lambda: self.state.options, time.monotonic)
+        self.request_budgets = Budgets(lambda: self.state.options, self.clock.now,
+                                       self._app_users, self._app_names)
         self.state.faults = FaultInjector(seed=self.seed)
         self.state.webhooks = WebhookDispatcher(self.state)
 
@@ -153,7 +159,14 @@ class Sandbox:
         return self.seeded.stranger_id
 
     def api_key_for(self, athlete_id: str) -> str:
-        return self.seeded.athlete_keys[athlete_id]
+        """The personal API key of a seeded athlete (or one from ``seed_oauth_users``)."""
+        key = self.seeded.athlete_keys.get(athlete_id)
+        if key is not None:
+            return key
+        account = self.state.accounts.get(athlete_id)
+        if account is None:
+            raise KeyError(f"no athlete {athlete_id} in this sandbox")
+        return account.api_key
 
     @property
     def oauth_app(self) -> OAuthApp:
@@ -289,6 +302,24 @@ class Sandbox:
     def rate_limit_burst(self, count: int) -> None:
         """Answer the next ``count`` API requests with 429."""
         self.rate_limiter.force(count)
+
+    def budgets(self) -> dict[str, Any]:
+        """Each request budget's use (``GET /_sandbox/budgets``): ``{"enabled", "budgets":
+        [{"key", "kind": "app"|"personal", "daily_used", "daily_limit", "window_used",
+        "window_limit", "resets_at", ...}]}`` (see docs/sandbox.md)."""
+        return self.request_budgets.describe()
+
+    def reset_budgets(self) -> None:
+        """Forget every budget's use (as if a new day and window had begun)."""
+        self.request_budgets.reset()
+
+    def _app_users(self, client_id: str) -> int:
+        # list(): one C-level copy, safe while a handler thread adds tokens.
+        return len({t.athlete_id for t in list(self.state.tokens.values())
+                    if t.client_id == client_id and not t.revoked})
+
+    def _app_names(self) -> list[tuple[str, str]]:
+        return [(app.client_id, app.name) for app in list(self.state.apps.values())]
 
     def advance(self, seconds: float) -> datetime:
         """Move the sandbox clock forward (it is frozen first if it was running)."""
@@ -501,6 +532,30 @@ class Sandbox:
         code = self.authorize(athlete_id, scopes, client_id=app.client_id)
         body = exchange_code(self.state, app.client_id, app.client_secret, code)
         return OAuthToken.from_response(body)
+
+    def seed_oauth_users(
+        self,
+        count: int,
+        *,
+        client_id: str | None = None,
+        days: int = 14,
+        scopes: str | Iterable[str | Scope] = FLEET_SCOPES,
+        lazy: bool = True,
+    ) -> list[OAuthToken]:
+        """``count`` new athletes who have authorized the app (the seeded one by default),
+        each with ``days`` of history (generated on first access unless ``lazy=False``; the
+        same either way): their tokens, in order. No webhooks are sent; ``reset()`` removes
+        them. ``api_key_for(token.athlete_id)`` gives each one's personal key."""
+        from intervals_icu.sandbox.generate.oauth_users import seed_oauth_users
+
+        app = self._app(client_id)
+        granted = parse_scopes(scopes if isinstance(scopes, str) else [str(s) for s in scopes])
+        users = seed_oauth_users(self.state, app, count, days=days, scopes=granted, lazy=lazy)
+        return [OAuthToken.from_response({"access_token": u["access_token"],
+                                          "scope": u["scope"],
+                                          "athlete": {"id": u["athlete_id"],
+                                                      "name": u["name"]}})
+                for u in users]
 
     # -- simulated devices ----------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from intervals_icu.sandbox.clock import Clock, stamp
@@ -27,6 +27,7 @@ __all__ = [
     "AthleteStore",
     "CodeRecord",
     "OAuthAppRecord",
+    "PendingHistory",
     "Principal",
     "SandboxState",
     "TokenRecord",
@@ -158,6 +159,16 @@ class AthleteStore:
     """Room for areas that need more state (chats, device settings...)."""
 
 
+class PendingHistory(Protocol):
+    """An athlete's history that is generated when first needed (many seeded OAuth users):
+    ``materialize`` fills ``state.stores[athlete_id]`` and ``state.activity_index`` exactly
+    as generating it at seeding time would have."""
+
+    def materialize(self, state: SandboxState, athlete_id: str) -> None: ...
+
+    def owns_activity(self, activity_id: str) -> bool: ...
+
+
 class SandboxState:
     def __init__(self, options: SandboxOptions | None = None, clock: Clock | None = None,
                  seed: int = 42) -> None:
@@ -172,7 +183,11 @@ class SandboxState:
         self.codes: dict[str, CodeRecord] = {}
         self.stores: dict[str, AthleteStore] = {}
         self.activity_index: dict[str, str] = {}
-        """activity id -> athlete id, for routes that address an activity alone."""
+        """activity id -> athlete id, for routes that address an activity alone (see
+        ``activity_owner``)."""
+        self.pending: dict[str, PendingHistory] = {}
+        """Athletes whose store is still an empty placeholder: ``store()`` generates it. The
+        generator makes no folders or shared events, so scans for those may skip them."""
         self._counters: dict[str, int] = {}
         self.webhooks: Any = None
         """The webhook dispatcher (set by the Sandbox); ``emit`` no-ops without one."""
@@ -242,7 +257,16 @@ class SandboxState:
         return account
 
     def store(self, athlete_id: str) -> AthleteStore:
+        if self.pending and athlete_id in self.pending:
+            self.materialize(athlete_id)
         return self.stores[athlete_id]
+
+    def materialize(self, athlete_id: str) -> None:
+        """Generate a pending athlete's history now (a no-op for everyone else)."""
+        with self.lock:
+            pending = self.pending.pop(athlete_id, None)
+            if pending is not None:
+                pending.materialize(self, athlete_id)
 
     def coach(self, coach_id: str, athlete_id: str) -> None:
         with self.lock:
@@ -291,12 +315,23 @@ class SandboxState:
     def locate_activity(self, principal: Principal, activity_id: str, *, write: bool) -> (
         tuple[str, dict[str, Any]]
     ):
-        athlete_id = self.activity_index.get(activity_id)
-        if athlete_id is None or activity_id not in self.stores[athlete_id].activities:
+        athlete_id = self.activity_owner(activity_id)
+        if athlete_id is None or activity_id not in self.store(athlete_id).activities:
             raise ApiError(404, f"Activity not found: {activity_id}")
         if not self.can_access(principal, athlete_id, write=write):
             raise access_denied()
         return athlete_id, self.stores[athlete_id].activities[activity_id]
+
+    def activity_owner(self, activity_id: str) -> str | None:
+        """Whose activity (or tombstone) ``activity_id`` is; a pending history that would
+        hold it is generated first."""
+        owner = self.activity_index.get(activity_id)
+        if owner is None and self.pending:
+            for athlete_id, pending in list(self.pending.items()):
+                if pending.owns_activity(activity_id):
+                    self.materialize(athlete_id)
+                    return self.activity_index.get(activity_id)
+        return owner
 
     def index_activity(self, athlete_id: str, activity_id: str) -> None:
         self.activity_index[activity_id] = athlete_id

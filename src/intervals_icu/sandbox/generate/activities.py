@@ -22,7 +22,14 @@ from intervals_icu.sandbox.platform.summary import summarize
 from intervals_icu.sandbox.platform.weather import weather_of
 from intervals_icu.sandbox.state import ActivityDetail, SandboxState
 
-__all__ = ["AthleteContext", "athlete_context", "build_activity", "generate_activity"]
+__all__ = [
+    "ACTIVITY_ID_START",
+    "STRAVA_ID_START",
+    "AthleteContext",
+    "athlete_context",
+    "build_activity",
+    "generate_activity",
+]
 
 _DEVICES = {
     "GARMIN_CONNECT": {"ride": "Garmin Edge 530", "run": "Garmin Forerunner 255",
@@ -186,11 +193,15 @@ def _name(session: Session, when: datetime, source: str, rng: random.Random) -> 
     return f"{part} {label}"
 
 
+ACTIVITY_ID_START = 40_000_000
+STRAVA_ID_START = 9_800_000_000
+
+
 def _activity_id(state: SandboxState, source: str) -> str:
     if source == "STRAVA":
         # Strava-synced activities keep Strava's numeric id (API-NOTES §2.2).
-        return str(state.next_id("strava_activity", start=9_800_000_000))
-    return f"i{state.next_id('activity', start=40_000_000)}"
+        return str(state.next_id("strava_activity", start=STRAVA_ID_START))
+    return f"i{state.next_id('activity', start=ACTIVITY_ID_START)}"
 
 
 def build_activity(state: SandboxState, ctx: AthleteContext, session: Session, *,

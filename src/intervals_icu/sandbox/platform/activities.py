@@ -273,7 +273,7 @@ def delete_activity(state: SandboxState, athlete_id: str, activity: dict[str, An
 
 
 def delete_tombstone(state: SandboxState, principal: Principal, activity_id: str) -> None:
-    athlete_id = state.activity_index.get(activity_id)
+    athlete_id = state.activity_owner(activity_id)
     if athlete_id is None:
         raise ApiError(404, f"Activity not found: {activity_id}")
     can_write(state, principal, athlete_id)

@@ -255,10 +255,11 @@ def find_plan_folder(state: SandboxState, principal: Principal, folder_id: int,
                  athlete_id: str) -> tuple[str, dict[str, Any]]:
     """A folder of the athlete, or one shared with them / owned by the caller."""
     for owner_id in dict.fromkeys([athlete_id, principal.athlete_id, *state.stores]):
-        folder = state.store(owner_id).folders.get(folder_id)
+        # stores[], not store(): a pending (not yet generated) history has no folders.
+        folder = state.stores[owner_id].folders.get(folder_id)
         if folder is None:
             continue
-        shares = state.store(owner_id).extra.get("folder_shares", {}).get(folder_id, {})
+        shares = state.stores[owner_id].extra.get("folder_shares", {}).get(folder_id, {})
         if owner_id in {athlete_id, principal.athlete_id} or athlete_id in shares or (
             folder.get("visibility") == "PUBLIC"
         ):
