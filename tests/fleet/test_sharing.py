@@ -37,7 +37,7 @@ def overlapping(spans: list[tuple[str, float, float]]) -> list[tuple[str, str]]:
     """Pairs of spans of different workers that overlap in time."""
     found = []
     spans = sorted(spans, key=lambda s: s[1])
-    for n, (worker, start, end) in enumerate(spans):
+    for n, (worker, _start, end) in enumerate(spans):
         for other, other_start, _ in spans[n + 1:]:
             if other_start >= end:
                 break

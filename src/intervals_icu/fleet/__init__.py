@@ -11,7 +11,7 @@ See docs/fleet.md.
 """
 
 from intervals_icu.fleet.budget import Budget, BudgetLimits, Floors, Refusal, Reservation, Usage
-from intervals_icu.fleet.meter import BudgetExhausted, MeteredTransport, Spend, spending
+from intervals_icu.fleet.meter import BudgetRefused, MeteredTransport, Spend, spending
 from intervals_icu.fleet.runner import AthleteStatus, Fleet, FleetStatus
 from intervals_icu.fleet.schedule import AthleteState, Pacing
 from intervals_icu.fleet.store import AthleteRow, FleetStore, Grant
@@ -22,8 +22,8 @@ __all__ = [
     "AthleteState",
     "AthleteStatus",
     "Budget",
-    "BudgetExhausted",
     "BudgetLimits",
+    "BudgetRefused",
     "Fleet",
     "FleetStatus",
     "FleetStore",

@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Literal
 
 from intervals_icu.errors import ConfigurationError
-from intervals_icu.fleet.budget import BudgetLimits, Floors
+from intervals_icu.fleet.budget import UNLIMITED, BudgetLimits, Floors
 
 __all__ = ["AthleteState", "Pacing", "WorkKind", "decayed_activity", "describe_state",
            "floors_for", "next_check", "state_of"]
@@ -52,8 +52,13 @@ class Pacing:
     """Requests a reconciliation is expected to take (the first estimate; each worker then
     follows what they really take)."""
     first_syncs_per_worker: int = 1
-    first_sync_block: int = 20
-    """Requests reserved at a time for a first sync or catch-up (unused ones are given back)."""
+    first_sync_cost: float = 10.0
+    """Requests a first sync is expected to take (then what they really take): one starts
+    only when that many are free. A bigger history stops at its last saved page and goes
+    on later."""
+    first_sync_block: int = 10
+    """Requests reserved at a time for a first sync or catch-up beyond what it was expected
+    to take (unused ones are given back)."""
     webhook_block: int = 2
     """Requests reserved at a time for an athlete's webhook entries."""
     retry_after_error: timedelta = timedelta(minutes=15)
@@ -78,31 +83,37 @@ def floors_for(kind: WorkKind, *, pacing: Pacing, limits: BudgetLimits, users: i
         return Floors()
     day = limits.day_limit(users)
     window = limits.window_limit(users)
-    athlete_day = limits.per_athlete_day or 0
     share = pacing.webhook_share
-    floors = Floors(app_day=math.ceil(day * share), window=math.ceil(window * share),
-                    athlete_day=max(math.ceil(athlete_day * share),
-                                    athlete_day - pacing.target_per_athlete))
+    athlete_limit = limits.per_athlete_day or UNLIMITED
+    athlete_share = math.ceil(limits.per_athlete_day * share) if limits.per_athlete_day else 0
     if kind == "reconcile":
-        return floors
+        # Each athlete's reconciliations stop at their daily target (webhooks may go on).
+        room = min(athlete_limit - athlete_share, pacing.target_per_athlete)
+        return Floors(app_day=math.ceil(day * share), window=math.ceil(window * share),
+                      athlete_day=athlete_limit - room)
     # First syncs and catch-ups: leave the others' targets for the rest of the day.
     left = (limits.day_end(now) - now) / timedelta(days=1)
     per_window = synced * pacing.target_per_athlete / limits.windows_per_day
     return Floors(
-        app_day=floors.app_day + math.ceil(synced * pacing.target_per_athlete * left),
-        window=floors.window + math.ceil(per_window),
-        athlete_day=math.ceil(athlete_day * share))
+        app_day=math.ceil(day * share) + math.ceil(synced * pacing.target_per_athlete * left),
+        window=math.ceil(window * share) + math.ceil(per_window),
+        athlete_day=athlete_share, shrinking=True)
 
 
 def next_check(now: datetime, *, pacing: Pacing, limits: BudgetLimits, used_today: int,
-               cost: float, activity: float, stretch: float = 1.0) -> datetime:
+               cost: float, activity: float, stretch: float = 1.0,
+               spread: float = 0.0) -> datetime:
     """When the athlete's next reconciliation is due: what is left of their daily target,
     spread over what is left of the day (see the module docs). ``stretch`` (>= 1) lengthens
-    every interval when the app's budget could not pay for them all."""
+    every interval when the app's budget could not pay for them all. When today's target
+    cannot pay for one more, the next is early tomorrow, ``spread`` (0..1) of
+    ``min_interval`` after midnight (so that the athletes do not all start at once)."""
     left_today = limits.day_end(now) - now
-    requests_left = max(1.0, pacing.target_per_athlete - used_today)
-    affordable = max(1.0, requests_left / max(cost, 0.5))
-    interval = left_today / affordable
+    requests_left = pacing.target_per_athlete - used_today
+    cost = max(cost, 0.5)
+    if requests_left < cost:
+        return limits.day_end(now) + pacing.min_interval * min(max(spread, 0.0), 1.0)
+    interval = left_today / (requests_left / cost)
     # Active athletes are looked at more often (up to twice), the budget permitting.
     interval = interval / (1 + min(max(activity, 0.0), 10.0) / 10)
     interval = min(max(interval, pacing.min_interval), pacing.max_interval)
@@ -152,12 +163,14 @@ def state_of(*, grant: str, history_done: bool, catch_up: bool, next_check_at: d
 
 def describe_state(state: AthleteState, *, history_done: bool, catch_up: bool,
                    budget_until: datetime | None) -> str:
-    """A few words on what waits (the status table's note)."""
-    if state is AthleteState.BUDGET_LIMITED and budget_until is not None:
-        return f"until {budget_until.isoformat(timespec='minutes')}"
+    """A few words on what waits (the status table's note), e.g. "first sync, until
+    2026-06-11T00:00+00:00"."""
+    parts = []
     if state in (AthleteState.PENDING, AthleteState.SYNCING, AthleteState.BUDGET_LIMITED):
         if not history_done:
-            return "first sync"
-        if catch_up:
-            return "catch-up"
-    return ""
+            parts.append("first sync")
+        elif catch_up:
+            parts.append("catch-up")
+    if state is AthleteState.BUDGET_LIMITED and budget_until is not None:
+        parts.append(f"until {budget_until.isoformat(timespec='minutes')}")
+    return ", ".join(parts)

@@ -9,7 +9,9 @@
 ``<prefix>budget``
     request counters: one row per (``scope``, ``key``, ``period_start``), e.g. the app's day,
     the app's 15-minute window, one athlete's day. ``used`` counts requests reserved before
-    they are sent; ``refused`` counts reservations the limit turned down.
+    they are sent; ``held``, those of them that units of work still running hold (given
+    back or spent when they end); ``refused`` counts reservations turned down; ``closed``:
+    the platform said this budget is spent (a budget 429), whatever the count says.
 ``<prefix>jobs``
     what each worker did for each athlete, when, with how many requests (the figures of
     ``icu fleet status`` and of ``benchmarks/fleet.py``).
@@ -103,8 +105,10 @@ class FleetTables:
             Column("key", String(64), primary_key=True),
             Column("period_start", DateTime(), primary_key=True),
             Column("used", Integer(), nullable=False, default=0),
+            Column("held", Integer(), nullable=False, default=0),
             Column("limit", Integer(), nullable=False),
             Column("refused", Integer(), nullable=False, default=0),
+            Column("closed", Boolean(), nullable=False, default=False),
         )
         jobs = Table(
             f"{prefix}jobs", metadata,

@@ -23,8 +23,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from intervals_icu import errors
 from intervals_icu.dates import LocalDate
-from intervals_icu.fleet.meter import BudgetExhausted
+from intervals_icu.fleet.meter import BudgetRefused
 from intervals_icu.fleet.store import FleetStore, Grant
 from intervals_icu.mirror import Mirror
 from intervals_icu.webhooks.errors import EntryDeferred
@@ -54,9 +55,14 @@ class FleetTarget:
     async def _paid(self, work: Callable[[], Awaitable[T]]) -> T:
         try:
             return await work()
-        except BudgetExhausted as exc:
-            wait = min(max(exc.until - self.clock(), timedelta(seconds=1)), MAX_DEFER)
-            raise EntryDeferred(str(exc), until=datetime.now(UTC) + wait) from exc
+        except BudgetRefused as exc:
+            raise self._deferred(str(exc), exc.until) from exc
+        except errors.BudgetExhausted as exc:  # the platform's own refusal (a budget 429)
+            raise self._deferred(str(exc), exc.resets_at or self.clock()) from exc
+
+    def _deferred(self, reason: str, until: datetime) -> EntryDeferred:
+        wait = min(max(until - self.clock(), timedelta(seconds=1)), MAX_DEFER)
+        return EntryDeferred(reason, until=datetime.now(UTC) + wait)
 
     async def refresh_activity(self, athlete_id: str, activity_id: str) -> object:
         if not await self._readable(athlete_id):

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import random
 import socket
 import time
 import uuid
@@ -81,6 +82,8 @@ class FleetWorker:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._first_running = 0
         self._cost = fleet.pacing.reconcile_cost
+        self._first_cost = fleet.pacing.first_sync_cost
+        """What reconciliations and whole first syncs take here (moving averages)."""
         self._users = 0
         self._synced = 0
         self._stretch = 1.0
@@ -232,10 +235,25 @@ class FleetWorker:
             return "first" if first_allowed else None
         return "catch-up" if row.catch_up else "reconcile"
 
-    def _spend(self, athlete_id: str, floors: Floors, first: int, block: int) -> Spend:
+    async def _refused(self, spend: Spend) -> None:
+        """After a unit of work the budget stopped: count it; if the platform itself said
+        a budget is spent, mark it spent for every worker until its reset."""
+        refusal = spend.refusal
+        if refusal is None:
+            return
+        self.totals.budget_refusals += 1
+        if refusal.by_platform:
+            logger.warning("fleet worker %s: the platform refused a request: %s",
+                           self.worker_id, refusal.describe())
+            await asyncio.to_thread(self.fleet.budget.exhaust, [refusal.scope],
+                                    spend.athlete_id, now=self.fleet.clock(),
+                                    users=self._users)
+
+    def _spend(self, athlete_id: str, floors: Floors, first: int, block: int,
+               needs: int = 1) -> Spend:
         fleet = self.fleet
         return Spend(fleet.budget, athlete_id, floors=floors, first=first, block=block,
-                     now=fleet.clock, users=self._users_now)
+                     now=fleet.clock, users=self._users_now, needs=needs)
 
     async def _webhooks(self, athlete_id: str) -> None:
         """The athlete's due inbox entries, oldest first, with nothing kept back."""
@@ -260,9 +278,9 @@ class FleetWorker:
                         break
         finally:
             await spend.settle()
+            await self._refused(spend)
             if spend.refusal is not None:
                 outcome, error = "budget", spend.refusal.describe()
-                self.totals.budget_refusals += 1
             self.totals.jobs += 1
             self.totals.requests += spend.sent
             self.totals.webhook_entries += done
@@ -289,12 +307,14 @@ class FleetWorker:
         started = fleet.clock()
         floors = floors_for(kind, pacing=pacing, limits=limits, users=self._users,
                             synced=self._synced, now=started)
+        # Start only with what the whole sync is expected to take in hand.
         if kind == "reconcile":
-            first = max(1, math.ceil(self._cost))
+            first = needs = max(1, math.ceil(self._cost))
             block = 2
         else:
-            first = block = pacing.first_sync_block
-        spend = self._spend(athlete_id, floors, first, block)
+            first = needs = max(1, math.ceil(self._first_cost))
+            block = pacing.first_sync_block
+        spend = self._spend(athlete_id, floors, first, block, needs)
         job = await asyncio.to_thread(fleet.store.start_job, athlete_id, self.worker_id, kind)
         report = None
         try:
@@ -305,6 +325,7 @@ class FleetWorker:
             await spend.settle()
             self.totals.jobs += 1
             self.totals.requests += spend.sent
+        await self._refused(spend)
         now = fleet.clock()
         athlete = report.athletes[0] if report is not None and report.athletes else None
         changes = sum(k.changed for k in athlete.kinds.values()) if athlete else 0
@@ -320,13 +341,14 @@ class FleetWorker:
         elif spend.refusal is not None:
             outcome = "budget"
             error = spend.refusal.describe()
-            self.totals.budget_refusals += 1
             values.update(budget_until=spend.refusal.until, next_check_at=spend.refusal.until,
                           last_error=error)
         elif report is not None and report.ok:
             outcome = "ok"
             if kind == "reconcile":
                 self._cost = 0.8 * self._cost + 0.2 * max(1, spend.sent)
+            elif kind == "first" and spend.refusal is None:
+                self._first_cost = 0.8 * self._first_cost + 0.2 * max(1, spend.sent)
             used = await asyncio.to_thread(fleet.budget.athlete_used, athlete_id, now)
             # A first sync "changes" the whole history: that says nothing of activity.
             activity = decayed_activity(row.activity, row.activity_at, now,
@@ -336,7 +358,8 @@ class FleetWorker:
                           budget_until=None, last_error=None, activity=activity,
                           activity_at=now, next_check_at=next_check(
                               now, pacing=pacing, limits=limits, used_today=used,
-                              cost=self._cost, activity=activity, stretch=self._stretch))
+                              cost=self._cost, activity=activity, stretch=self._stretch,
+                              spread=random.random()))
         else:
             outcome = "error"
             error = "; ".join(report.errors()) if report is not None else "no report"
