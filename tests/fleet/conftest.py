@@ -82,3 +82,47 @@ async def make_fleet(postgres_url: str, pg_schema: str) -> AsyncIterator[Callabl
     yield build
     for fleet in made:
         await fleet.aclose()
+
+
+WEBHOOK_SECRET = "whsec-fleet-tests"
+
+
+class Receiving:
+    """The app's webhook receiver filling the fleet's inbox (``icu webhooks serve
+    --workers 0``), on a real socket; the sandbox delivers what it queued on ``deliver()``."""
+
+    def __init__(self, sb: Sandbox, fleet: Fleet) -> None:
+        from intervals_icu.webhooks import ReceiverServer, WebhookReceiver
+
+        self.sb = sb
+        self.receiver = WebhookReceiver(secrets=WEBHOOK_SECRET, inbox=fleet.inbox)
+        self.server = ReceiverServer(self.receiver, workers=0).start()
+        sb.update_app(sb.seeded.app_client_id, webhook_url=self.server.url,
+                      webhook_secret=WEBHOOK_SECRET,
+                      webhook_types=["ACTIVITY_UPLOADED", "ACTIVITY_UPDATED",
+                                     "ACTIVITY_DELETED", "WELLNESS_UPDATED",
+                                     "CALENDAR_UPDATED", "APP_SCOPE_CHANGED"])
+
+    def deliver(self) -> int:
+        """Send what the sandbox queued; each event is in the inbox when this returns (the
+        receiver answers 200 only once it is committed)."""
+        attempts = self.sb.deliver_webhooks()
+        assert all(a.get("status") == 200 for a in attempts), attempts
+        return len(attempts)
+
+    def close(self) -> None:
+        self.server.stop()
+        self.receiver.writer.close()
+
+
+@pytest.fixture
+def receiving() -> Iterator[Callable[[Sandbox, Fleet], Receiving]]:
+    made: list[Receiving] = []
+
+    def build(sb: Sandbox, fleet: Fleet) -> Receiving:
+        made.append(Receiving(sb, fleet))
+        return made[-1]
+
+    yield build
+    for one in made:
+        one.close()

@@ -185,3 +185,41 @@ async def test_when_the_platform_refuses_every_worker_stops_until_the_reset(
     await until_idle(*workers)
     assert app_use(sb)["daily_used"] > 0
     assert len(workers[0].store.jobs()) > jobs_before
+
+
+async def test_first_syncs_of_newcomers_never_starve_the_others(
+        sb: Sandbox, make_fleet: Callable[..., Fleet]) -> None:
+    """Ten athletes are synced and reconciled daily (3 requests of their 4); ten more join,
+    whose first syncs (80 requests) would eat the whole day (60). Every day each of the
+    first ten still gets its reconciliation; the newcomers get only what is left."""
+    enforce(sb, app_day=60, window=60, per_athlete=None)
+    fleet = make_fleet(sb, limits=BudgetLimits(app_day=60, window=60, per_athlete_day=None),
+                       pacing=PACING)
+    tokens = tokens_of(sb)
+    for token in tokens:
+        fleet.add_token(token)
+    for _ in range(30):  # the first ten get synced (a day or two)
+        await until_idle(fleet)
+        if all(a.history_done for a in fleet.store.athletes()):
+            break
+        sb.advance(3600)
+    settled = {t.athlete_id for t in tokens}
+    newcomers = [t for t in sb.seed_oauth_users(10, days=14)]
+    for token in newcomers:
+        fleet.add_token(token)
+    sb.advance((24 - sb.clock.now().hour) * 3600 + 60)  # the next midnight
+    day_start = len(fleet.store.jobs())
+    for _ in range(24):
+        await until_idle(fleet)
+        use = app_use(sb)
+        assert use["rejected"] == 0
+        assert use["daily_used"] <= 60
+        sb.advance(3600)
+    jobs = fleet.store.jobs()[day_start:]
+    reconciled = {j.athlete_id for j in jobs if j.kind == "reconcile" and j.outcome == "ok"}
+    assert reconciled >= settled, settled - reconciled
+    starved = [j for j in jobs if j.kind == "reconcile" and j.outcome == "budget"]
+    assert not starved, [(j.athlete_id, j.error) for j in starved]
+    first = {j.athlete_id for j in jobs if j.kind == "first" and j.outcome == "ok"}
+    assert first, "the newcomers got nothing at all"
+    assert first <= {t.athlete_id for t in newcomers}

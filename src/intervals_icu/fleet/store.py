@@ -219,18 +219,21 @@ class FleetStore:
         return found
 
     def revoke(self, athlete_id: str, *, at: datetime, reason: str,
-               grant: Grant = Grant.REVOKED) -> bool:
+               grant: Grant = Grant.REVOKED,
+               checked: AthleteRow | None = None) -> bool:
         """The athlete revoked the app (or their token is refused): stop syncing them, keep
-        their rows. Ignored (False) when the token was stored after ``at``: a re-grant
-        already superseded this revocation, which arrived late."""
+        their rows. ``checked``: the row as it was when the token was found refused; if a
+        new token was stored since (a re-grant), nothing changes and False is returned."""
         a = self.t.athletes
-        when = stored(at)
+        where = [a.c.athlete_id == athlete_id]
+        if checked is not None:
+            seen = checked.authorized_at
+            where.append(a.c.authorized_at.is_(None) if seen is None
+                         else a.c.authorized_at == stored(seen))
         with self.engine.begin() as conn:
-            result = conn.execute(update(a).where(
-                a.c.athlete_id == athlete_id,
-                or_(a.c.authorized_at.is_(None), a.c.authorized_at <= when),
-            ).values(status=grant.value, status_reason=reason[:MAX_ERROR_CHARS],
-                     revoked_at=when, catch_up=False))
+            result = conn.execute(update(a).where(*where).values(
+                status=grant.value, status_reason=reason[:MAX_ERROR_CHARS],
+                revoked_at=stored(at), catch_up=False))
             return result.rowcount == 1
 
     def remove(self, athlete_id: str) -> bool:

@@ -6,9 +6,10 @@ this target in place of the plain mirror:
 
 * an athlete the app may not read (revoked, refused, unknown) is skipped: nothing is re-read
   for them, their rows stay as they are;
-* APP_SCOPE_CHANGED ``deauthorized`` checks with the athlete's token (a delivery is a hint)
-  and, when it is refused, marks the athlete revoked (and the mirror's access lost: their
-  rows are kept). A revocation older than the token the app stored since is ignored;
+* APP_SCOPE_CHANGED ``deauthorized`` checks with the athlete's stored token (a delivery is
+  a hint) and, when it is refused, marks the athlete revoked (and the mirror's access lost:
+  their rows are kept). A late revocation, after which the app already stored a new token,
+  changes nothing: the new token still reads;
 * APP_SCOPE_CHANGED granting changes nothing here: the new token comes from the app's OAuth
   callback (``Fleet.add_token``), which queues the catch-up sync, paced like a first sync;
 * a request the budget refuses defers the entry (``EntryDeferred``), without counting an
@@ -92,18 +93,17 @@ class FleetTarget:
         return await self._paid(lambda: self.mirror.refresh_sport_settings(athlete_id))
 
     async def deauthorized(self, athlete_id: str, *, at: datetime | None = None) -> bool:
-        """True when the athlete stays readable (the token still works, or a newer grant
-        superseded this revocation); else they are marked revoked, rows kept."""
+        """True when the athlete stays readable (the stored token still works: e.g. the
+        app stored a new one after this revocation was sent); else they are marked
+        revoked, rows kept."""
         when = at or self.clock()
         row = await asyncio.to_thread(self.store.athlete, athlete_id)
         if row is None:
             return False
-        if row.authorized_at is not None and row.authorized_at > when:
-            return True  # the app stored a newer token after this revocation was sent
         if row.grant is Grant.ACTIVE and await self._paid(
                 lambda: self.mirror.deauthorized(athlete_id, at=when)):
             return True
-        await asyncio.to_thread(self.store.revoke, athlete_id, at=when,
+        await asyncio.to_thread(self.store.revoke, athlete_id, at=when, checked=row,
                                 reason="revoked the app (APP_SCOPE_CHANGED deauthorized)")
         return False
 

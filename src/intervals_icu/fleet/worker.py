@@ -81,6 +81,7 @@ class FleetWorker:
         self.totals = WorkerTotals()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._first_running = 0
+        self._finished = 0
         self._cost = fleet.pacing.reconcile_cost
         self._first_cost = fleet.pacing.first_sync_cost
         """What reconciliations and whole first syncs take here (moving averages)."""
@@ -123,8 +124,11 @@ class FleetWorker:
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
             while True:
+                finished = self._finished
                 claimed = await self._tick()
-                if not claimed and not self._tasks:
+                # Idle: nothing claimed, nothing in hand, and nothing ended meanwhile (work
+                # that ended during the claim may have freed a first-sync slot).
+                if not claimed and not self._tasks and finished == self._finished:
                     return self.totals
                 if not claimed:
                     self._wake.clear()
@@ -219,6 +223,7 @@ class FleetWorker:
             if first_allowed:
                 self._first_running -= 1
             self._tasks.pop(athlete_id, None)
+            self._finished += 1
             await asyncio.shield(asyncio.to_thread(
                 fleet.store.update_held, athlete_id, self.worker_id, release=True))
             self._wake.set()
@@ -337,7 +342,7 @@ class FleetWorker:
             grant = Grant.REVOKED if reason.startswith("401") else Grant.LOST
             outcome = grant.value
             await asyncio.to_thread(fleet.store.revoke, athlete_id, at=now, reason=reason,
-                                    grant=grant)
+                                    grant=grant, checked=row)
         elif spend.refusal is not None:
             outcome = "budget"
             error = spend.refusal.describe()
