@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from intervals_icu import RateLimit, RetryPolicy
 from intervals_icu.fleet import Fleet
 from intervals_icu.sandbox import Sandbox
+from tests.cli.conftest import home, icu, live  # noqa: F401  (the CLI's fixtures)
 
 SCOPES = "ACTIVITY:READ,WELLNESS:READ,CALENDAR:READ,SETTINGS:READ"
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01)
