@@ -5,13 +5,14 @@ nothing (its athletes are taken over within a lease)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,45 @@ def test_a_worker_killed_mid_sync_loses_nothing(
             assert kept == set(sb.state.store(athlete).activities)
             wellness = {str(r["day"]) for r in survivor.mirror_store.rows("wellness", athlete)}
             assert wellness == set(sb.state.store(athlete).wellness)
+
+
+async def test_a_worker_that_lost_its_lease_stops_and_writes_nothing(
+        make_fleet: Callable[..., Fleet]) -> None:
+    """A worker stalled past its lease (here: the lease is taken from it) must not go on
+    syncing the athlete another worker now holds, nor write the outcome."""
+    sb = Sandbox(seed=23, athletes=1, years=0.02)
+    sb.configure(rate_limit_enabled=False)
+    fleet = make_fleet(sb)
+    token = sb.seed_oauth_users(1, days=14)[0]
+    fleet.add_token(token)
+    sb.faults(latency_ms=700)  # a slow first sync
+    worker = fleet.worker(worker_id="stalled", concurrency=1, lease=timedelta(seconds=1),
+                          poll_interval=0.05)
+    running = asyncio.create_task(worker.run())
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                if any(j.finished_at is None for j in await asyncio.to_thread(
+                        fleet.store.jobs)):
+                    break  # the sync is under way
+                await asyncio.sleep(0.05)
+        table = fleet.store.t.athletes
+        with fleet.store.engine.begin() as conn:  # another worker takes it over
+            conn.execute(table.update().values(
+                lease_holder="thief", lease_until=datetime.now(UTC) + timedelta(hours=1)))
+        async with asyncio.timeout(30):  # the heartbeat finds out within a beat
+            while True:
+                if not worker.in_hand:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    row = fleet.store.athlete(token.athlete_id)
+    assert row is not None
+    assert row.lease_holder == "thief"  # not released by the worker that lost it
+    assert not row.history_done  # the stalled worker wrote no outcome
+    jobs = fleet.store.jobs()
+    assert len(jobs) == 1
+    assert jobs[0].finished_at is None  # stopped mid-way

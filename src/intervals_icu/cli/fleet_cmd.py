@@ -80,8 +80,8 @@ def run(
         "--streams", help="Mirror the 1 Hz streams too (one request per activity).")] = False,
 ) -> None:
     """Work through the fleet's athletes within the app's budget until Ctrl-C: webhook
-    entries first (`icu webhooks serve --workers 0` fills the inbox), then reconciliations
-    spread over the day, then first syncs with what is left."""
+    entries first (`icu webhooks serve --workers 0 --no-mirror` fills the inbox), then
+    reconciliations spread over the day, then first syncs with what is left."""
     import asyncio
     from datetime import timedelta
 

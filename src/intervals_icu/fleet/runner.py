@@ -5,9 +5,9 @@ number of workers sharing one PostgreSQL database.
     fleet.add_token(token)              # in the OAuth callback, for each athlete who grants
     await fleet.run(concurrency=8)      # in each worker process (``icu fleet run``)
 
-One database holds the mirror's tables, the webhook inbox (``icu webhooks serve --workers 0``
-fills it) and the fleet's: athletes and tokens, budget counters, the job log. See
-docs/fleet.md for the design and the figures.
+One database holds the mirror's tables, the webhook inbox (``icu webhooks serve --workers 0
+--no-mirror`` fills it) and the fleet's: athletes and tokens, budget counters, the job log.
+See docs/fleet.md for the design and the figures.
 """
 
 from __future__ import annotations

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import random
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -94,11 +96,19 @@ class FleetWorker:
     def __repr__(self) -> str:
         return f"FleetWorker({self.worker_id!r})"
 
+    @property
+    def in_hand(self) -> set[str]:
+        """The athletes this worker is working on now."""
+        return set(self._tasks)
+
     # -- running --------------------------------------------------------------------------
 
     async def run(self, *, stop: asyncio.Event | None = None) -> None:
         """Work until ``stop`` is set (or the task is cancelled); athletes in hand are given
-        back when it ends."""
+        back when it ends. The event loop gets a thread pool sized for ``concurrency`` (each
+        athlete's database calls run in it; the default pool has cores + 4 threads)."""
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
+            max(32, 4 * self.concurrency), thread_name_prefix="icu-fleet"))
         await asyncio.to_thread(self.fleet.store.register_worker, self.worker_id)
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
@@ -377,21 +387,27 @@ class FleetWorker:
     # -- the heartbeat -------------------------------------------------------------------------
 
     async def _heartbeat(self) -> None:
+        # Its own thread: a heartbeat never queues behind the work's database calls.
+        loop = asyncio.get_running_loop()
         interval = max(0.05, self.lease.total_seconds() / 5)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                held = await asyncio.to_thread(self.fleet.store.renew, self.worker_id,
-                                               list(self._tasks), self.lease)
-                for athlete_id, task in list(self._tasks.items()):
-                    if athlete_id not in held and not task.done():
-                        logger.warning("fleet worker %s lost its lease on athlete %s: "
-                                       "stopping its work there", self.worker_id, athlete_id)
-                        task.cancel()
-                await asyncio.to_thread(self._beat, False)
-            except Exception as exc:  # the next beat may get through
-                logger.warning("fleet worker %s: heartbeat failed: %s: %s", self.worker_id,
-                               type(exc).__name__, exc)
+        with ThreadPoolExecutor(1, thread_name_prefix="icu-fleet-heartbeat") as beats:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    working = dict(self._tasks)
+                    held = await loop.run_in_executor(beats, functools.partial(
+                        self.fleet.store.renew, self.worker_id, list(working), self.lease))
+                    for athlete_id, task in working.items():
+                        # (one that left _tasks meanwhile is ending and released it itself)
+                        if athlete_id not in held and self._tasks.get(athlete_id) is task:
+                            logger.warning("fleet worker %s lost its lease on athlete %s: "
+                                           "stopping its work there", self.worker_id,
+                                           athlete_id)
+                            task.cancel()
+                    await loop.run_in_executor(beats, self._beat, False)
+                except Exception as exc:  # the next beat may get through
+                    logger.warning("fleet worker %s: heartbeat failed: %s: %s",
+                                   self.worker_id, type(exc).__name__, exc)
 
     def _beat(self, stopped: bool) -> None:
         self.fleet.store.beat_worker(self.worker_id, cpu_seconds=time.process_time(),
