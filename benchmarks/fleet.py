@@ -426,6 +426,8 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    # Stopped with SIGTERM: unwind (stop the workers, drop the schema) as for Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     results = []
     for count in [int(n) for n in args.workers.split(",")]:
         results.append(run_once(args, count))

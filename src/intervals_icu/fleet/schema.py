@@ -97,8 +97,10 @@ class FleetTables:
             Column("requests", BigInteger(), nullable=False, default=0),
             Column("lease_holder", String(128), nullable=True),
             Column("lease_until", DateTime(), nullable=True),
-            Index(f"{prefix}athletes_due", "status", "next_check_at"),
         )
+        # What a claim walks: active athletes, catch-ups first, then by next check.
+        Index(f"{prefix}athletes_due", athletes.c.status, athletes.c.catch_up.desc(),
+              athletes.c.next_check_at)
         budget = Table(
             f"{prefix}budget", metadata,
             Column("scope", String(16), primary_key=True),

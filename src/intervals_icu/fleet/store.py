@@ -24,10 +24,8 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    exists,
     func,
     inspect,
-    literal,
     or_,
     select,
     update,
@@ -283,44 +281,62 @@ class FleetStore:
         """Take up to ``limit`` athletes that have work: webhook entries due in ``inbox``
         (first), or a sync due on the platform's clock ``now`` (catch-ups, then the most
         overdue). ``first_syncs=False`` leaves athletes whose first sync is not done to
-        others (a worker paces them). Athletes held by a live lease are skipped."""
+        others (a worker paces them). Athletes held by a live lease are skipped.
+
+        Two index walks, so that a claim costs the same among 50 athletes or 50,000: the
+        inbox's due entries (by status and time), then the athletes by (status, catch-up,
+        next check), each stopping at ``limit``."""
         a = self.t.athletes
         real_now = stored(_real_now())
         platform_now = stored(now)
         free = or_(a.c.lease_until.is_(None), a.c.lease_until < real_now)
-        scheduled = and_(
-            a.c.status == Grant.ACTIVE.value, a.c.next_check_at <= platform_now,
-            or_(a.c.budget_until.is_(None), a.c.budget_until <= platform_now))
-        if not first_syncs:
-            scheduled = and_(scheduled, a.c.history_done.is_(True))
-        webhooks: Any = literal(False)
-        if inbox is not None:
-            i = inbox
-            webhooks = exists().where(
-                i.c.athlete_id == a.c.athlete_id,
-                or_(and_(i.c.status == "pending", i.c.next_attempt_at <= real_now),
-                    and_(i.c.status == "processing", i.c.locked_until < real_now)))
-        query = (select(a.c.athlete_id).where(free, or_(scheduled, webhooks))
-                 .order_by(case((webhooks, 0), else_=1), a.c.catch_up.desc(),
-                           a.c.next_check_at, a.c.athlete_id)
-                 .limit(max(1, limit)).with_for_update(skip_locked=True, of=a))
+        wanted = max(1, limit)
         claimed: builtins.list[str] = []
+        hooked: set[str] = set()
         with self.engine.begin() as conn:
-            for athlete_id in conn.execute(query).scalars():
-                result = conn.execute(update(a).where(a.c.athlete_id == athlete_id, free)
-                                      .values(lease_holder=worker_id,
-                                              lease_until=real_now + lease))
-                if result.rowcount == 1:
-                    claimed.append(str(athlete_id))
+            if inbox is not None:
+                i = inbox
+                due = or_(and_(i.c.status == "pending", i.c.next_attempt_at <= real_now),
+                          and_(i.c.status == "processing", i.c.locked_until < real_now))
+                waiting = select(i.c.athlete_id).where(due).distinct().scalar_subquery()
+                query = (select(a.c.athlete_id).where(free, a.c.athlete_id.in_(waiting))
+                         .order_by(a.c.athlete_id).limit(wanted)
+                         .with_for_update(skip_locked=True, of=a))
+                hooked = self._lease(conn, query, worker_id, free, real_now + lease, claimed)
+            if len(claimed) < wanted:
+                scheduled = [a.c.status == Grant.ACTIVE.value,
+                             a.c.next_check_at <= platform_now,
+                             or_(a.c.budget_until.is_(None), a.c.budget_until <= platform_now)]
+                if not first_syncs:
+                    scheduled.append(a.c.history_done.is_(True))
+                if claimed:
+                    scheduled.append(a.c.athlete_id.not_in(claimed))
+                query = (select(a.c.athlete_id).where(free, *scheduled)
+                         .order_by(a.c.status, a.c.catch_up.desc(), a.c.next_check_at)
+                         .limit(wanted - len(claimed))
+                         .with_for_update(skip_locked=True, of=a))
+                self._lease(conn, query, worker_id, free, real_now + lease, claimed)
             if not claimed:
                 return []
-            hooks = webhooks.label("webhooks") if inbox is not None else literal(False).label(
-                "webhooks")
-            rows = conn.execute(select(a, hooks).where(a.c.athlete_id.in_(claimed))
-                                ).mappings().all()
-        found = [Claim(AthleteRow.from_row(row), bool(row["webhooks"])) for row in rows]
-        order = {athlete_id: n for n, athlete_id in enumerate(claimed)}
-        return sorted(found, key=lambda c: order[c.athlete.athlete_id])
+            rows = conn.execute(select(a).where(a.c.athlete_id.in_(claimed))).mappings().all()
+        found = {str(row["athlete_id"]): Claim(AthleteRow.from_row(row),
+                                               str(row["athlete_id"]) in hooked)
+                 for row in rows}
+        return [found[athlete_id] for athlete_id in claimed if athlete_id in found]
+
+    def _lease(self, conn: Connection, query: Any, worker_id: str, free: Any,
+               until: datetime, claimed: builtins.list[str]) -> set[str]:
+        """Lease the athletes ``query`` selects (locked rows: re-checked under the lock);
+        appends them to ``claimed`` and returns them."""
+        a = self.t.athletes
+        taken = set()
+        for athlete_id in conn.execute(query).scalars():
+            result = conn.execute(update(a).where(a.c.athlete_id == athlete_id, free)
+                                  .values(lease_holder=worker_id, lease_until=until))
+            if result.rowcount == 1:
+                claimed.append(str(athlete_id))
+                taken.add(str(athlete_id))
+        return taken
 
     def renew(self, worker_id: str, athlete_ids: Iterable[str], lease: timedelta) -> set[str]:
         """Extend this worker's leases; returns the athletes it still holds (a lease that
