@@ -91,7 +91,7 @@ def webhook_latency(sb: Sandbox, http: httpx.Client, window: float, rounds: int)
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     sb = Sandbox(seed=42, years=0.1)
-    sb.configure(rate_limit_enabled=False)
+    sb.configure(rate_limit_enabled=False, budget_enabled=False)  # throughput, not limits
     print("sandbox throughput (sequential, one client):")
     with httpx.Client(transport=sb.transport(), base_url=sb.base_url,
                       auth=("API_KEY", sb.api_key)) as http:

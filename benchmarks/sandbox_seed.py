@@ -1,10 +1,12 @@
 """How long seeding the sandbox takes, and what one activity's streams and files cost.
 
-    python benchmarks/sandbox_seed.py            # 1 and 5 years
+    python benchmarks/sandbox_seed.py            # 1 and 5 years, then 500 OAuth users
     python benchmarks/sandbox_seed.py --years 2  # other spans
+    python benchmarks/sandbox_seed.py --oauth-users 500 --oauth-only
 
-Prints figures; asserts nothing (the goal: a 5-year athlete seeds in under 60 s on a 2-core
-machine, a test sandbox of 0.25 years in about a second).
+Prints figures; asserts nothing (the goals: a 5-year athlete seeds in under 60 s on a 2-core
+machine, a test sandbox of 0.25 years in about a second, 500 athletes authorizing one app
+in seconds).
 """
 
 from __future__ import annotations
@@ -46,7 +48,14 @@ def seed_one(years: float, seed: int = 42) -> tuple[SandboxState, str, float, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, nargs="*", default=[1.0, 5.0])
+    parser.add_argument("--oauth-users", type=int, default=500)
+    parser.add_argument("--oauth-days", type=int, default=7)
+    parser.add_argument("--oauth-only", action="store_true",
+                        help="only the many-OAuth-users figures")
     args = parser.parse_args()
+    if args.oauth_only:
+        seed_oauth_users(args.oauth_users, args.oauth_days)
+        return
 
     print("seeding one athlete (cold cache)")
     state = None
@@ -93,6 +102,52 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max resident memory of this process: {rss:.0f} MiB")
     serve_a_year()
+    seed_oauth_users(args.oauth_users, args.oauth_days)
+
+
+def seed_oauth_users(count: int, days: int) -> None:
+    """Many athletes authorizing one app (Sandbox.seed_oauth_users): accounts, keys and
+    tokens at once; each history is generated when first read."""
+    import statistics
+
+    sandbox = Sandbox(seed=42, athletes=1, years=0.1)
+    started, cpu = time.perf_counter(), time.process_time()
+    tokens = sandbox.seed_oauth_users(count, days=days)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"{count} OAuth users ({days} days each) authorized one app in {seconds:.2f} s wall "
+          f"({cpu:.2f} s CPU); histories pending: {len(sandbox.state.pending)}")
+    firsts = []
+    for token in tokens[:20]:
+        started = time.process_time()
+        sandbox.state.store(token.athlete_id)
+        firsts.append(time.process_time() - started)
+    per_user = statistics.median(firsts)
+    print(f"  first read of a user's history: {per_user * 1000:.0f} ms CPU (median of 20), so "
+          f"all {count} read once: about {per_user * count:.0f} s CPU, spread over the run")
+    eager = Sandbox(seed=42, athletes=1, years=0.1)
+    sample = min(count, 50)
+    started = time.process_time()
+    eager.seed_oauth_users(sample, days=days, lazy=False)
+    spent = time.process_time() - started
+    print(f"  eagerly (lazy=False): {sample} users in {spent:.2f} s CPU "
+          f"({spent / sample * 1000:.0f} ms each)")
+    from intervals_icu import RateLimit
+
+    # What the accounting costs a request (a user's 100 a day would stop this loop).
+    sandbox.configure(rate_limit_enabled=False, budget_user_daily=10**6)
+    with sandbox.client(credentials=tokens[0].credentials(),
+                        rate_limit=RateLimit.unlimited()) as client:
+        client.athletes.get()
+        best = {False: float("inf"), True: float("inf")}
+        for _ in range(3):  # alternating, best of three: the machine is shared
+            for enabled in (False, True):
+                sandbox.configure(budget_enabled=enabled)
+                started = time.perf_counter()
+                for _ in range(300):
+                    client.athletes.get()
+                best[enabled] = min(best[enabled], (time.perf_counter() - started) / 300)
+    print(f"  in-process GET athlete, {count} users' tokens: {best[False] * 1000:.2f} ms per "
+          f"request with budgets off, {best[True] * 1000:.2f} ms on (best of 3 x 300)")
 
 
 def serve_a_year() -> None:

@@ -179,11 +179,21 @@ def test_headers_can_be_switched_off(sb: Sandbox, personal: httpx.Client) -> Non
     assert "midnight UTC" in refused.json()["error"], "the body still says when"
 
 
+def test_on_by_default_with_the_reported_numbers() -> None:
+    options = SandboxOptions()
+    assert options.budget_enabled
+    assert (options.budget_user_daily, options.budget_app_daily_min,
+            options.budget_app_daily_max) == (100, 8000, 50_000)
+    assert (options.budget_window_divisor, options.budget_window_min,
+            options.budget_window_seconds) == (8, 2500, 900.0)
+    assert (options.budget_personal_daily, options.budget_personal_window) == (5000, 2500)
+
+
 def test_options_are_validated_and_given_at_construction() -> None:
-    options = SandboxOptions(budget_enabled=True, budget_user_daily=7)
+    options = SandboxOptions(budget_enabled=False, budget_user_daily=7)
     sb = Sandbox(seed=11, athletes=2, years=0.25, options=options)
     try:
-        assert sb.budgets()["enabled"] is True
+        assert sb.budgets()["enabled"] is False
         assert budget(sb, f"app:{sb.seeded.app_client_id}")["per_user_limit"] == 7
         with pytest.raises(ValueError, match="budget_window_mode must be one of"):
             sb.configure(budget_window_mode="rolling")
@@ -196,8 +206,8 @@ def test_options_are_validated_and_given_at_construction() -> None:
 # -- OAuth apps -------------------------------------------------------------------------------
 
 
-def test_each_user_of_an_app_has_a_daily_budget(sb: Sandbox) -> None:
-    sb.configure(budget_user_daily=3)
+def test_with_the_per_user_cap_each_user_has_a_daily_budget(sb: Sandbox) -> None:
+    sb.configure(budget_user_daily=3, budget_user_cap=True)
     first, second = (token_of(sb, a) for a in sb.athlete_ids[:2])
     with bearer(sb, first) as one, bearer(sb, second) as two:
         assert statuses(one, 4) == [200, 200, 200, 429]
@@ -216,8 +226,8 @@ def test_each_user_of_an_app_has_a_daily_budget(sb: Sandbox) -> None:
 
 
 def test_without_the_per_user_cap_only_the_app_total_counts(sb: Sandbox) -> None:
-    sb.configure(budget_user_daily=3, budget_user_cap=False, budget_app_daily_min=0,
-                 budget_window_divisor=1)
+    assert not SandboxOptions().budget_user_cap, "off by default"
+    sb.configure(budget_user_daily=3, budget_app_daily_min=0, budget_window_divisor=1)
     first, second = (token_of(sb, a) for a in sb.athlete_ids[:2])
     # Two users: the app's total is 2 x 3 = 6, whoever spends it.
     with bearer(sb, first) as one, bearer(sb, second) as two:

@@ -35,15 +35,15 @@ class SandboxOptions:
     """Send ``Retry-After`` on 429 (UNCERTAIN whether the platform does; default: no)."""
 
     # Request budgets of OAuth apps and personal keys (API-NOTES §6.1, UNCERTAIN; budgets.py).
-    budget_enabled: bool = False
-    """Answer 429 when a request budget is used up. Off by default: the numbers come from a
-    secondary source, and test suites send thousands of requests with one key within a
-    frozen 15 minutes. Use is counted either way (``GET /_sandbox/budgets``)."""
+    budget_enabled: bool = True
+    """Answer 429 when a request budget is used up (the numbers below come from a secondary
+    source). Use is counted either way (``GET /_sandbox/budgets``)."""
     budget_user_daily: int = 100
     """OAuth: requests per user per day; also the unit of the app's daily total."""
-    budget_user_cap: bool = True
-    """OAuth: one user's requests through an app stop at ``budget_user_daily`` (off: only
-    the app's total and window apply; the notes do not say which)."""
+    budget_user_cap: bool = False
+    """OAuth: one user's requests through an app stop at ``budget_user_daily``. Off by
+    default: an app's minimum of 8,000 a day could never be reached if each of its few
+    users stopped at 100, so 100 reads as a share of the total, not a cap."""
     budget_app_daily_min: int = 8000
     """OAuth: the app's daily total is users x ``budget_user_daily``, at least this..."""
     budget_app_daily_max: int = 50000
