@@ -22,7 +22,8 @@ For each worker count, from scratch (a new sandbox and a new PostgreSQL schema):
    Strava uploads, which send no webhook). Figures: requests per athlete per day (the
    sandbox's count) against the budget, requests the budget refused (sandbox 429s, and
    reservations the fleet itself turned down), freshness from each change to the mirror
-   (p50, p99; webhook changes and the others), CPU seconds per worker process.
+   (p50, p99; webhook changes and the others; the day's last changes are waited for, up to
+   ``--grace-hours``, so none is cut off by the end of the run), CPU seconds per worker.
 
 The per-second limit (10/s per address) is switched off, in the sandbox and the clients:
 the simulated day squeezes a day's requests into minutes, which no real app does; the daily
@@ -253,55 +254,63 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
         setup.add_token(token)
     processes: list[subprocess.Popen[str]] = []
     driver_cpu = time.process_time()
+    changes: list[Change] = []
+    jobs_before = 0
     try:
-        started = time.time()
-        for n in range(workers):
-            processes.append(subprocess.Popen(
-                [sys.executable, __file__, "--worker", "--db", args.postgres, "--schema", schema,
-                 "--base-url", sb.base_url, "--clock", str(clock_file.path), "--worker-id",
-                 f"worker-{n + 1}", "--concurrency", str(args.concurrency), "--first-syncs",
-                 str(args.first_syncs)],
-                cwd=ROOT, text=True))
-        # 2. First syncs.
-        while not all(a.history_done for a in setup.store.athletes()):
-            if any(p.poll() is not None for p in processes):
-                raise SystemExit("a worker died during the first syncs")
-            time.sleep(0.5)
-        figures.first_sync_seconds = time.time() - started
-        figures.first_sync_requests = sum(j.requests for j in setup.store.jobs())
-        # 3. The measured day: jump to 00:00 of day 1 (the sandbox's budgets reset).
-        clock = SimClock(today, time.time(), speed)
-        clock_file.write(clock)
-        sb.clock.set(clock.now())
-        day_start_real = time.time()
-        jobs_before = len(setup.store.jobs())
-        changes = plan_changes(athletes, today, rng)
-        clients: dict[str, Any] = {}
-        for change in changes:
-            wait = clock.real(change.at) - time.time()
-            if wait > 0:
-                time.sleep(wait)
-            make_change(sb, change, clients, rng)
-        end = clock.real(today + timedelta(hours=23, minutes=59))
-        time.sleep(max(0.0, end - time.time()))
-        budget = next(b for b in sb.budgets()["budgets"] if b["kind"] == "app")
-        figures.day_requests = int(budget["daily_used"])
-        figures.per_athlete_max = max((u["daily_used"] for u in budget["per_user"]), default=0)
-        figures.sandbox_refused = int(budget["rejected"])
-        figures.day_real_seconds = time.time() - day_start_real
-        for client in clients.values():
-            client.close()
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        stop_ticking.set()
-        figures.driver_cpu = time.process_time() - driver_cpu
-    try:
+        try:
+            started = time.time()
+            for n in range(workers):
+                processes.append(subprocess.Popen(
+                    [sys.executable, __file__, "--worker", "--db", args.postgres, "--schema",
+                     schema, "--base-url", sb.base_url, "--clock", str(clock_file.path),
+                     "--worker-id", f"worker-{n + 1}", "--concurrency", str(args.concurrency),
+                     "--first-syncs", str(args.first_syncs)],
+                    cwd=ROOT, text=True))
+            # 2. First syncs.
+            while not all(a.history_done for a in setup.store.athletes()):
+                if any(p.poll() is not None for p in processes):
+                    raise SystemExit("a worker died during the first syncs")
+                time.sleep(0.5)
+            figures.first_sync_seconds = time.time() - started
+            figures.first_sync_requests = sum(j.requests for j in setup.store.jobs())
+            # 3. The measured day: jump to 00:00 of day 1 (the sandbox's budgets reset).
+            clock = SimClock(today, time.time(), speed)
+            clock_file.write(clock)
+            sb.clock.set(clock.now())
+            day_start_real = time.time()
+            jobs_before = len(setup.store.jobs())
+            changes = plan_changes(athletes, today, rng)
+            clients: dict[str, Any] = {}
+            for change in changes:
+                wait = clock.real(change.at) - time.time()
+                if wait > 0:
+                    time.sleep(wait)
+                make_change(sb, change, clients, rng)
+            end = clock.real(today + timedelta(hours=23, minutes=59))
+            time.sleep(max(0.0, end - time.time()))
+            budget = next(b for b in sb.budgets()["budgets"] if b["kind"] == "app")
+            figures.day_requests = int(budget["daily_used"])
+            figures.per_athlete_max = max((u["daily_used"] for u in budget["per_user"]),
+                                          default=0)
+            figures.sandbox_refused = int(budget["rejected"])
+            figures.day_real_seconds = time.time() - day_start_real
+            # The changes of the day's last hours are found after midnight: wait for them
+            # (up to the longest interval between reconciliations), so none is censored.
+            grace = clock.real(today + timedelta(hours=24 + args.grace_hours))
+            while time.time() < grace and _unseen(engine, schema, changes):
+                time.sleep(1.0)
+            for client in clients.values():
+                client.close()
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            stop_ticking.set()
+            figures.driver_cpu = time.process_time() - driver_cpu
         day_jobs = setup.store.jobs()[jobs_before:]
         for job in day_jobs:
             figures.jobs[job.kind] = figures.jobs.get(job.kind, 0) + 1
@@ -321,9 +330,8 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
     return figures
 
 
-def _freshness(engine: Any, schema: str, clock: SimClock, changes: list[Change],
-               figures: Figures) -> None:
-    """From each change to the first row of the mirror's change log that shows it."""
+def _seen(engine: Any, schema: str) -> dict[tuple[str, str], list[float]]:
+    """When the mirror's change log shows each record created or changed (epoch seconds)."""
     import sqlalchemy as sa
 
     with engine.connect() as conn:
@@ -334,6 +342,19 @@ def _freshness(engine: Any, schema: str, clock: SimClock, changes: list[Change],
     for table, record, detected in rows:
         moment = detected if detected.tzinfo else detected.replace(tzinfo=UTC)
         seen.setdefault((table, str(record)), []).append(moment.timestamp())
+    return seen
+
+
+def _unseen(engine: Any, schema: str, changes: list[Change]) -> int:
+    seen = _seen(engine, schema)
+    return sum(1 for c in changes if c.record is not None and not any(
+        t >= c.made_real - 0.05 for t in seen.get(c.record, [])))
+
+
+def _freshness(engine: Any, schema: str, clock: SimClock, changes: list[Change],
+               figures: Figures) -> None:
+    """From each change to the first row of the mirror's change log that shows it."""
+    seen = _seen(engine, schema)
     for change in changes:
         group = "webhook" if change.kind in WEBHOOK_KINDS else "no webhook"
         assert change.record is not None
@@ -410,6 +431,8 @@ def main() -> None:
     parser.add_argument("--first-syncs", type=int, default=4,
                         help="first syncs at once per worker (the budget paces them too)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--grace-hours", type=float, default=4.0,
+                        help="simulated hours after the day to wait for its last changes")
     parser.add_argument("--postgres", default=os.environ.get(
         "ICU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--workdir", default="/tmp")

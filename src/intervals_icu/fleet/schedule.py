@@ -62,6 +62,8 @@ class Pacing:
     webhook_block: int = 2
     """Requests reserved at a time for an athlete's webhook entries."""
     retry_after_error: timedelta = timedelta(minutes=15)
+    keep_jobs: timedelta = timedelta(days=7)
+    """The job log is kept this long (``icu fleet status`` and the figures read it)."""
     activity_half_life: timedelta = timedelta(days=3)
 
     def __post_init__(self) -> None:

@@ -53,6 +53,8 @@ DEFAULT_LEASE = timedelta(seconds=30)
 ENTRY_LEASE = timedelta(seconds=10)
 COUNTS_EVERY = 10.0
 """Seconds between refreshes of the fleet-wide figures a worker paces by."""
+PURGE_EVERY = 3600.0
+"""Seconds between clean-ups of the job log and of past budget counters."""
 
 
 @dataclass
@@ -91,6 +93,7 @@ class FleetWorker:
         self._synced = 0
         self._stretch = 1.0
         self._counted_at = -math.inf
+        self._purged_at = time.monotonic()
         self._wake = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -196,6 +199,9 @@ class FleetWorker:
         self._counted_at = time.monotonic()
         fleet = self.fleet
         self._users, self._synced = await asyncio.to_thread(fleet.store.counts)
+        if time.monotonic() - self._purged_at > PURGE_EVERY:
+            self._purged_at = time.monotonic()
+            await asyncio.to_thread(self._purge)
         now = fleet.clock()
         usage = await asyncio.to_thread(fleet.budget.usage, now, users=self._users)
         pacing, limits = fleet.pacing, fleet.limits
@@ -206,6 +212,13 @@ class FleetWorker:
 
     def _users_now(self) -> int:
         return self._users
+
+    def _purge(self) -> None:
+        """Forget the job log past ``keep_jobs`` and budget counters of past days (any
+        worker may: deleting what is already gone does nothing)."""
+        fleet = self.fleet
+        fleet.store.purge_jobs(fleet.pacing.keep_jobs)
+        fleet.budget.purge(fleet.limits.day_start(fleet.clock()) - timedelta(days=1))
 
     # -- one athlete ---------------------------------------------------------------------------
 
