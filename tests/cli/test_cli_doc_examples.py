@@ -29,6 +29,10 @@ NOT_RUN = {
     "icu sandbox": "a server that runs until Ctrl-C; this test starts one as it says",
     "icu auth login": "asks for the key at a prompt; tests/cli/test_auth.py logs in with --key",
     "icu webhooks serve": "a server that runs until Ctrl-C; tests/cli/test_api_sandbox_sync.py",
+    "icu fleet import tokens.jsonl --db postgresql": "needs the app's token export and that "
+                                                     "PostgreSQL server; tests/fleet/test_cli.py "
+                                                     "imports",
+    "icu fleet run": "workers that run until Ctrl-C; tests/fleet/test_cli.py runs one",
     "icu sync --roster --db postgresql": "needs that PostgreSQL server",
     "icu sync --athlete i104203 --since 2024-01-01 --streams --files":
         "reads a year of streams and files (minutes); test_api_sandbox_sync.py syncs streams",

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("report", "report", "Charts of the mirrored data in one HTML file (offline)."),
     "fitness": ("fitness", "fitness", "Fitness, fatigue and form as a terminal chart."),
     "webhooks": ("webhooks_cmd", "app", "Receive, replay and inspect webhooks."),
+    "fleet": ("fleet_cmd", "app", "An OAuth app's athletes, mirrored within the platform's "
+                                  "budgets by many workers."),
     "sandbox": ("sandbox_cmd", "sandbox", "Run the local Intervals.icu sandbox as a server."),
     "demo": ("demo", "demo", "Sandbox + mirror + changes: watch a sync find every change."),
     "mcp": ("mcp", "mcp", "Serve your data to AI assistants (MCP): reads from the mirror, "

@@ -22,6 +22,7 @@ from intervals_icu.webhooks.apply import MirrorTarget, apply_to_mirror
 from intervals_icu.webhooks.clients import AthleteClients, TokenLookup
 from intervals_icu.webhooks.errors import (
     DeliveryRejected,
+    EntryDeferred,
     InboxEntryNotFound,
     PayloadTooLarge,
     UnsupportedContentType,
@@ -75,6 +76,7 @@ __all__ = [
     "ChatUpdateEvent",
     "ConnectedServiceEvent",
     "DeliveryRejected",
+    "EntryDeferred",
     "EntryStatus",
     "EventType",
     "FitnessUpdatedEvent",

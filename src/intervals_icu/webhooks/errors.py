@@ -6,10 +6,13 @@ and :func:`~intervals_icu.webhooks.verify` agree on what a bad delivery gets.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from intervals_icu.errors import IntervalsError
 
 __all__ = [
     "DeliveryRejected",
+    "EntryDeferred",
     "InboxEntryNotFound",
     "PayloadTooLarge",
     "UnsupportedContentType",
@@ -21,6 +24,17 @@ __all__ = [
 
 class WebhookError(IntervalsError):
     """Base of every webhook error."""
+
+
+class EntryDeferred(WebhookError):
+    """Raised by a step (the mirror update or a handler) that cannot run *yet* for a reason
+    that is not a failure, e.g. a fleet's request budget is spent until ``until``: the worker
+    puts the entry back to pending until then, keeps the steps that succeeded, and does not
+    count an attempt (an entry is never declared dead for waiting)."""
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 class DeliveryRejected(WebhookError):

@@ -480,11 +480,13 @@ class Inbox:
     # -- the workers' side --------------------------------------------------------------------
 
     def claim(self, worker_id: str, *, limit: int = 10,
-              lease: timedelta = timedelta(seconds=10)) -> builtins.list[InboxEntry]:
+              lease: timedelta = timedelta(seconds=10),
+              athlete_ids: Iterable[str] | None = None) -> builtins.list[InboxEntry]:
         """Claim up to ``limit`` entries for ``worker_id``, at most one per athlete: the
         athlete's earliest unfinished event (by timestamp), so each athlete's events are
         applied in order and never by two workers at once. Entries whose lease expired (a
-        worker died) are claimable again."""
+        worker died) are claimable again. ``athlete_ids``: only these athletes' entries (a
+        fleet worker that holds the athlete)."""
         i = self.entries.alias("i")
         j = self.entries.alias("j")
         now = _db_time(_now())
@@ -501,6 +503,8 @@ class Inbox:
         query = (select(i.c.id).where(due, ~earlier_unfinished)
                  .order_by(i.c.event_time, i.c.id).limit(max(1, limit))
                  .with_for_update(skip_locked=True, of=i))
+        if athlete_ids is not None:
+            query = query.where(i.c.athlete_id.in_(builtins.list(athlete_ids)))
         t = self.entries
         claimed: builtins.list[int] = []
         with self.engine.begin() as conn:
@@ -580,6 +584,34 @@ class Inbox:
                 t.c.status == EntryStatus.PROCESSING.value,
             ).values(**values))
             return result.rowcount == 1
+
+    def defer(self, entry_id: int, worker_id: str, *, until: datetime,
+              steps_done: Sequence[str], reason: str) -> bool:
+        """Put an entry back to pending until ``until`` without counting an attempt (a step
+        raised :class:`~intervals_icu.webhooks.errors.EntryDeferred`: not a failure, only
+        not yet). The steps that succeeded are kept."""
+        t = self.entries
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t).where(
+                t.c.id == entry_id, t.c.locked_by == worker_id,
+                t.c.status == EntryStatus.PROCESSING.value,
+            ).values(status=EntryStatus.PENDING.value, next_attempt_at=_db_time(until),
+                     steps_done=json.dumps(builtins.list(steps_done)),
+                     last_error=reason[:MAX_ERROR_CHARS], locked_by=None, locked_until=None))
+            return result.rowcount == 1
+
+    def due_athletes(self, athlete_ids: Iterable[str] | None = None) -> set[str]:
+        """Athletes with an entry that is due now (pending and past its retry time, or held
+        under an expired lease)."""
+        t = self.entries
+        now = _db_time(_now())
+        query = select(t.c.athlete_id).distinct().where(or_(
+            and_(t.c.status == EntryStatus.PENDING.value, t.c.next_attempt_at <= now),
+            and_(t.c.status == EntryStatus.PROCESSING.value, t.c.locked_until < now)))
+        if athlete_ids is not None:
+            query = query.where(t.c.athlete_id.in_(builtins.list(athlete_ids)))
+        with self.engine.connect() as conn:
+            return {str(a) for a in conn.execute(query).scalars()}
 
     def release(self, worker_id: str, entry_ids: Iterable[int]) -> None:
         """Give claimed entries back untouched (a worker shutting down)."""

@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.webhooks.apply import MirrorTarget, apply_to_mirror, reconcile_mirror
 from intervals_icu.webhooks.clients import AthleteClients
+from intervals_icu.webhooks.errors import EntryDeferred
 from intervals_icu.webhooks.handlers import HandlerContext, HandlerRegistration, HandlerRegistry
 from intervals_icu.webhooks.inbox import Inbox, InboxEntry
 from intervals_icu.webhooks.payloads import AppScopeChangedEvent, WebhookEvent
@@ -108,12 +109,15 @@ class WorkReport:
     done: int = 0
     retried: int = 0
     dead: int = 0
+    deferred: int = 0
+    """Put back until later by a step that raised ``EntryDeferred`` (no attempt counted)."""
 
     def add(self, other: WorkReport) -> None:
         self.claimed += other.claimed
         self.done += other.done
         self.retried += other.retried
         self.dead += other.dead
+        self.deferred += other.deferred
 
 
 class Worker:
@@ -170,6 +174,12 @@ class Worker:
         """Claim one batch (at most one entry per athlete) and process it."""
         claimed = await asyncio.to_thread(self.inbox.claim, self.worker_id,
                                           limit=self.batch_size, lease=self.lease)
+        return await self.process(claimed)
+
+    async def process(self, claimed: list[InboxEntry]) -> WorkReport:
+        """Process entries this worker has claimed (``inbox.claim(worker.worker_id, ...)``),
+        renewing their leases meanwhile; entries left unprocessed (cancelled) are given
+        back. A fleet worker claims an athlete's entries itself and hands them here."""
         report = WorkReport(claimed=len(claimed))
         if not claimed:
             return report
@@ -318,6 +328,11 @@ class Worker:
                 continue
             try:
                 await run()
+            except EntryDeferred as exc:
+                await asyncio.to_thread(self.inbox.defer, entry.id, self.worker_id,
+                                        until=exc.until, steps_done=done,
+                                        reason=f"{name}: deferred: {exc}")
+                return "deferred"
             except Exception as exc:
                 return await self._fail(entry, done, name, f"{type(exc).__name__}: {exc}")
             done.append(name)
