@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intervals_icu.cli.output import ESSENTIAL, Column, Out, cell
-from intervals_icu.cli.tables import cell_width, fit, plain_table
+from intervals_icu.cli.tables import TEXT_MIN, cell_width, fit, plain_table
 from intervals_icu.report.sparkline import BLOCKS
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu, Run
@@ -426,6 +426,16 @@ def _render(columns: list[Column], rows: list[dict[str, str]], width: int,
     return buffer.getvalue()
 
 
+def _narrowest(column: Column, rows: list[dict[str, str]]) -> int:
+    """The fewest cells the renderer gives a column: a value's width, a header's longest
+    word, and free text kept at TEXT_MIN cells (or its whole width, if less)."""
+    longest = max(cell_width(r[column.key]) for r in rows)
+    head = max(cell_width(w) for w in column.title.split())
+    if column.is_text([r[column.key] for r in rows]):
+        return min(max(longest, cell_width(column.title)), max(TEXT_MIN, head))
+    return max(longest, head)
+
+
 @settings(max_examples=150, deadline=None)
 @given(tables())
 def test_the_renderer_never_cuts_a_token_at_any_width(
@@ -434,9 +444,7 @@ def test_the_renderer_never_cuts_a_token_at_any_width(
     essentials = [c for c in columns if c.priority == ESSENTIAL and not c.is_spark]
     for terminal in (True, False):
         output = _render(columns, rows, width, terminal)
-        narrowest = sum(max([cell_width(r[c.key]) for r in rows]
-                            + [max(cell_width(w) for w in c.title.split())])
-                        for c in essentials) + 2 * (len(essentials) - 1)
+        narrowest = sum(_narrowest(c, rows) for c in essentials) + 2 * (len(essentials) - 1)
         check_table(output, rows, columns, width=max(width, narrowest), terminal=terminal)
         if terminal:  # wrapped free text is all there, in order, across its lines
             text = "".join(ANSI.sub("", output).split())
