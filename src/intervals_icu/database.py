@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -188,3 +189,18 @@ def _connect_failure(parsed: URL, failure: exc.DBAPIError) -> str:
     if len(reason) > 200:
         reason = reason[:200] + "..."
     return f"cannot open the database {where}: {reason} ({hint})"
+
+
+def stored_time(value: datetime) -> datetime:
+    """A time as our tables keep it: naive UTC (SQLite keeps no offset; one convention
+    serves both databases)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def aware_time(value: datetime | None) -> datetime | None:
+    """A stored time read back, in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

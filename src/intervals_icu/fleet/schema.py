@@ -28,7 +28,6 @@ are on this machine's clock. Stored naive in UTC, as the inbox does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -44,23 +43,15 @@ from sqlalchemy import (
     Text,
 )
 
+from intervals_icu.database import aware_time, stored_time
+
 __all__ = ["SCHEMA_VERSION", "FleetTables", "aware", "stored"]
 
 SCHEMA_VERSION = 1
 
 
-def stored(value: datetime) -> datetime:
-    """A time as the tables keep it: naive UTC (SQLite keeps no offset)."""
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """A stored time read back, in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+stored = stored_time
+aware = aware_time
 
 
 @dataclass(frozen=True)

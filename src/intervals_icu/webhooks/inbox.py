@@ -59,6 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from intervals_icu.database import aware_time, stored_time
 from intervals_icu.errors import ConfigurationError
 from intervals_icu.webhooks.database import SQLiteSynchronous, is_sqlite, open_engine
 from intervals_icu.webhooks.errors import InboxEntryNotFound, WebhookError
@@ -168,17 +169,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _db_time(value: datetime) -> datetime:
-    """Stored naive in UTC: SQLite keeps no offset, and one convention serves both."""
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Inbox:
@@ -306,7 +296,7 @@ class Inbox:
 
     def _stamp(self, conn: Connection, stamped: bool) -> None:
         t = self.schema_version
-        values = {"version": SCHEMA_VERSION, "upgraded_at": _db_time(_now())}
+        values = {"version": SCHEMA_VERSION, "upgraded_at": stored_time(_now())}
         if stamped:
             conn.execute(update(t).where(t.c.name == "inbox").values(**values))
         else:  # another process opening the same new inbox may have stamped it meanwhile
@@ -338,7 +328,7 @@ class Inbox:
         Two statements whatever the number of events: an INSERT of every distinct key
         (``ON CONFLICT DO NOTHING RETURNING`` tells which were new), and an UPDATE that
         counts the redeliveries."""
-        received = _db_time(_now())
+        received = stored_time(_now())
         rows: dict[str, dict[str, Any]] = {}
         marks: list[list[tuple[str, bool]]] = []  # per delivery: (key, first occurrence)
         for events in deliveries:
@@ -373,7 +363,7 @@ class Inbox:
             "dedup_key": key,
             "athlete_id": str(event.get("athlete_id")),
             "event_type": str(event.get("type")),
-            "event_time": _db_time(when) if when else received,
+            "event_time": stored_time(when) if when else received,
             "payload": text,
             "received_at": received,
             "deliveries": 1,
@@ -437,7 +427,7 @@ class Inbox:
         ``rerun_all`` to choose explicitly. An entry a worker is processing is refused.
         """
         t = self.entries
-        now = _db_time(_now())
+        now = stored_time(_now())
         with self.engine.begin() as conn:
             for entry_id in entry_ids:
                 row = conn.execute(select(t.c.status).where(t.c.id == entry_id)).first()
@@ -471,7 +461,7 @@ class Inbox:
         Keep well over the platform's retry horizon (days, not minutes).
         """
         t = self.entries
-        cutoff = _db_time(_now() - older_than)
+        cutoff = stored_time(_now() - older_than)
         with self.engine.begin() as conn:
             result = conn.execute(t.delete().where(
                 t.c.status == EntryStatus.DONE.value, t.c.finished_at < cutoff))
@@ -489,7 +479,7 @@ class Inbox:
         fleet worker that holds the athlete)."""
         i = self.entries.alias("i")
         j = self.entries.alias("j")
-        now = _db_time(_now())
+        now = stored_time(_now())
         due = or_(
             and_(i.c.status == EntryStatus.PENDING.value, i.c.next_attempt_at <= now),
             and_(i.c.status == EntryStatus.PROCESSING.value, i.c.locked_until < now),
@@ -537,7 +527,7 @@ class Inbox:
             conn.execute(update(t).where(
                 t.c.id.in_(ids), t.c.locked_by == worker_id,
                 t.c.status == EntryStatus.PROCESSING.value,
-            ).values(locked_until=_db_time(_now() + lease)))
+            ).values(locked_until=stored_time(_now() + lease)))
 
     def record_steps(self, entry_id: int, worker_id: str, steps_done: Sequence[str]) -> bool:
         """Remember which steps succeeded (so a retry skips them). False if the lease was
@@ -557,7 +547,7 @@ class Inbox:
                 t.c.id == entry_id, t.c.locked_by == worker_id,
                 t.c.status == EntryStatus.PROCESSING.value,
             ).values(status=EntryStatus.DONE.value, steps_done=json.dumps(builtins.list(
-                steps_done)), finished_at=_db_time(_now()), locked_by=None,
+                steps_done)), finished_at=stored_time(_now()), locked_by=None,
                 locked_until=None, next_attempt_at=None))
             return result.rowcount == 1
 
@@ -575,9 +565,9 @@ class Inbox:
         }
         if retry_at is None:
             values.update(status=EntryStatus.DEAD.value, next_attempt_at=None,
-                          finished_at=_db_time(_now()))
+                          finished_at=stored_time(_now()))
         else:
-            values.update(status=EntryStatus.PENDING.value, next_attempt_at=_db_time(retry_at))
+            values.update(status=EntryStatus.PENDING.value, next_attempt_at=stored_time(retry_at))
         with self.engine.begin() as conn:
             result = conn.execute(update(t).where(
                 t.c.id == entry_id, t.c.locked_by == worker_id,
@@ -595,7 +585,7 @@ class Inbox:
             result = conn.execute(update(t).where(
                 t.c.id == entry_id, t.c.locked_by == worker_id,
                 t.c.status == EntryStatus.PROCESSING.value,
-            ).values(status=EntryStatus.PENDING.value, next_attempt_at=_db_time(until),
+            ).values(status=EntryStatus.PENDING.value, next_attempt_at=stored_time(until),
                      steps_done=json.dumps(builtins.list(steps_done)),
                      last_error=reason[:MAX_ERROR_CHARS], locked_by=None, locked_until=None))
             return result.rowcount == 1
@@ -604,7 +594,7 @@ class Inbox:
         """Athletes with an entry that is due now (pending and past its retry time, or held
         under an expired lease)."""
         t = self.entries
-        now = _db_time(_now())
+        now = stored_time(_now())
         query = select(t.c.athlete_id).distinct().where(or_(
             and_(t.c.status == EntryStatus.PENDING.value, t.c.next_attempt_at <= now),
             and_(t.c.status == EntryStatus.PROCESSING.value, t.c.locked_until < now)))
@@ -631,7 +621,7 @@ class Inbox:
                       changed_at: datetime) -> AthleteAccess:
         """Remember an APP_SCOPE_CHANGED unless a later one is already recorded."""
         t = self.athletes
-        when = _db_time(changed_at)
+        when = stored_time(changed_at)
         with self.engine.begin() as conn:
             row = conn.execute(select(t).where(t.c.athlete_id == athlete_id)).mappings().first()
             if row is None:
@@ -650,7 +640,7 @@ class Inbox:
             row = conn.execute(select(t).where(t.c.athlete_id == athlete_id)).mappings().first()
         if row is None:
             return None
-        changed = _aware(row["changed_at"])
+        changed = aware_time(row["changed_at"])
         assert changed is not None
         return AthleteAccess(athlete_id=row["athlete_id"], scope=row["scope"],
                              deauthorized=bool(row["deauthorized"]), changed_at=changed)
@@ -667,7 +657,7 @@ class Inbox:
         """Take or extend the lease ``name`` for ``holder``; False while someone else holds
         an unexpired one."""
         t = self.leases
-        now = _db_time(_now())
+        now = stored_time(_now())
         with self.engine.begin() as conn:
             result = conn.execute(update(t).where(
                 t.c.name == name, or_(t.c.holder == holder, t.c.expires_at < now),
@@ -693,8 +683,8 @@ class Inbox:
     # -- rows ---------------------------------------------------------------------------------
 
     def _entry(self, row: Any) -> InboxEntry:
-        event_at = _aware(row["event_time"])
-        received = _aware(row["received_at"])
+        event_at = aware_time(row["event_time"])
+        received = aware_time(row["received_at"])
         assert event_at is not None
         assert received is not None
         return InboxEntry(
@@ -707,11 +697,11 @@ class Inbox:
             deliveries=int(row["deliveries"]),
             status=EntryStatus(row["status"]),
             attempts=int(row["attempts"]),
-            next_attempt_at=_aware(row["next_attempt_at"]),
+            next_attempt_at=aware_time(row["next_attempt_at"]),
             locked_by=row["locked_by"],
-            locked_until=_aware(row["locked_until"]),
+            locked_until=aware_time(row["locked_until"]),
             steps_done=tuple(json.loads(row["steps_done"] or "[]")),
             last_error=row["last_error"],
-            finished_at=_aware(row["finished_at"]),
+            finished_at=aware_time(row["finished_at"]),
             payload=json.loads(row["payload"]),
         )
