@@ -16,7 +16,8 @@ CORE = ["intervals_icu._http", "intervals_icu.auth", "intervals_icu.oauth",
         "intervals_icu.idempotency", "intervals_icu.secret", "intervals_icu.operation",
         "intervals_icu.dates", "intervals_icu.updates", "intervals_icu._responses",
         "intervals_icu._async.client", "intervals_icu._sync.client",
-        "intervals_icu.journal", "intervals_icu.journal.targets", "intervals_icu.journal.store",
+        "intervals_icu.journal", "intervals_icu.journal.rules", "intervals_icu.journal.targets",
+        "intervals_icu.journal.store",
         "intervals_icu.journal.plan", "intervals_icu.journal.undo",
         "intervals_icu.journal.undo_async"]
 

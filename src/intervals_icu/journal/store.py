@@ -32,7 +32,8 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from intervals_icu.hooks import JSONValue, ReadCall, WriteCall, WriteOutcome
-from intervals_icu.journal.targets import Row, Rule, Target, rule_for
+from intervals_icu.journal.rules import Row, Rule, Target
+from intervals_icu.journal.targets import rule_for
 from intervals_icu.secret import redact_fields
 
 __all__ = [

@@ -3,18 +3,35 @@
 For every write operation of the spec, :data:`RULES` says which records it changes, which
 reads show them before the write (so undo knows what to put back), and how the answer names
 the records it created. Operations that cannot be undone say why; operations that change
-nothing (conversions, downloads) are not journaled at all.
+nothing (conversions, downloads) are not journaled at all. The kinds of rule are in
+:mod:`intervals_icu.journal.rules`; here are the rules peculiar to one area and the table.
 ``tests/journal/test_targets.py`` checks that every write operation of the spec is here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from intervals_icu.hooks import JSONValue, ReadCall, WriteCall
+from intervals_icu.journal.rules import (
+    Action,
+    ChangesNothing,
+    Creates,
+    NotUndoable,
+    OneRecord,
+    Params,
+    Read,
+    Row,
+    Rule,
+    Target,
+    as_object,
+    as_objects,
+    athlete_of,
+    day_of,
+    made_by_answer,
+)
 
 __all__ = [
     "RULES",
@@ -26,231 +43,6 @@ __all__ = [
     "rule_for",
     "undoable_operations",
 ]
-
-Action = Literal["update", "create", "delete", "replace", "other"]
-"""``replace``: the whole document is written back on undo (interval lists, orders...)."""
-
-
-@dataclass(frozen=True, order=True)
-class Target:
-    """One record a write touches: ``("wellness", "2025-03-01")``, ``("event", "42")``..."""
-
-    kind: str
-    record_id: str
-    athlete_id: str = "0"
-    """The athlete whose record it is (as the writing client named them; "0" = the caller)."""
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.record_id}"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One journal entry: a record a write touched (``target`` None: not known)."""
-
-    target: Target | None
-    action: Action
-    sent: JSONValue = None
-    before: JSONValue = None
-    after: JSONValue = None
-
-
-Params = Mapping[str, str]
-
-
-def _obj(value: JSONValue) -> dict[str, JSONValue] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _objs(value: JSONValue) -> list[dict[str, JSONValue]]:
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
-
-
-def _text(value: JSONValue) -> str | None:
-    return None if value is None or isinstance(value, (dict, list)) else str(value)
-
-
-def _day(value: JSONValue) -> str:
-    return str(value)[:10]
-
-
-# ---------------------------------------------------------------------------------------------
-# Rules
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How one write operation is journaled. Subclasses fill in the three steps."""
-
-    template: str
-    """The operation's path in the spec (checked against it by a test)."""
-    kind: str | None = None
-    undoable: bool = True
-    reason: str = ""
-    """Why it cannot be undone (when ``undoable`` is False)."""
-    journaled: bool = True
-    """False for operations that change nothing (conversions, downloads)."""
-
-    def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
-        return []
-
-    def before_rows(self, call: WriteCall, params: Params,
-                    before: Sequence[JSONValue]) -> list[Row]:
-        return [Row(None, "other", call.body)]
-
-    def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
-                   answer: JSONValue, status: int | None) -> list[Row]:
-        """``rows`` completed with what the answer says; the first ``len(rows)`` rows stand
-        for ``rows`` (same order), any more are records the answer names (creates)."""
-        return [Row(r.target, r.action, r.sent, r.before, answer) for r in rows]
-
-
-_ATHLETE_IN_PATH = re.compile(r"^/api/v1/athlete/([^/?]+)")
-
-
-def _athlete(call: WriteCall) -> str:
-    """The athlete of the record: the one in the path when there is one."""
-    match = _ATHLETE_IN_PATH.match(call.path)
-    return match.group(1) if match else call.athlete_id
-
-
-@dataclass(frozen=True)
-class NotUndoable(Rule):
-    undoable: bool = False
-
-
-@dataclass(frozen=True)
-class ChangesNothing(Rule):
-    undoable: bool = False
-    journaled: bool = False
-    reason: str = "it changes nothing (a conversion or a download)"
-
-
-@dataclass(frozen=True)
-class Read:
-    """A GET that shows the record, built from the path parameters of the write."""
-
-    template: str
-    operation_id: str
-    params: Callable[[WriteCall], Mapping[str, object]] | None = None
-
-    def call(self, params: Params, write: WriteCall) -> ReadCall:
-        path = self.template
-        for name, value in params.items():
-            path = path.replace("{" + name + "}", value)
-        return ReadCall(path, self.operation_id, dict(self.params(write)) if self.params else {})
-
-
-@dataclass(frozen=True)
-class OneRecord(Rule):
-    """A write to one record named in the path (update, delete, or replace a document)."""
-
-    action: Action = "update"
-    id_param: str = "id"
-    read: Read | None = None
-    pick: Callable[[JSONValue, Params], JSONValue] | None = None
-    """The record inside the read's answer (a list of gear, a chat's messages...)."""
-    id_from_before: str | None = None
-    """Take the record id from this field of the record read (e.g. a sport name in the path
-    stands for numeric settings)."""
-    after_pick: Callable[[JSONValue, Params], JSONValue] | None = None
-
-    def record_id(self, params: Params) -> str:
-        return params.get(self.id_param, "")
-
-    def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
-        return [self.read.call(params, call)] if self.read else []
-
-    def before_rows(self, call: WriteCall, params: Params,
-                    before: Sequence[JSONValue]) -> list[Row]:
-        record = before[0] if before else None
-        if record is not None and self.pick is not None:
-            record = self.pick(record, params)
-        record_id = self.record_id(params)
-        if self.id_from_before and isinstance(record, dict):
-            record_id = _text(record.get(self.id_from_before)) or record_id
-        assert self.kind is not None
-        target = Target(self.kind, record_id, _athlete(call))
-        return [Row(target, self.action, call.body, record)]
-
-    def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
-                   answer: JSONValue, status: int | None) -> list[Row]:
-        if self.action == "delete":
-            return [Row(r.target, r.action, r.sent, r.before, None) for r in rows]
-        after = self.after_pick(answer, params) if self.after_pick else answer
-        return [Row(r.target, r.action, r.sent, r.before, after) for r in rows]
-
-
-@dataclass(frozen=True)
-class Creates(Rule):
-    """A write whose answer names the records it made."""
-
-    made: Callable[[JSONValue, WriteCall, Params, Sequence[JSONValue]],
-                   list[tuple[str, JSONValue]]] = lambda answer, call, params, before: []
-    reads_for: Callable[[WriteCall, Params], list[ReadCall]] | None = None
-    identity: tuple[str, ...] = ()
-    """Sent fields that recognise what the create made when its answer was lost (with
-    ``reads_for``: see :meth:`made_unanswered`)."""
-
-    def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
-        return self.reads_for(call, params) if self.reads_for else []
-
-    def made_unanswered(self, call: WriteCall, params: Params, before: JSONValue,
-                        now: Sequence[JSONValue]) -> list[tuple[Target, JSONValue]] | None:
-        """What a create whose answer was lost made, found by its content: the records the
-        reads list now (``now``: their answers) that they did not list before the write
-        (``before``: as the journal stored it) and that carry the sent ``identity`` values.
-        None when this create cannot be recognised so."""
-        body = _obj(call.body)
-        if not self.identity or self.kind is None or body is None or not isinstance(
-                before, list):
-            return None
-        wanted = {k: _text(body[k]) for k in self.identity if body.get(k) is not None}
-        if not wanted:
-            return None
-        known = {str(r.get("id")) for answer in before for r in _objs(answer)}
-        athlete = _athlete(call)
-        return [(Target(self.kind, str(r["id"]), athlete), r)
-                for answer in now for r in _objs(answer)
-                if r.get("id") is not None and str(r["id"]) not in known
-                and all(_text(r.get(k)) == v for k, v in wanted.items())]
-
-    def before_rows(self, call: WriteCall, params: Params,
-                    before: Sequence[JSONValue]) -> list[Row]:
-        # The answer names what was made; until then (or if it is lost) the id is unknown.
-        return [Row(None, "create", call.body, list(before) if before else None)]
-
-    def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
-                   answer: JSONValue, status: int | None) -> list[Row]:
-        assert self.kind is not None
-        before = rows[0].before if rows and isinstance(rows[0].before, list) else []
-        made = self.made(answer, call, params, before)
-        athlete = _athlete(call)
-        found = [Row(Target(self.kind, record_id, athlete), "create", call.body, None, record)
-                 for record_id, record in made]
-        if not found:
-            return [Row(None, "other", call.body, None, answer)]
-        return found
-
-
-def _id_of(record: JSONValue) -> list[tuple[str, JSONValue]]:
-    found = _obj(record)
-    if found is None or found.get("id") is None:
-        return []
-    return [(str(found["id"]), found)]
-
-
-def _ids_of(records: JSONValue) -> list[tuple[str, JSONValue]]:
-    return [(str(r["id"]), r) for r in _objs(records) if r.get("id") is not None]
-
-
-def _made(answer: JSONValue, call: WriteCall, params: Params,
-          before: Sequence[JSONValue]) -> list[tuple[str, JSONValue]]:
-    return _ids_of(answer) if isinstance(answer, list) else _id_of(answer)
 
 
 # -- wellness ----------------------------------------------------------------------------------
@@ -264,14 +56,14 @@ class WellnessWrite(Rule):
 
     def days(self, call: WriteCall, params: Params) -> list[str]:
         if params.get("date"):
-            return [_day(params["date"])]
-        return [_day(item["id"]) for item in _objs(call.body) if item.get("id")]
+            return [day_of(params["date"])]
+        return [day_of(item["id"]) for item in as_objects(call.body) if item.get("id")]
 
     def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
         days = sorted(set(self.days(call, params)))
         if not days:
             return []
-        base = f"/api/v1/athlete/{_athlete(call)}"
+        base = f"/api/v1/athlete/{athlete_of(call)}"
         if len(days) == 1:
             return [ReadCall(f"{base}/wellness/{days[0]}", "getRecord")]
         return [ReadCall(f"{base}/wellness.json", "listWellnessRecords",
@@ -279,10 +71,10 @@ class WellnessWrite(Rule):
 
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
-        records = {_day(r["id"]): r for r in _objs(before[0] if before else None)
+        records = {day_of(r["id"]): r for r in as_objects(before[0] if before else None)
                    if r.get("id")}
-        items = [call.body] if params.get("date") else _objs(call.body)
-        athlete = _athlete(call)
+        items = [call.body] if params.get("date") else as_objects(call.body)
+        athlete = athlete_of(call)
         rows = []
         for day, item in zip(self.days(call, params), items, strict=False):
             previous = records.get(day)
@@ -294,7 +86,7 @@ class WellnessWrite(Rule):
 
     def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
                    answer: JSONValue, status: int | None) -> list[Row]:
-        by_day = {_day(r["id"]): r for r in _objs(answer) if r.get("id")}
+        by_day = {day_of(r["id"]): r for r in as_objects(answer) if r.get("id")}
         return [Row(r.target, r.action, r.sent, r.before,
                     by_day.get(r.target.record_id) if r.target else None) for r in rows]
 
@@ -309,10 +101,10 @@ def _event_read() -> Read:
 def _events_of_the_day(call: WriteCall, params: Params) -> list[ReadCall]:
     """The events of the day a new event starts on: read before the create, and again by
     undo when its answer was lost, the new one is the one that was not there."""
-    start = (_obj(call.body) or {}).get("start_date_local")
+    start = (as_object(call.body) or {}).get("start_date_local")
     if not isinstance(start, str) or len(start) < 10:
         return []
-    return [ReadCall(f"/api/v1/athlete/{_athlete(call)}/events.json", "listEvents",
+    return [ReadCall(f"/api/v1/athlete/{athlete_of(call)}/events.json", "listEvents",
                      {"oldest": start[:10], "newest": start[:10]})]
 
 
@@ -332,16 +124,16 @@ class EventRange(Rule):
             wanted["category"] = query.get("category")
         if wanted["newest"] is None:
             wanted.pop("newest")  # the range runs to the last event
-        return [ReadCall(f"/api/v1/athlete/{_athlete(call)}/events.json",
+        return [ReadCall(f"/api/v1/athlete/{athlete_of(call)}/events.json",
                          "listEvents", wanted)]
 
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
-        events = _objs(before[0] if before else None)
+        events = as_objects(before[0] if before else None)
         if self.action == "delete" and call.params.get("createdById") is not None:
             created_by = str(call.params["createdById"])
             events = [e for e in events if str(e.get("created_by_id")) == created_by]
-        athlete = _athlete(call)
+        athlete = athlete_of(call)
         return [Row(Target("event", str(e["id"]), athlete), self.action, call.body, e)
                 for e in events if e.get("id") is not None]
 
@@ -349,7 +141,7 @@ class EventRange(Rule):
                    answer: JSONValue, status: int | None) -> list[Row]:
         if self.action == "delete":
             return list(rows)
-        by_id = {str(e.get("id")): e for e in _objs(answer)}
+        by_id = {str(e.get("id")): e for e in as_objects(answer)}
         return [Row(r.target, r.action, r.sent, r.before,
                     by_id.get(r.target.record_id) if r.target else None) for r in rows]
 
@@ -362,18 +154,18 @@ class EventsBulkDelete(Rule):
     kind: str | None = "event"
 
     def ids(self, call: WriteCall) -> list[str]:
-        return [str(i["id"]) for i in _objs(call.body) if i.get("id") is not None]
+        return [str(i["id"]) for i in as_objects(call.body) if i.get("id") is not None]
 
     def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
-        base = f"/api/v1/athlete/{_athlete(call)}/events"
+        base = f"/api/v1/athlete/{athlete_of(call)}/events"
         return [ReadCall(f"{base}/{i}", "showEvent") for i in self.ids(call)]
 
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
-        athlete = _athlete(call)
+        athlete = athlete_of(call)
         rows = [Row(Target("event", i, athlete), "delete", {"id": i}, record)
                 for i, record in zip(self.ids(call), before, strict=False)]
-        by_external: list[JSONValue] = [i for i in _objs(call.body) if i.get("id") is None]
+        by_external: list[JSONValue] = [i for i in as_objects(call.body) if i.get("id") is None]
         if by_external:
             rows.append(Row(None, "other", by_external))
         return rows
@@ -395,22 +187,22 @@ class EventsBulkCreate(Creates):
         upsert = call.params.get("upsert")
         if not (upsert is True or str(upsert).lower() == "true"):
             return []
-        days = sorted(_day(i["start_date_local"]) for i in _objs(call.body)
+        days = sorted(day_of(i["start_date_local"]) for i in as_objects(call.body)
                       if i.get("start_date_local"))
         if not days:
             return []
-        return [ReadCall(f"/api/v1/athlete/{_athlete(call)}/events.json",
+        return [ReadCall(f"/api/v1/athlete/{athlete_of(call)}/events.json",
                          "listEvents", {"oldest": days[0], "newest": days[-1]})]
 
     def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
                    answer: JSONValue, status: int | None) -> list[Row]:
         before = rows[0].before if rows and isinstance(rows[0].before, list) else []
-        existing = {str(e.get("external_id")): e for e in _objs(before[0] if before else None)
+        existing = {str(e.get("external_id")): e for e in as_objects(before[0] if before else None)
                     if e.get("external_id")}
-        sent = _objs(call.body)
-        athlete = _athlete(call)
+        sent = as_objects(call.body)
+        athlete = athlete_of(call)
         found = []
-        for index, event in enumerate(_objs(answer)):
+        for index, event in enumerate(as_objects(answer)):
             if event.get("id") is None:
                 continue
             previous = existing.get(str(event.get("external_id"))) if event.get(
@@ -442,15 +234,15 @@ class ListedRecords(Rule):
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
         assert self.kind is not None
-        listed = _objs(before[0] if before else None)
-        athlete = _athlete(call)
+        listed = as_objects(before[0] if before else None)
+        athlete = athlete_of(call)
         return [Row(Target(self.kind, str(record["id"]), athlete), self.action, sent, record)
                 for record, sent in self.touched(call, params, listed)
                 if record.get("id") is not None]
 
     def after_rows(self, call: WriteCall, params: Params, rows: Sequence[Row],
                    answer: JSONValue, status: int | None) -> list[Row]:
-        by_id = {str(r.get("id")): r for r in _objs(answer)}
+        by_id = {str(r.get("id")): r for r in as_objects(answer)}
         return [Row(r.target, r.action, r.sent, r.before,
                     by_id.get(r.target.record_id) if r.target else None) for r in rows]
 
@@ -465,7 +257,7 @@ def _settings_named(call: WriteCall, params: Params,
         for sport in types if isinstance(types, list) else []:
             by_type.setdefault(str(sport), settings)
     found: list[tuple[dict[str, JSONValue], JSONValue]] = []
-    for item in _objs(call.body):
+    for item in as_objects(call.body):
         types = item.get("types")
         first = types[0] if isinstance(types, list) and types else None
         record = by_id.get(str(item.get("id"))) if item.get("id") is not None else (
@@ -495,7 +287,7 @@ class AthletePlans(Rule):
     kind: str | None = "training_plan"
 
     def athletes(self, call: WriteCall) -> list[str]:
-        return [str(i.get("athlete_id") or i.get("id")) for i in _objs(call.body)
+        return [str(i.get("athlete_id") or i.get("id")) for i in as_objects(call.body)
                 if i.get("athlete_id") or i.get("id")]
 
     def reads(self, call: WriteCall, params: Params) -> list[ReadCall]:
@@ -504,7 +296,7 @@ class AthletePlans(Rule):
 
     def before_rows(self, call: WriteCall, params: Params,
                     before: Sequence[JSONValue]) -> list[Row]:
-        items = [i for i in _objs(call.body) if i.get("athlete_id") or i.get("id")]
+        items = [i for i in as_objects(call.body) if i.get("athlete_id") or i.get("id")]
         return [Row(Target("training_plan", athlete, athlete), "replace", item, plan)
                 for athlete, item, plan in zip(self.athletes(call), items, before,
                                                strict=False)]
@@ -519,8 +311,8 @@ class AthletePlans(Rule):
 
 def _uploaded(answer: JSONValue, call: WriteCall, params: Params,
               before: Sequence[JSONValue]) -> list[tuple[str, JSONValue]]:
-    made = _obj(answer) or {}
-    ids = [str(a["id"]) for a in _objs(made.get("activities")) if a.get("id")]
+    made = as_object(answer) or {}
+    ids = [str(a["id"]) for a in as_objects(made.get("activities")) if a.get("id")]
     if not ids and made.get("id") is not None:
         ids = [str(made["id"])]
     return [(i, made) for i in ids]
@@ -554,7 +346,7 @@ def _in_list(key: str, param: str) -> Callable[[JSONValue, Params], JSONValue]:
 
     def pick(answer: JSONValue, params: Params) -> JSONValue:
         wanted = params.get(param)
-        return next((item for item in _objs(answer) if str(item.get(key)) == wanted), None)
+        return next((item for item in as_objects(answer) if str(item.get(key)) == wanted), None)
 
     return pick
 
@@ -563,22 +355,24 @@ def _new_reminders(answer: JSONValue, call: WriteCall, params: Params,
                    before: Sequence[JSONValue]) -> list[tuple[str, JSONValue]]:
     gear_id = params.get("gearId", "")
     old_gear = _in_list("id", "gearId")(before[0] if before else None, params)
-    known = {str(r.get("id")) for r in _objs((_obj(old_gear) or {}).get("reminders"))}
-    return [(f"{gear_id}/{r['id']}", r) for r in _objs((_obj(answer) or {}).get("reminders"))
+    known = {str(r.get("id"))
+             for r in as_objects((as_object(old_gear) or {}).get("reminders"))}
+    return [(f"{gear_id}/{r['id']}", r)
+            for r in as_objects((as_object(answer) or {}).get("reminders"))
             if r.get("id") is not None and str(r["id"]) not in known]
 
 
 def _gear_list(call: WriteCall, params: Params) -> list[ReadCall]:
-    return [ReadCall(f"/api/v1/athlete/{_athlete(call)}/gear.json",
+    return [ReadCall(f"/api/v1/athlete/{athlete_of(call)}/gear.json",
                      "listGear")]
 
 
 def _sent_message(answer: JSONValue, call: WriteCall, params: Params,
                   before: Sequence[JSONValue]) -> list[tuple[str, JSONValue]]:
-    made = _obj(answer) or {}
-    message = _obj(made.get("message")) or {}
-    chat = _obj(made.get("new_chat")) or {}
-    body = _obj(call.body) or {}
+    made = as_object(answer) or {}
+    message = as_object(made.get("message")) or {}
+    chat = as_object(made.get("new_chat")) or {}
+    body = as_object(call.body) or {}
     chat_id = message.get("chat_id") or chat.get("id") or body.get("chat_id")
     if message.get("id") is None or chat_id is None:
         return []
@@ -616,10 +410,11 @@ RULES: dict[str, Rule] = {
     # activities
     "updateActivity": OneRecord("/api/v1/activity/{id}", kind="activity",
                                 read=Read("/api/v1/activity/{id}", "getActivity")),
-    "createManualActivity": Creates(f"{_A}/activities/manual", kind="activity", made=_made),
+    "createManualActivity": Creates(f"{_A}/activities/manual", kind="activity",
+                                    made=made_by_answer),
     "uploadActivity": Upload(f"{_A}/activities"),
     "markEventAsDone": Creates(f"{_A}/events/{{eventId}}/mark-done", kind="activity",
-                               made=_made),
+                               made=made_by_answer),
     "deleteActivity": NotUndoable(
         "/api/v1/activity/{id}", reason="a deleted activity cannot be made again through the "
         "API (its file and analysis are gone; uploading the file again makes a new one)"),
@@ -649,11 +444,11 @@ RULES: dict[str, Rule] = {
                              read=_event_read()),
     "deleteEvent": OneRecord(f"{_A}/events/{{eventId}}", kind="event", id_param="eventId",
                              action="delete", read=_event_read()),
-    "createEvent": Creates(f"{_A}/events", kind="event", made=_made,
+    "createEvent": Creates(f"{_A}/events", kind="event", made=made_by_answer,
                            reads_for=_events_of_the_day,
                            identity=("name", "category", "type", "external_id")),
     "createMultipleEvents": EventsBulkCreate(f"{_A}/events/bulk"),
-    "duplicateEvents": Creates(f"{_A}/duplicate-events", kind="event", made=_made),
+    "duplicateEvents": Creates(f"{_A}/duplicate-events", kind="event", made=made_by_answer),
     "deleteEventsBulk": EventsBulkDelete(f"{_A}/events/bulk-delete"),
     "deleteEvents": EventRange(f"{_A}/events", action="delete"),
     "updateEvents": EventRange(f"{_A}/events", action="update"),
@@ -676,7 +471,7 @@ RULES: dict[str, Rule] = {
         f"{_A}/routes/{{route_id}}", kind="route", id_param="route_id",
         read=Read(f"{_A}/routes/{{route_id}}", "getAthleteRoute")),
     # gear
-    "createGear": Creates(f"{_A}/gear", kind="gear", made=_made),
+    "createGear": Creates(f"{_A}/gear", kind="gear", made=made_by_answer),
     "updateGear": OneRecord(f"{_A}/gear/{{gearId}}", kind="gear", id_param="gearId",
                             read=Read(f"{_A}/gear.json", "listGear"),
                             pick=_in_list("id", "gearId")),
@@ -695,7 +490,7 @@ RULES: dict[str, Rule] = {
         f"{_A}/gear/{{gearId}}/reminder/{{reminderId}}", reason="reset and snooze restart "
         "counters the platform keeps; they cannot be set back"),
     # custom items
-    "createCustomItem": Creates(f"{_A}/custom-item", kind="custom_item", made=_made),
+    "createCustomItem": Creates(f"{_A}/custom-item", kind="custom_item", made=made_by_answer),
     "updateCustomItem": OneRecord(f"{_A}/custom-item/{{itemId}}", kind="custom_item",
                                   id_param="itemId",
                                   read=Read(f"{_A}/custom-item/{{itemId}}", "getCustomItem")),
@@ -709,18 +504,18 @@ RULES: dict[str, Rule] = {
         f"{_A}/custom-item/{{itemId}}/image", reason="the previous image cannot be read back "
         "through the API"),
     # the workout library
-    "createWorkout": Creates(f"{_A}/workouts", kind="workout", made=_made),
-    "createMultipleWorkouts": Creates(f"{_A}/workouts/bulk", kind="workout", made=_made),
-    "duplicateWorkouts": Creates(f"{_A}/duplicate-workouts", kind="workout", made=_made),
+    "createWorkout": Creates(f"{_A}/workouts", kind="workout", made=made_by_answer),
+    "createMultipleWorkouts": Creates(f"{_A}/workouts/bulk", kind="workout", made=made_by_answer),
+    "duplicateWorkouts": Creates(f"{_A}/duplicate-workouts", kind="workout", made=made_by_answer),
     "importWorkoutFile": Creates(f"{_A}/folders/{{folderId}}/import-workout", kind="workout",
-                                 made=_made),
+                                 made=made_by_answer),
     "updateWorkout": OneRecord(f"{_A}/workouts/{{workoutId}}", kind="workout",
                                id_param="workoutId",
                                read=Read(f"{_A}/workouts/{{workoutId}}", "showWorkout")),
     "deleteWorkout": OneRecord(f"{_A}/workouts/{{workoutId}}", kind="workout",
                                id_param="workoutId", action="delete",
                                read=Read(f"{_A}/workouts/{{workoutId}}", "showWorkout")),
-    "createFolder": Creates(f"{_A}/folders", kind="folder", made=_made),
+    "createFolder": Creates(f"{_A}/folders", kind="folder", made=made_by_answer),
     "updateFolder": OneRecord(f"{_A}/folders/{{folderId}}", kind="folder",
                               id_param="folderId", read=Read(f"{_A}/folders", "listFolders"),
                               pick=_in_list("id", "folderId")),
@@ -735,7 +530,7 @@ RULES: dict[str, Rule] = {
                                         read=Read(f"{_A}/workouts", "listWorkouts"),
                                         touched=_plan_days),
     # sport settings
-    "createSettings": Creates(_S, kind="sport_settings", made=_made),
+    "createSettings": Creates(_S, kind="sport_settings", made=made_by_answer),
     "updateSettings": OneRecord(f"{_S}/{{id}}", kind="sport_settings",
                                 read=Read(f"{_S}/{{id}}", "getSettings_1"),
                                 id_from_before="id"),

@@ -26,8 +26,9 @@ from intervals_icu.journal.plan import (
     step_is_noop,
     writable_fields,
 )
+from intervals_icu.journal.rules import Creates, Target
 from intervals_icu.journal.store import JournalEntry
-from intervals_icu.journal.targets import Creates, Target, rule_for
+from intervals_icu.journal.targets import rule_for
 
 if TYPE_CHECKING:
     from intervals_icu._sync.client import Client
