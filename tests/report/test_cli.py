@@ -89,3 +89,23 @@ def test_terminal_chart_fits_80_columns_with_whole_dates() -> None:
     axis = lines[-1]
     assert "2028-01-01" in axis
     assert days[-1].day.isoformat() in axis
+
+
+@pytest.mark.parametrize("text", ["2025-01-01..today", "2025-01-01.."])
+def test_a_range_to_today_ends_on_each_athletes_own_today(text: str) -> None:
+    """The machine's today is not the athlete's: an athlete in Auckland is a day ahead."""
+    import typer
+
+    from intervals_icu.cli.report import period_request
+
+    machine_today = date(2026, 12, 4)
+    request = period_request(text, machine_today)
+    auckland_today = machine_today + timedelta(days=1)
+    period = request.for_today(auckland_today)
+    assert (period.first, period.last) == (date(2025, 1, 1), auckland_today)
+    assert request.describe() == "2025-01-01 .. today"
+    with pytest.raises(typer.BadParameter, match="ends before it starts"):
+        period_request("2027-01-01..today", machine_today)
+    # A range with both ends named is the same for everyone.
+    fixed = period_request("2025-01-01..2025-03-31", machine_today).for_today(auckland_today)
+    assert (fixed.first, fixed.last) == (date(2025, 1, 1), date(2025, 3, 31))

@@ -3,7 +3,7 @@ first), for one athlete or a coach's roster; ``--png DIR`` also writes each char
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ def period_request(text: str, today: date) -> Any:
     """The PERIOD argument as a report's ``PeriodRequest``."""
     import re
 
-    from intervals_icu.cli.ranges import parse_range
+    from intervals_icu.cli.ranges import parse_day, parse_range
     from intervals_icu.report import PeriodRequest
 
     value = text.strip().lower()
@@ -31,6 +31,13 @@ def period_request(text: str, today: date) -> Any:
         if days < 1:
             raise typer.BadParameter(f"{text!r}: use at least 1d")
         return PeriodRequest(days=days)
+    start_text, dots, end_text = value.partition("..")
+    if dots and end_text.strip() in {"", "today"}:
+        # "..today" is each athlete's own today (their time zone), not this machine's.
+        first = parse_day(start_text or "today", today)
+        if first > today + timedelta(days=1):  # a day's grace: time zones east of here
+            raise typer.BadParameter(f"{text!r}: the range ends before it starts")
+        return PeriodRequest.from_day(first)
     first, last = parse_range(text, today)
     return PeriodRequest.between(first, last)
 

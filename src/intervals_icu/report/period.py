@@ -77,6 +77,11 @@ class PeriodRequest:
         Period(first, last)  # refuses a range that ends before it starts
         return cls(first, last, None)
 
+    @classmethod
+    def from_day(cls, first: date) -> PeriodRequest:
+        """``first`` .. each athlete's own today."""
+        return cls(first, None, None)
+
     def for_today(self, today: date) -> Period:
         """The period for an athlete whose local today is ``today`` (the whole history
         still needs ``Period.resolve``)."""
