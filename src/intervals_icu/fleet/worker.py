@@ -38,6 +38,7 @@ from intervals_icu.fleet.budget import Floors
 from intervals_icu.fleet.meter import Spend, spending
 from intervals_icu.fleet.schedule import WorkKind, decayed_activity, floors_for, next_check
 from intervals_icu.fleet.store import AthleteRow, Claim, Grant
+from intervals_icu.waiting import wait_for_first
 from intervals_icu.webhooks import Worker as InboxWorker
 
 if TYPE_CHECKING:
@@ -120,13 +121,7 @@ class FleetWorker:
                 if claimed:
                     continue
                 self._wake.clear()
-                waits = [asyncio.ensure_future(self._wake.wait())]
-                if stop is not None:
-                    waits.append(asyncio.ensure_future(stop.wait()))
-                _, unfinished = await asyncio.wait(waits, timeout=self.poll_interval,
-                                                   return_when=asyncio.FIRST_COMPLETED)
-                for task in unfinished:
-                    task.cancel()
+                await wait_for_first(self._wake, stop, at_most=self.poll_interval)
         finally:
             await self._shutdown(heartbeat)
 

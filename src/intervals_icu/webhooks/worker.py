@@ -38,6 +38,7 @@ from typing import TypedDict
 from pydantic import ValidationError
 
 from intervals_icu.errors import ConfigurationError
+from intervals_icu.waiting import wait_for_first
 from intervals_icu.webhooks.apply import MirrorTarget, apply_to_mirror, reconcile_mirror
 from intervals_icu.webhooks.clients import AthleteClients
 from intervals_icu.webhooks.errors import EntryDeferred
@@ -243,13 +244,7 @@ class Worker:
                 if report.claimed:
                     continue
                 self._wake.clear()
-                waits = [asyncio.ensure_future(self._wake.wait())]
-                if stop is not None:
-                    waits.append(asyncio.ensure_future(stop.wait()))
-                _, unfinished = await asyncio.wait(waits, timeout=self.poll_interval,
-                                                   return_when=asyncio.FIRST_COMPLETED)
-                for task in unfinished:
-                    task.cancel()
+                await wait_for_first(self._wake, stop, at_most=self.poll_interval)
         finally:
             if self.commits is not None:
                 self.commits.remove_listener(notify)
