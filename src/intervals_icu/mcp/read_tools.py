@@ -13,7 +13,8 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from intervals_icu import errors
-from intervals_icu.mcp import efforts, reads
+from intervals_icu.mcp import reads
+from intervals_icu.mcp import streams as stream_figures
 from intervals_icu.mcp.errors import from_api_error
 from intervals_icu.mcp.outputs import (
     ActivitiesAnswer,
@@ -298,7 +299,7 @@ async def _stream_figures(read: Reading, activity_id: str, fingerprint: str | No
         return cached
     blobs = await read.db(reads.stream_blobs, read.athlete_id, activity_id)
     if blobs:
-        samples = {name: efforts.decode(blob) for name, blob in blobs.items()}
+        samples = {name: stream_figures.decode(blob) for name, blob in blobs.items()}
     else:
         client = read.caller.async_client.for_athlete(read.athlete_id)
         try:
@@ -309,13 +310,10 @@ async def _stream_figures(read: Reading, activity_id: str, fingerprint: str | No
             raise from_api_error(exc, athlete_id=read.athlete_id) from None
         samples = {str(s.type): list(s.data or []) for s in found if s.type}
     figures = await anyio.to_thread.run_sync(
-        lambda: (efforts.summaries(samples), efforts.curves(samples)))
+        lambda: (stream_figures.summaries(samples), stream_figures.curves(samples)))
     read.service.answers.put(key, figures)
     return figures
 
-
-_POWER_HR = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
-_PACE = (400.0, 1000.0, 1609.3, 5000.0, 10000.0, 21097.5, 42195.0)
 
 
 async def _curves(read: Reading, kind: str, sport: str | None, chosen: list[CurvePeriod],
@@ -338,7 +336,8 @@ async def _curves(read: Reading, kind: str, sport: str | None, chosen: list[Curv
             raise from_api_error(exc, athlete_id=read.athlete_id) from None
         cache.put(key, found)
     wanted = [float(d) for d in durations] if durations else (
-        list(_PACE) if kind == "pace" else [float(d) for d in _POWER_HR])
+        list(stream_figures.DISTANCES) if kind == "pace"
+        else [float(d) for d in stream_figures.DURATIONS])
     answer = []
     for period, curve in zip(chosen, found.list_ or [], strict=False):
         xs = list((curve.distance if kind == "pace" else curve.secs) or [])
