@@ -178,3 +178,15 @@ def test_a_write_to_a_record_names_that_record_not_the_parts_it_sends(sandbox: S
              "type": r.type} for r in rows])
     [logged] = sandbox.applied_writes()
     assert logged["record_ids"] == [activity_id]  # not the interval ids of the body
+
+
+def test_a_long_running_sandbox_keeps_the_newest_applied_writes() -> None:
+    from intervals_icu.sandbox.applied import AppliedWrites
+
+    log = AppliedWrites(kept=3)
+    for n in range(5):
+        log.add(at="2026-12-04T10:00:00", method="PUT", path=f"/api/v1/x/{n}", query={},
+                operation_id="updateX", athlete_id="i1", by="i1", client_id=None, status=200,
+                ids=[str(n)])
+    assert [e["seq"] for e in log.read()] == [3, 4, 5]
+    assert [e["record_ids"] for e in log.read(since=4)] == [["4"]]

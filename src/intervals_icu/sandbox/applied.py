@@ -7,16 +7,21 @@ that every applied write is in the client's journal (``tests/test_fault_campaign
 Only writes that succeeded (2xx) are logged: a refused write changed nothing. Changes made by
 the sandbox's own methods (``device_import``, ``device_wellness``, seeding) are not API
 writes and are not logged. ``sb.applied_writes()`` and ``GET /_sandbox/writes`` read it.
+A long-running sandbox keeps the newest :data:`KEPT` entries (sequence numbers go on).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AppliedWrites", "record_ids"]
+__all__ = ["KEPT", "AppliedWrites", "record_ids"]
+
+KEPT = 100_000
+"""Entries kept (about 50 MB at most): the oldest go first."""
 
 # Path parameters that name the athlete or a response format, not a record.
 _NOT_RECORDS = frozenset({"athleteId", "ext", "format"})
@@ -46,16 +51,22 @@ def record_ids(path: str, params: Mapping[str, str], body: Any, answer: Any) -> 
 class AppliedWrites:
     """The log (thread-safe: requests are served from several threads)."""
 
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    kept: int = KEPT
+    entries: deque[dict[str, Any]] = field(init=False)
+    _last_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.entries = deque(maxlen=self.kept)
 
     def add(self, *, at: str, method: str, path: str, query: Mapping[str, str],
             operation_id: str, athlete_id: str, by: str, client_id: str | None, status: int,
             ids: list[str]) -> dict[str, Any]:
         """Log one applied write; returns its entry (the caller marks a lost answer on it)."""
         with self._lock:
+            self._last_seq += 1
             entry: dict[str, Any] = {
-                "seq": len(self.entries) + 1, "at": at, "method": method, "path": path,
+                "seq": self._last_seq, "at": at, "method": method, "path": path,
                 "query": dict(query), "operation_id": operation_id, "athlete_id": athlete_id,
                 "by": by, "client_id": client_id, "status": status, "record_ids": ids,
                 "answer_lost": False, "lost_status": None,
@@ -73,5 +84,6 @@ class AppliedWrites:
         """Copies of the entries after sequence number ``since``, of one athlete or all."""
         with self._lock:
             return [dict(e, query=dict(e["query"]), record_ids=list(e["record_ids"]))
-                    for e in self.entries[since:]
-                    if athlete_id is None or e["athlete_id"] == athlete_id]
+                    for e in self.entries
+                    if e["seq"] > since
+                    and (athlete_id is None or e["athlete_id"] == athlete_id)]
