@@ -83,3 +83,26 @@ def test_migrations_create_exactly_the_schema(store: Store) -> None:
         diffs = [d for d in compare_metadata(context, schema.metadata)
                  if not (isinstance(d, tuple) and d[0] == "remove_table")]
     assert diffs == []
+
+
+def test_purging_runs_forgets_old_runs_and_keeps_records_and_recent_runs(
+        store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    old = store.begin_run({"why": "old"})
+    store.finish_run(old, status="ok", requests=3, summary={})
+    killed = store.begin_run({"why": "killed long ago"})
+    recent = store.begin_run({"why": "recent"})
+    store.finish_run(recent, status="ok", requests=1, summary={})
+    store.apply_records("wellness", "i1", [w("2025-03-01", weight=70.0)], run_id=old)
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    with store.engine.begin() as conn:
+        conn.execute(schema.sync_runs.update().where(schema.sync_runs.c.run_id.in_(
+            [old, killed])).values(started_at=long_ago))
+        conn.execute(schema.sync_runs.update().where(schema.sync_runs.c.run_id == old)
+                     .values(finished_at=long_ago))
+    assert store.purge_runs(datetime.now(UTC) - timedelta(days=7)) == 2
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(schema.sync_runs.c.run_id)).scalars().all() == [recent]
+        kept = conn.execute(sa.select(schema.wellness.c.run_id)).scalars().all()
+    assert kept == [old]  # the record still names the run that wrote it

@@ -258,6 +258,20 @@ class Fleet:
                 worker=row.lease_holder if leased else None, last_error=row.last_error))
         return status
 
+    # -- upkeep -------------------------------------------------------------------------------
+
+    def purge(self) -> dict[str, int]:
+        """Forget the job log and the mirror's ``sync_runs`` older than
+        ``pacing.keep_jobs``, and budget counters of days before yesterday; how many rows
+        of each. Every worker calls it hourly (any may: what is gone stays gone)."""
+        keep = self.pacing.keep_jobs
+        return {
+            "jobs": self.store.purge_jobs(keep),
+            "sync_runs": self.mirror_store.purge_runs(datetime.now(UTC) - keep),
+            "budget_counters": self.budget.purge(
+                self.limits.day_start(self.clock()) - timedelta(days=1)),
+        }
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def aclose(self) -> None:

@@ -63,7 +63,8 @@ class Pacing:
     """Requests reserved at a time for an athlete's webhook entries."""
     retry_after_error: timedelta = timedelta(minutes=15)
     keep_jobs: timedelta = timedelta(days=7)
-    """The job log is kept this long (``icu fleet status`` and the figures read it)."""
+    """The job log (``icu fleet status`` and the figures read it) and the mirror's
+    ``sync_runs`` are kept this long."""
     activity_half_life: timedelta = timedelta(days=3)
 
     def __post_init__(self) -> None:

@@ -196,7 +196,7 @@ class FleetWorker:
         self._users, self._synced = await asyncio.to_thread(fleet.store.counts)
         if time.monotonic() - self._purged_at > PURGE_EVERY:
             self._purged_at = time.monotonic()
-            await asyncio.to_thread(self._purge)
+            await asyncio.to_thread(self.fleet.purge)
         now = fleet.clock()
         usage = await asyncio.to_thread(fleet.budget.usage, now, users=self._users)
         pacing, limits = fleet.pacing, fleet.limits
@@ -207,13 +207,6 @@ class FleetWorker:
 
     def _users_now(self) -> int:
         return self._users
-
-    def _purge(self) -> None:
-        """Forget the job log past ``keep_jobs`` and budget counters of past days (any
-        worker may: deleting what is already gone does nothing)."""
-        fleet = self.fleet
-        fleet.store.purge_jobs(fleet.pacing.keep_jobs)
-        fleet.budget.purge(fleet.limits.day_start(fleet.clock()) - timedelta(days=1))
 
     # -- one athlete ---------------------------------------------------------------------------
 

@@ -276,6 +276,15 @@ class Store:
                 )
             )
 
+    def purge_runs(self, before: datetime) -> int:
+        """Forget the ``sync_runs`` rows of runs that ended (or, killed, started) before
+        ``before``; records keep their ``run_id``. A long-running fleet calls this: it
+        writes a row per job."""
+        t = schema.sync_runs
+        with self.engine.begin() as conn:
+            return int(conn.execute(t.delete().where(
+                sa.func.coalesce(t.c.finished_at, t.c.started_at) < before)).rowcount or 0)
+
     # -- positions ----------------------------------------------------------------------------
 
     def position(self, athlete_id: str, kind: str) -> SyncPosition:

@@ -1,0 +1,60 @@
+"""A long-running fleet forgets its old logs: the job log, the mirror's sync_runs (a row
+per job) and past budget counters; the mirror's records stay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from intervals_icu.fleet import Fleet
+from intervals_icu.mirror import schema as mirror_schema
+from intervals_icu.sandbox import Sandbox
+from tests.fleet.test_budget_runner import START, tokens_of, until_idle
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    sandbox = Sandbox(seed=37, athletes=1, years=0.02)
+    sandbox.clock.set(START)
+    sandbox.clock.freeze()
+    sandbox.configure(rate_limit_enabled=False)
+    sandbox.seed_oauth_users(3, days=7)
+    yield sandbox
+    sandbox.stop()
+
+
+def _count(fleet: Fleet, table: sa.Table) -> int:
+    with fleet.mirror_store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
+        sb: Sandbox, make_fleet: Callable[..., Fleet]) -> None:
+    fleet = make_fleet(sb)
+    for token in tokens_of(sb):
+        fleet.add_token(token)
+    await until_idle(fleet)
+    jobs, runs, counters = fleet.store.t.jobs, mirror_schema.sync_runs, fleet.budget.table
+    made = {"jobs": _count(fleet, jobs), "sync_runs": _count(fleet, runs),
+            "budget_counters": _count(fleet, counters)}
+    assert all(made.values()), made
+    activities = _count(fleet, mirror_schema.activities)
+    assert activities > 0
+    # Nothing is old yet: nothing goes.
+    assert fleet.purge() == {"jobs": 0, "sync_runs": 0, "budget_counters": 0}
+    # A month later (the logs' times are real time, the counters' the platform's day).
+    month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+    with fleet.mirror_store.engine.begin() as conn:
+        conn.execute(jobs.update().values(started_at=month_ago, finished_at=month_ago))
+        conn.execute(runs.update().values(started_at=month_ago, finished_at=month_ago))
+    sb.clock.set(START + timedelta(days=3))
+    assert fleet.purge() == made
+    assert _count(fleet, mirror_schema.activities) == activities
+    # The fleet goes on: a new day's reconciliations log again.
+    await until_idle(fleet)
+    assert _count(fleet, jobs) > 0 and _count(fleet, runs) > 0
