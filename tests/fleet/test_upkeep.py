@@ -1,5 +1,6 @@
 """A long-running fleet forgets its old logs: the job log, the mirror's sync_runs (a row
-per job) and past budget counters; the mirror's records stay."""
+per job) and past budget counters; the mirror's records stay. Webhook entries of athletes
+who are not in the fleet (no worker takes them) are given up after as long, with why."""
 
 from __future__ import annotations
 
@@ -38,7 +39,12 @@ async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
     fleet = make_fleet(sb)
     for token in tokens_of(sb):
         fleet.add_token(token)
+    stranger = {"type": "WELLNESS_UPDATED", "athlete_id": "i999999",
+                "timestamp": "2026-06-10T17:00:00Z", "records": [{"id": "2026-06-10"}]}
+    assert fleet.inbox.store([stranger]).new == 1
     await until_idle(fleet)
+    (stored,) = fleet.inbox.list(athlete_id="i999999")
+    assert stored.status == "pending"  # no worker takes it
     jobs, runs, counters = fleet.store.t.jobs, mirror_schema.sync_runs, fleet.budget.table
     made = {"jobs": _count(fleet, jobs), "sync_runs": _count(fleet, runs),
             "budget_counters": _count(fleet, counters)}
@@ -46,14 +52,18 @@ async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
     activities = _count(fleet, mirror_schema.activities)
     assert activities > 0
     # Nothing is old yet: nothing goes.
-    assert fleet.purge() == {"jobs": 0, "sync_runs": 0, "budget_counters": 0}
+    assert fleet.purge() == {"jobs": 0, "sync_runs": 0, "budget_counters": 0,
+                             "webhooks_given_up": 0}
     # A month later (the logs' times are real time, the counters' the platform's day).
     month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
     with fleet.mirror_store.engine.begin() as conn:
         conn.execute(jobs.update().values(started_at=month_ago, finished_at=month_ago))
         conn.execute(runs.update().values(started_at=month_ago, finished_at=month_ago))
+        conn.execute(fleet.inbox.entries.update().values(received_at=month_ago))
     sb.clock.set(START + timedelta(days=3))
-    assert fleet.purge() == made
+    assert fleet.purge() == {**made, "webhooks_given_up": 1}
+    given_up = fleet.inbox.get(stored.id)
+    assert given_up.status == "dead" and "icu fleet add" in (given_up.last_error or "")
     assert _count(fleet, mirror_schema.activities) == activities
     # The fleet goes on: a new day's reconciliations log again.
     await until_idle(fleet)

@@ -262,14 +262,20 @@ class Fleet:
 
     def purge(self) -> dict[str, int]:
         """Forget the job log and the mirror's ``sync_runs`` older than
-        ``pacing.keep_jobs``, and budget counters of days before yesterday; how many rows
-        of each. Every worker calls it hourly (any may: what is gone stays gone)."""
+        ``pacing.keep_jobs``, and budget counters of days before yesterday; give up the
+        webhook entries that waited as long for athletes not in the fleet (``dead``, with
+        the reason). How many rows of each. Every worker calls it hourly (any may)."""
         keep = self.pacing.keep_jobs
+        cutoff = datetime.now(UTC) - keep
         return {
             "jobs": self.store.purge_jobs(keep),
-            "sync_runs": self.mirror_store.purge_runs(datetime.now(UTC) - keep),
+            "sync_runs": self.mirror_store.purge_runs(cutoff),
             "budget_counters": self.budget.purge(
                 self.limits.day_start(self.clock()) - timedelta(days=1)),
+            "webhooks_given_up": self.inbox.give_up(
+                self.store.strangers(self.inbox.entries), received_before=cutoff,
+                reason=f"the athlete is not in the fleet after {keep.days} days: `icu fleet "
+                       "add` them (their first sync reads everything)"),
         }
 
     # -- lifecycle ----------------------------------------------------------------------------

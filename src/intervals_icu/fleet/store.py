@@ -276,6 +276,16 @@ class FleetStore:
 
     # -- leases -------------------------------------------------------------------------------
 
+    def strangers(self, inbox: Table) -> set[str]:
+        """Athletes with pending entries in ``inbox`` who are not in the fleet (no worker
+        takes their entries)."""
+        a, i = self.t.athletes, inbox
+        with self.engine.connect() as conn:
+            return {str(x) for x in conn.execute(
+                select(i.c.athlete_id).distinct().where(
+                    i.c.status == "pending",
+                    i.c.athlete_id.not_in(select(a.c.athlete_id)))).scalars()}
+
     def claim(self, worker_id: str, *, limit: int, lease: timedelta, now: datetime,
               inbox: Table | None = None, first_syncs: bool = True) -> list[Claim]:
         """Take up to ``limit`` athletes that have work: webhook entries due in ``inbox``

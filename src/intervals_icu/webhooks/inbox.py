@@ -467,6 +467,23 @@ class Inbox:
                 t.c.status == EntryStatus.DONE.value, t.c.finished_at < cutoff))
             return int(result.rowcount or 0)
 
+    def give_up(self, athlete_ids: Iterable[str], *, received_before: datetime,
+                reason: str) -> int:
+        """Mark the pending entries of ``athlete_ids`` received before ``received_before``
+        ``dead`` with ``reason`` (no worker will take them: ``icu webhooks inspect`` shows
+        them, ``icu webhooks replay`` runs them again); returns how many."""
+        wanted = builtins.list(athlete_ids)
+        if not wanted:
+            return 0
+        t = self.entries
+        with self.engine.begin() as conn:
+            result = conn.execute(update(t).where(
+                t.c.athlete_id.in_(wanted), t.c.status == EntryStatus.PENDING.value,
+                t.c.received_at < stored_time(received_before),
+            ).values(status=EntryStatus.DEAD.value, next_attempt_at=None,
+                     last_error=reason[:MAX_ERROR_CHARS], finished_at=stored_time(_now())))
+            return int(result.rowcount or 0)
+
     # -- the workers' side --------------------------------------------------------------------
 
     def claim(self, worker_id: str, *, limit: int = 10,
