@@ -63,8 +63,10 @@ async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
     sb.clock.set(START + timedelta(days=3))
     assert fleet.purge() == {**made, "webhooks_given_up": 1}
     given_up = fleet.inbox.get(stored.id)
-    assert given_up.status == "dead" and "icu fleet add" in (given_up.last_error or "")
+    assert given_up.status == "dead"
+    assert "icu fleet add" in (given_up.last_error or "")
     assert _count(fleet, mirror_schema.activities) == activities
     # The fleet goes on: a new day's reconciliations log again.
     await until_idle(fleet)
-    assert _count(fleet, jobs) > 0 and _count(fleet, runs) > 0
+    assert _count(fleet, jobs) > 0
+    assert _count(fleet, runs) > 0
