@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -35,6 +37,23 @@ def pg_schema(postgres_url: str) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     engine.dispose()
+
+
+@contextmanager
+def frozen_app_sandbox(seed: int, *, at: datetime, users: int = 0,
+                       days: int = 14) -> Iterator[Sandbox]:
+    """A sandbox on a clock frozen at ``at``, without the per-second limit, where ``users``
+    athletes (``days`` of history each) have authorized its app."""
+    sandbox = Sandbox(seed=seed, athletes=1, years=0.02)
+    try:
+        sandbox.clock.set(at)
+        sandbox.clock.freeze()
+        sandbox.configure(rate_limit_enabled=False)
+        if users:
+            sandbox.seed_oauth_users(users, days=days)
+        yield sandbox
+    finally:
+        sandbox.stop()
 
 
 def authorize_all(sb: Sandbox, athletes: list[str] | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from intervals_icu.fleet import BudgetLimits, Fleet, Pacing
 from intervals_icu.sandbox import Sandbox
-from tests.fleet.conftest import SCOPES, Receiving
+from tests.fleet.conftest import SCOPES, Receiving, frozen_app_sandbox
 
 pytestmark = pytest.mark.postgres
 
@@ -23,12 +23,8 @@ START = datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
     """Four athletes using the app, a fortnight of history each, a frozen sandbox clock."""
-    sandbox = Sandbox(seed=41, athletes=1, years=0.02)
-    sandbox.clock.set(START)
-    sandbox.clock.freeze()
-    sandbox.configure(rate_limit_enabled=False)
-    yield sandbox
-    sandbox.stop()
+    with frozen_app_sandbox(41, at=START) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

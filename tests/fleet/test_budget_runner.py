@@ -14,6 +14,7 @@ import pytest
 
 from intervals_icu.fleet import BudgetLimits, Fleet, Pacing
 from intervals_icu.sandbox import Sandbox
+from tests.fleet.conftest import frozen_app_sandbox
 
 pytestmark = pytest.mark.postgres
 
@@ -26,13 +27,8 @@ PACING = Pacing(first_syncs_per_worker=4, target_per_athlete=4)
 def sb() -> Iterator[Sandbox]:
     """Ten athletes who use the app, a fortnight of history each (8 requests to read), on
     a frozen sandbox clock at 18:00 UTC (six hours before the budgets' midnight)."""
-    sandbox = Sandbox(seed=31, athletes=1, years=0.02)
-    sandbox.clock.set(START)
-    sandbox.clock.freeze()
-    sandbox.configure(rate_limit_enabled=False)
-    sandbox.seed_oauth_users(10, days=14)
-    yield sandbox
-    sandbox.stop()
+    with frozen_app_sandbox(31, at=START, users=10, days=14) as sandbox:
+        yield sandbox
 
 
 def enforce(sb: Sandbox, *, app_day: int, window: int, per_athlete: int | None) -> None:

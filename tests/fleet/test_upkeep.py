@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from intervals_icu.fleet import Fleet
 from intervals_icu.mirror import schema as mirror_schema
 from intervals_icu.sandbox import Sandbox
+from tests.fleet.conftest import frozen_app_sandbox
 from tests.fleet.test_budget_runner import START, tokens_of, until_idle
 
 pytestmark = pytest.mark.postgres
@@ -20,13 +21,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
-    sandbox = Sandbox(seed=37, athletes=1, years=0.02)
-    sandbox.clock.set(START)
-    sandbox.clock.freeze()
-    sandbox.configure(rate_limit_enabled=False)
-    sandbox.seed_oauth_users(3, days=7)
-    yield sandbox
-    sandbox.stop()
+    with frozen_app_sandbox(37, at=START, users=3, days=7) as sandbox:
+        yield sandbox
 
 
 def _count(fleet: Fleet, table: sa.Table) -> int:
