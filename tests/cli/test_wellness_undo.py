@@ -197,6 +197,15 @@ def test_lock_unlock_and_show(icu: Icu, live: Sandbox, year: dict[str, dict[str,
     csv_rows = icu("wellness", "show", span, "--csv", "--fields", "weight").stdout.splitlines()
     assert csv_rows[0] == "id,weight"
     assert len(csv_rows) == len(shown) + 1
+    # The default CSV keeps every default column, sleep as the API's seconds.
+    import csv
+    import io
+
+    default_csv = list(csv.DictReader(io.StringIO(icu("wellness", "show", span, "--csv").stdout)))
+    assert [r["id"] for r in default_csv] == [r["id"] for r in shown]
+    assert any(r["sleepSecs"] for r in default_csv)
+    assert [r["sleepSecs"] for r in default_csv] == [
+        "" if r.get("sleepSecs") is None else str(r["sleepSecs"]) for r in shown]
 
 
 def test_bad_field_is_refused_before_sending(icu: Icu, live: Sandbox) -> None:

@@ -100,7 +100,10 @@ def show(
                 if r.get("sleepSecs"):
                     r["sleep_h"] = round(r["sleepSecs"] / 3600, 1)
         present = {k for r in records for k in r}
-        columns = [c for c in DEFAULT_COLUMNS if c in present or c in {"id", "locked"}]
+        # Scripts get the API's field (whole seconds); people get hours.
+        wanted = [("sleepSecs" if c == "sleep_h" and out.machine else c)
+                  for c in DEFAULT_COLUMNS]
+        columns = [c for c in wanted if c in present or c in {"id", "locked"}]
     out.rows(records, [_column(c) for c in columns],
              title=f"wellness {span[0]} .. {span[1]}",
              empty=f"no wellness records from {span[0]} to {span[1]}")
