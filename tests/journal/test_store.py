@@ -165,3 +165,38 @@ async def test_the_async_client_never_runs_journal_io_on_the_event_loop(
         await asyncio.gather(client.wellness.update("2020-08-01", weight=66.0), release())
     assert [e.record_id for e in journal.entries(batch_id)] == ["2020-08-01"]
     journal.close()
+
+
+def test_a_batch_left_open_by_a_killed_process_is_interrupted(tmp_path: Path) -> None:
+    """An `icu` killed mid-batch never closes it: the journal says so instead of "open"
+    forever; a batch open in a live process stays open."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "journal.sqlite3"
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from intervals_icu.journal import SqliteJournal\n"
+         f"journal = SqliteJournal({str(path)!r})\n"
+         "with journal.batch('killed mid-way'):\n"
+         "    print(journal.open_batch, flush=True)\n"
+         "    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    batch_id = int(child.stdout.readline())
+    journal = SqliteJournal(path)
+    try:
+        with journal.batch("still open here"):
+            mine = journal.open_batch
+            assert mine is not None
+            assert journal.get_batch(batch_id).status == "open"  # type: ignore[union-attr]
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            statuses = {b.id: b.status for b in journal.batches()}
+            assert statuses[batch_id] == "interrupted"
+            assert statuses[mine] == "open"
+    finally:
+        child.kill()
+        journal.close()

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import json
 import os
+import socket
 import sqlite3
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,9 +50,9 @@ __all__ = [
     "default_journal_path",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """``PRAGMA user_version`` of the current layout. 0: the first layout (no version, no write-ahead
-states), upgraded in place."""
+states), upgraded in place; 1: batches without their writer."""
 
 EntryState = Literal["pending", "applied", "uncertain"]
 
@@ -67,13 +70,16 @@ class Batch:
     athlete_id: str | None
     base_url: str | None
     status: str
-    """``open`` while writes are being made, ``done``, ``failed`` (a write raised)."""
+    """``open`` while writes are being made, ``done``, ``failed`` (a write raised), or
+    ``interrupted``: left open by a process of this machine that is gone (killed)."""
     undoes: int | None
     undone_by: int | None
     entries: int
     records: int
     uncertain: int = 0
     """Entries whose write was sent without an answer (it may have been applied)."""
+    writer: str | None = None
+    """``host:pid`` of the process that made it."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,8 @@ CREATE TABLE IF NOT EXISTS batches (
     base_url TEXT,
     status TEXT NOT NULL,
     undoes INTEGER REFERENCES batches(id),
-    undone_by INTEGER REFERENCES batches(id)
+    undone_by INTEGER REFERENCES batches(id),
+    writer TEXT
 );
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -150,7 +157,38 @@ _UPGRADES: dict[int, str] = {
 ALTER TABLE entries ADD COLUMN state TEXT NOT NULL DEFAULT 'applied';
 ALTER TABLE entries ADD COLUMN note TEXT;
 """,
+    # 1 -> 2: who made each batch (an open batch whose process is gone was interrupted).
+    1: """
+ALTER TABLE batches ADD COLUMN writer TEXT;
+""",
 }
+
+_THIS_HOST = socket.gethostname()
+
+
+def _writer() -> str:
+    return f"{_THIS_HOST}:{os.getpid()}"
+
+
+def _gone(writer: str | None) -> bool:
+    """The process ``host:pid`` ran on this machine and has ended."""
+    host, _, pid = (writer or "").rpartition(":")
+    if host != _THIS_HOST or not pid.isdigit() or sys.platform == "win32":
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: alive
+        return False
+    return False
+
+
+def _batch(row: Sequence[object]) -> Batch:
+    batch = Batch(*row)  # type: ignore[arg-type]
+    if batch.status == "open" and _gone(batch.writer):
+        return dataclasses.replace(batch, status="interrupted")
+    return batch
 
 
 def default_journal_path() -> Path:
@@ -307,9 +345,9 @@ class SqliteJournal:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO batches (created_at, description, command, athlete_id, base_url,"
-                " status, undoes) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                " status, undoes, writer) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
                 (_now(), description, command, athlete_id, _base_without_secrets(self.base_url),
-                 undoes),
+                 undoes, _writer()),
             )
             return int(cursor.lastrowid or 0)
 
@@ -424,7 +462,7 @@ class SqliteJournal:
         "SELECT b.id, b.created_at, b.description, b.command, b.athlete_id, b.base_url,"
         " b.status, b.undoes, b.undone_by, count(e.id),"
         " count(DISTINCT e.kind || ':' || coalesce(e.record_id, e.id)),"
-        " count(e.id) FILTER (WHERE e.state != 'applied')"
+        " count(e.id) FILTER (WHERE e.state != 'applied'), b.writer"
         " FROM batches b LEFT JOIN entries e ON e.batch_id = b.id"
     )
 
@@ -437,13 +475,13 @@ class SqliteJournal:
             params = (limit,)
         with self._lock:
             rows = self._db.execute(query, params).fetchall()
-        return [Batch(*row) for row in rows]
+        return [_batch(row) for row in rows]
 
     def get_batch(self, batch_id: int) -> Batch | None:
         with self._lock:
             row = self._db.execute(self._BATCH_COLUMNS + " WHERE b.id = ? GROUP BY b.id",
                                    (batch_id,)).fetchone()
-        return Batch(*row) if row else None
+        return _batch(row) if row else None
 
     def last_batch_id(self, *, include_undos: bool = False) -> int | None:
         where = "" if include_undos else " WHERE undoes IS NULL"
