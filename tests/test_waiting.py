@@ -46,3 +46,13 @@ def test_cancelling_the_caller_cancels_its_waits() -> None:
         assert _waits_left() == set()
 
     asyncio.run(main())
+
+
+def test_with_no_event_it_sleeps_for_the_timeout() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await wait_for_first(None, None, at_most=0.05)
+        assert loop.time() - started >= 0.04
+
+    asyncio.run(main())

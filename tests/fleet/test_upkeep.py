@@ -33,14 +33,27 @@ def _count(fleet: Fleet, table: sa.Table) -> int:
 async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
         sb: Sandbox, make_fleet: Callable[..., Fleet]) -> None:
     fleet = make_fleet(sb)
-    for token in tokens_of(sb):
+    tokens = tokens_of(sb)
+    for token in tokens:
         fleet.add_token(token)
-    stranger = {"type": "WELLNESS_UPDATED", "athlete_id": "i999999",
-                "timestamp": "2026-06-10T17:00:00Z", "records": [{"id": "2026-06-10"}]}
-    assert fleet.inbox.store([stranger]).new == 1
+    member = tokens[0].athlete_id
+
+    def event(athlete_id: str, minute: int) -> dict[str, object]:
+        return {"type": "WELLNESS_UPDATED", "athlete_id": athlete_id,
+                "timestamp": f"2026-06-10T17:{minute:02d}:00Z", "records": [{"id": "2026-06-10"}]}
+
+    assert fleet.inbox.store([event("i999999", 0), event(member, 1)]).new == 2
     await until_idle(fleet)
     (stored,) = fleet.inbox.list(athlete_id="i999999")
     assert stored.status == "pending"  # no worker takes it
+    (done,) = fleet.inbox.list(athlete_id=member)
+    assert done.status == "done"
+    # A member's entry waiting for its retry time is the fleet's own: never given up.
+    assert fleet.inbox.store([event(member, 2)]).new == 1
+    waiting = next(e for e in fleet.inbox.list(athlete_id=member) if e.status == "pending")
+    with fleet.mirror_store.engine.begin() as conn:
+        conn.execute(fleet.inbox.entries.update().where(
+            fleet.inbox.entries.c.id == waiting.id).values(next_attempt_at=datetime(2099, 1, 1)))
     jobs, runs, counters = fleet.store.t.jobs, mirror_schema.sync_runs, fleet.budget.table
     made = {"jobs": _count(fleet, jobs), "sync_runs": _count(fleet, runs),
             "budget_counters": _count(fleet, counters)}
@@ -49,15 +62,20 @@ async def test_purge_forgets_old_logs_and_keeps_the_recent_and_the_records(
     assert activities > 0
     # Nothing is old yet: nothing goes.
     assert fleet.purge() == {"jobs": 0, "sync_runs": 0, "budget_counters": 0,
-                             "webhooks_given_up": 0}
+                             "webhooks_done": 0, "webhooks_given_up": 0}
     # A month later (the logs' times are real time, the counters' the platform's day).
     month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
     with fleet.mirror_store.engine.begin() as conn:
         conn.execute(jobs.update().values(started_at=month_ago, finished_at=month_ago))
         conn.execute(runs.update().values(started_at=month_ago, finished_at=month_ago))
         conn.execute(fleet.inbox.entries.update().values(received_at=month_ago))
+        conn.execute(fleet.inbox.entries.update().where(
+            fleet.inbox.entries.c.finished_at.is_not(None)).values(finished_at=month_ago))
     sb.clock.set(START + timedelta(days=3))
-    assert fleet.purge() == {**made, "webhooks_given_up": 1}
+    # The newest run's row stays (SQLite would reuse its id).
+    assert fleet.purge() == {**made, "sync_runs": made["sync_runs"] - 1, "webhooks_done": 1,
+                             "webhooks_given_up": 1}
+    assert fleet.inbox.get(waiting.id).status == "pending"
     given_up = fleet.inbox.get(stored.id)
     assert given_up.status == "dead"
     assert "icu fleet add" in (given_up.last_error or "")

@@ -200,3 +200,40 @@ def test_a_batch_left_open_by_a_killed_process_is_interrupted(tmp_path: Path) ->
     finally:
         child.kill()
         journal.close()
+
+
+def test_two_processes_upgrading_one_journal_at_once_do_not_collide(tmp_path: Path) -> None:
+    """The second opener waits for the first one's upgrade, then finds nothing to do (it
+    read the old version before the lock: it must read it again under the lock)."""
+    from intervals_icu.journal.store import _UPGRADES
+
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(FIXTURE, path)
+    path.chmod(0o600)
+    first = sqlite3.connect(path, isolation_level=None)
+    first.execute("PRAGMA journal_mode=WAL")
+    first.execute("BEGIN IMMEDIATE")
+    for step in range(SCHEMA_VERSION):
+        for statement in _UPGRADES[step].split(";"):
+            if statement.strip():
+                first.execute(statement)
+    first.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    opened: list[object] = []
+
+    def second() -> None:
+        try:
+            opened.append(SqliteJournal(path))
+        except Exception as exc:  # the defect: "duplicate column name"
+            opened.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)  # it has read the old version and now waits for the lock
+    first.execute("COMMIT")
+    first.close()
+    thread.join(30)
+    (journal,) = opened
+    assert isinstance(journal, SqliteJournal), journal
+    assert journal.schema_version == SCHEMA_VERSION
+    assert len(journal.batches()) == 5
+    journal.close()

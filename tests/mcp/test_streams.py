@@ -31,8 +31,6 @@ def test_best_efforts_are_the_reports(values: list[int | None], steps: list[int]
         expected = {int(k): round(v, 2) for k, v in report.get(kind, {}).items()
                     if int(k) in stream_figures.DURATIONS}
         assert got == expected
-        # A longer effort is never stronger (pauses count as zero, as in the report).
-        assert list(got.values()) == sorted(got.values(), reverse=True)
     got_pace = {p.distance_m: p.value for p in answer.get("pace", [])}
     expected_pace = {float(k): round(v, 1) for k, v in report.get("pace", {}).items()
                      if float(k) in stream_figures.DISTANCES}

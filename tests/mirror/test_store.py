@@ -106,3 +106,11 @@ def test_purging_runs_forgets_old_runs_and_keeps_records_and_recent_runs(
         assert conn.execute(sa.select(schema.sync_runs.c.run_id)).scalars().all() == [recent]
         kept = conn.execute(sa.select(schema.wellness.c.run_id)).scalars().all()
     assert kept == [old]  # the record still names the run that wrote it
+    # The newest run stays however old (SQLite would hand its id to the next run).
+    with store.engine.begin() as conn:
+        conn.execute(schema.sync_runs.update().values(started_at=long_ago,
+                                                      finished_at=long_ago))
+    assert store.purge_runs(datetime.now(UTC)) == 0
+    assert store.begin_run({"why": "next"}) > recent
+    with pytest.raises(ValueError, match="time-zone-aware"):
+        store.purge_runs(datetime.now())

@@ -106,6 +106,14 @@ def test_a_range_to_today_ends_on_each_athletes_own_today(text: str) -> None:
     assert request.describe() == "2025-01-01 .. today"
     with pytest.raises(typer.BadParameter, match="ends before it starts"):
         period_request("2027-01-01..today", machine_today)
+    # West of here it is still yesterday: a range from the machine's today is never empty.
+    honolulu_today = machine_today - timedelta(days=1)
+    for text in ("2026-12-04..today", "2026-12-05..", "today..", "..", "today..today"):
+        period = period_request(text, machine_today).for_today(honolulu_today)
+        assert (period.first, period.last) == (honolulu_today, honolulu_today), text
+    since_yesterday = period_request("yesterday..today", machine_today).for_today(
+        auckland_today)
+    assert (since_yesterday.first, since_yesterday.last) == (machine_today, auckland_today)
     # A range with both ends named is the same for everyone.
     fixed = period_request("2025-01-01..2025-03-31", machine_today).for_today(auckland_today)
     assert (fixed.first, fixed.last) == (date(2025, 1, 1), date(2025, 3, 31))

@@ -34,7 +34,10 @@ def period_request(text: str, today: date) -> Any:
     start_text, dots, end_text = value.partition("..")
     if dots and end_text.strip() in {"", "today"}:
         # "..today" is each athlete's own today (their time zone), not this machine's.
-        first = parse_day(start_text or "today", today)
+        relative = {"": 1, "today": 1, "yesterday": 2}.get(start_text.strip())
+        if relative is not None:
+            return PeriodRequest(days=relative)
+        first = parse_day(start_text, today)
         if first > today + timedelta(days=1):  # a day's grace: time zones east of here
             raise typer.BadParameter(f"{text!r}: the range ends before it starts")
         return PeriodRequest.from_day(first)

@@ -261,8 +261,8 @@ class Fleet:
     # -- upkeep -------------------------------------------------------------------------------
 
     def purge(self) -> dict[str, int]:
-        """Forget the job log and the mirror's ``sync_runs`` older than
-        ``pacing.keep_jobs``, and budget counters of days before yesterday; give up the
+        """Forget the job log, the mirror's ``sync_runs`` and the inbox's done entries older
+        than ``pacing.keep_jobs``, and budget counters of days before yesterday; give up the
         webhook entries that waited as long for athletes not in the fleet (``dead``, with
         the reason). How many rows of each. Every worker calls it hourly (any may)."""
         keep = self.pacing.keep_jobs
@@ -272,9 +272,10 @@ class Fleet:
             "sync_runs": self.mirror_store.purge_runs(cutoff),
             "budget_counters": self.budget.purge(
                 self.limits.day_start(self.clock()) - timedelta(days=1)),
+            "webhooks_done": self.inbox.purge(keep),
             "webhooks_given_up": self.inbox.give_up(
                 self.store.strangers(self.inbox.entries), received_before=cutoff,
-                reason=f"the athlete is not in the fleet after {keep.days} days: `icu fleet "
+                reason=f"the athlete was not in the fleet for {_duration(keep)}: `icu fleet "
                        "add` them (their first sync reads everything)"),
         }
 
@@ -289,3 +290,13 @@ class Fleet:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _duration(span: timedelta) -> str:
+    """``7 days``, ``12 hours``, ``30 minutes``."""
+    if span >= timedelta(days=1):
+        days = span / timedelta(days=1)
+        return f"{days:g} day" + ("" if days == 1 else "s")
+    if span >= timedelta(hours=1):
+        return f"{span / timedelta(hours=1):g} hours"
+    return f"{span / timedelta(minutes=1):g} minutes"

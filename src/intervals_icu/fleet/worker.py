@@ -95,6 +95,7 @@ class FleetWorker:
         self._stretch = 1.0
         self._counted_at = -math.inf
         self._purged_at = time.monotonic()
+        self._purging: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -153,6 +154,8 @@ class FleetWorker:
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
+        if self._purging is not None:  # a DELETE in a thread: let it finish
+            await asyncio.gather(self._purging, return_exceptions=True)
         await asyncio.shield(asyncio.to_thread(self._beat, True))
 
     async def _tick(self) -> int:
@@ -194,9 +197,11 @@ class FleetWorker:
         self._counted_at = time.monotonic()
         fleet = self.fleet
         self._users, self._synced = await asyncio.to_thread(fleet.store.counts)
-        if time.monotonic() - self._purged_at > PURGE_EVERY:
+        if time.monotonic() - self._purged_at > PURGE_EVERY and (
+                self._purging is None or self._purging.done()):
             self._purged_at = time.monotonic()
-            await asyncio.to_thread(self.fleet.purge)
+            # Beside the work, not in its way: a big first purge must not stall claims.
+            self._purging = asyncio.create_task(self._purge())
         now = fleet.clock()
         usage = await asyncio.to_thread(fleet.budget.usage, now, users=self._users)
         pacing, limits = fleet.pacing, fleet.limits
@@ -204,6 +209,16 @@ class FleetWorker:
         room = usage.app_day_limit * (1 - pacing.webhook_share) - usage.app_day_used
         planned = self._synced * pacing.target_per_athlete * left
         self._stretch = max(1.0, planned / max(room, 1.0)) if planned else 1.0
+
+    async def _purge(self) -> None:
+        try:
+            forgotten = await asyncio.to_thread(self.fleet.purge)
+        except Exception as exc:  # the next hour tries again; the work goes on
+            logger.warning("fleet worker %s: purge failed: %s: %s", self.worker_id,
+                           type(exc).__name__, exc)
+            return
+        if any(forgotten.values()):
+            logger.info("fleet worker %s: purged %s", self.worker_id, forgotten)
 
     def _users_now(self) -> int:
         return self._users

@@ -287,6 +287,11 @@ class SqliteJournal:
                 return
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Another process may have upgraded it while this one waited for the lock.
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                if version == SCHEMA_VERSION:
+                    self._db.execute("COMMIT")
+                    return
                 existing = {row[0] for row in self._db.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "entries" not in existing:

@@ -130,11 +130,11 @@ class StreamSummary(BaseModel):
 
 class CurvePoint(BaseModel):
     secs: int | None = None
-    """Duration (power, HR, speed curves)."""
+    """Duration (power and HR curves)."""
     distance_m: float | None = None
     """Distance (pace curves)."""
     value: float
-    """Watts, bpm, m/s (best mean over ``secs``) or seconds (best time over ``distance_m``)."""
+    """Watts or bpm (best mean over ``secs``), or seconds (best time over ``distance_m``)."""
     activity_id: str | None = None
 
 
@@ -146,8 +146,8 @@ class ActivityAnswer(BaseModel):
     """For runs these are the laps (the platform has no laps endpoint)."""
     streams: list[StreamSummary]
     curves: dict[str, list[CurvePoint]]
-    """Best efforts inside this activity: ``power`` (W), ``heartrate`` (bpm), ``speed``
-    (m/s), each by duration."""
+    """Best efforts inside this activity, keyed as ``get_curves``'s kinds: ``power`` (W)
+    and ``hr`` (bpm) by duration, ``pace`` (seconds) by distance."""
 
 
 class WellnessDay(BaseModel):

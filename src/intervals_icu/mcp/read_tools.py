@@ -127,7 +127,8 @@ def register_read_tools(server: MCPServer, service: Service) -> None:
         athlete: Athlete = None,
     ) -> ActivityAnswer:
         """One activity: its summary, its intervals (for runs: the laps), a summary of each
-        sample stream and its best efforts (power, HR, speed by duration)."""
+        sample stream and its best efforts (power and HR by duration, pace as the shortest
+        time by distance; a pause counts as zero, as in `icu report`)."""
         async with service.reading(athlete, sync=False) as read:
             if read.caller.is_stale(read.freshness):
                 # One activity does not need the whole mirror: re-read just it (1 request).

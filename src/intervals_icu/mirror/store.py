@@ -278,12 +278,17 @@ class Store:
 
     def purge_runs(self, before: datetime) -> int:
         """Forget the ``sync_runs`` rows of runs that ended (or, killed, started) before
-        ``before``; records keep their ``run_id``. A long-running fleet calls this: it
-        writes a row per job."""
+        ``before`` (time-zone aware); records keep their ``run_id``. The newest row always
+        stays: SQLite would give its id to the next run. A long-running fleet calls this:
+        it writes a row per job."""
+        if before.tzinfo is None:
+            raise ValueError("purge_runs(before=...) needs a time-zone-aware datetime (UTC)")
         t = schema.sync_runs
+        newest = sa.select(sa.func.max(t.c.run_id)).scalar_subquery()
         with self.engine.begin() as conn:
             return int(conn.execute(t.delete().where(
-                sa.func.coalesce(t.c.finished_at, t.c.started_at) < before)).rowcount or 0)
+                sa.func.coalesce(t.c.finished_at, t.c.started_at) < before,
+                t.c.run_id < newest)).rowcount or 0)
 
     # -- positions ----------------------------------------------------------------------------
 

@@ -79,7 +79,8 @@ class PeriodRequest:
 
     @classmethod
     def from_day(cls, first: date) -> PeriodRequest:
-        """``first`` .. each athlete's own today."""
+        """``first`` .. each athlete's own today (just that today for an athlete whose
+        today is still before ``first``: a time zone west of the caller's)."""
         return cls(first, None, None)
 
     def for_today(self, today: date) -> Period:
@@ -89,6 +90,8 @@ class PeriodRequest:
             if self.days < 1:
                 raise ValueError("a report covers at least 1 day")
             return Period.last_days(self.days, self.last or today)
+        if self.last is None and self.first is not None and self.first > today:
+            return Period(today, today)
         return Period(self.first, self.last or today)
 
     def describe(self) -> str:
