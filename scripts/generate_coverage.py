@@ -31,8 +31,8 @@ A write whose answer is lost (a 5xx, a dropped connection, a timeout) is sent ag
 sending it twice changes nothing more (decided per operation in `intervals_icu.idempotency`;
 "gone = done": a replayed delete that finds the record gone succeeded). Every write is
 journaled before it is sent; `icu undo` (and `intervals_icu.journal.undo_batch`) restores the
-records of the operations marked "yes" (`intervals_icu.journal.targets`). Both lists are
-checked against the spec by the tests.
+records of the operations marked "yes" (`intervals_icu.journal.targets`; the kinds of rule are
+in `intervals_icu.journal.rules`). Both lists are checked against the spec by the tests.
 
 """
 
