@@ -5,6 +5,7 @@ double). In-process transports by default; ``live_sandbox`` runs a real server o
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,6 +23,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every test runs on the pinned "today" (tests/clock.py), set before any test module is
     imported so that nothing reads the real date first."""
     clock.pin()
+    # A run started in the background by a script (`cmd &` without job control) inherits
+    # SIGINT ignored, and so would every `icu` the tests stop with SIGINT (Ctrl-C).
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
