@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,3 +91,20 @@ def pin_from_environment() -> None:
 # The command line of a child `icu` that runs on the parent's clock (use with child_env()).
 CHILD_ICU = ("import tests.clock as clock; clock.pin_from_environment(); "
              "from intervals_icu.cli import main; raise SystemExit(main())")
+
+
+@contextmanager
+def machine_timezone(name: str) -> Iterator[None]:
+    """This process's local time zone is ``name`` (``TZ``) inside the block; what it was
+    after."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()

@@ -4,7 +4,6 @@ journaled writes with dry runs and undo, resumable downloads, idempotent imports
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from intervals_icu.sandbox import Sandbox
 from tests.cli.conftest import Icu
+from tests.clock import machine_timezone
 
 
 def _activities(icu: Icu, span: str = "60d") -> list[dict[str, Any]]:
@@ -252,7 +252,6 @@ def test_create_on_today_is_the_athletes_today_not_this_machines(
         icu: Icu, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 20:30 UTC on 10 June it is already 11 June in Auckland: an athlete there who
     adds a note for `today` gets it on the 11th, whatever this machine's date says."""
-    import time
     from datetime import UTC, date, datetime
 
     import time_machine
@@ -263,26 +262,17 @@ def test_create_on_today_is_the_athletes_today_not_this_machines(
         monkeypatch.setenv("INTERVALS_API_KEY", sb.api_key)
         with sb.client() as client:
             client.athletes.update(timezone="Pacific/Auckland")
-        saved = os.environ.get("TZ")
-        os.environ["TZ"] = "UTC"
-        time.tzset()
-        try:
-            with time_machine.travel(datetime(2026, 6, 10, 20, 30, tzinfo=UTC), tick=True):
-                assert date.today() == date(2026, 6, 10)  # the machine's day
-                dry = icu("events", "create", "--date", "today", "--name", "Rest day",
-                          "--category", "NOTE", "--dry-run", "--json")
-                assert dry.exit_code == 0, dry.stderr
-                assert dry.json()["changes"][0]["record"] == "event on 2026-06-11"
-                run = icu("events", "create", "--date", "today", "--name", "Rest day",
-                          "--category", "NOTE", "--json")
-                assert run.exit_code == 0, run.stderr
-                assert run.json()["event"]["start_date_local"].startswith("2026-06-11")
-                yesterday = icu("events", "create", "--date", "yesterday", "--name", "Easy",
-                                "--category", "NOTE", "--json")
-                assert yesterday.json()["event"]["start_date_local"].startswith("2026-06-10")
-        finally:
-            if saved is None:
-                os.environ.pop("TZ", None)
-            else:
-                os.environ["TZ"] = saved
-            time.tzset()
+        evening = datetime(2026, 6, 10, 20, 30, tzinfo=UTC)
+        with machine_timezone("UTC"), time_machine.travel(evening, tick=True):
+            assert date.today() == date(2026, 6, 10)  # the machine's day
+            dry = icu("events", "create", "--date", "today", "--name", "Rest day",
+                      "--category", "NOTE", "--dry-run", "--json")
+            assert dry.exit_code == 0, dry.stderr
+            assert dry.json()["changes"][0]["record"] == "event on 2026-06-11"
+            run = icu("events", "create", "--date", "today", "--name", "Rest day",
+                      "--category", "NOTE", "--json")
+            assert run.exit_code == 0, run.stderr
+            assert run.json()["event"]["start_date_local"].startswith("2026-06-11")
+            yesterday = icu("events", "create", "--date", "yesterday", "--name", "Easy",
+                            "--category", "NOTE", "--json")
+            assert yesterday.json()["event"]["start_date_local"].startswith("2026-06-10")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from intervals_icu import AsyncClient, RateLimit, RetryPolicy
 from intervals_icu.mirror import Mirror, MirrorSettings, Progress, Store, schema
 from intervals_icu.sandbox import Sandbox
+from tests.clock import machine_timezone
 from tests.mirror.oracle import assert_mirror_equals
 
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01)
@@ -592,8 +593,6 @@ def test_a_sync_reads_up_to_the_athletes_today(zone: str, moment: str, local_day
                                                tmp_path: Any) -> None:
     """The mirror's "today" (how far a read counts as complete) is the athlete's local day
     (``dates.today_in`` of their profile's zone), not the UTC day."""
-    import os
-    import time
     from datetime import date, datetime
 
     import time_machine
@@ -601,21 +600,12 @@ def test_a_sync_reads_up_to_the_athletes_today(zone: str, moment: str, local_day
     with Sandbox(seed=3, athletes=1, years=0.05) as sb:
         with sb.client() as client:
             client.athletes.update(timezone=zone)
-        saved = os.environ.get("TZ")
-        os.environ["TZ"] = "UTC"
-        time.tzset()
-        try:
-            with time_machine.travel(datetime.fromisoformat(moment), tick=True):
-                assert date.today() != date.fromisoformat(local_day)  # the machine's day
-                store = Store(f"sqlite:///{tmp_path / 'm.db'}")
-                with sb.client() as client:
-                    Mirror(client, store).sync()
-        finally:
-            if saved is None:
-                os.environ.pop("TZ", None)
-            else:
-                os.environ["TZ"] = saved
-            time.tzset()
+        when = datetime.fromisoformat(moment)
+        with machine_timezone("UTC"), time_machine.travel(when, tick=True):
+            assert date.today() != date.fromisoformat(local_day)  # the machine's day
+            store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+            with sb.client() as client:
+                Mirror(client, store).sync()
     for kind in ("activities", "wellness"):
         assert store.position(sb.athlete_id, kind).covered_to == date.fromisoformat(local_day)
     store.close()
